@@ -1,0 +1,3 @@
+from livetop.cli import main
+
+raise SystemExit(main())

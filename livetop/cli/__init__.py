@@ -1,0 +1,47 @@
+"""Entry points. Subcommand modules import only argparse at top level: `livetop --help` stays fast and never
+loads Textual or httpx."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from livetop import __version__
+from livetop.cli import demo, init, query, simulate, snapshot, tui
+
+COMMANDS = {
+    "demo": demo,
+    "init": init,
+    "query": query,
+    "simulate": simulate,
+    "snapshot": snapshot,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livetop",
+        description="top for live-streaming CDN play domains: bandwidth, traffic and decoded vendor errors "
+        "across Huawei Cloud Live and JD Cloud in one terminal screen.",
+    )
+    parser.add_argument("--version", action="version", version=f"livetop {__version__}")
+    tui.add_arguments(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    module = COMMANDS.get(args.command, tui)
+    try:
+        return module.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `livetop snapshot | head`: the reader went away; that is not an error worth a traceback.
+        sys.stderr.close()
+        return 0

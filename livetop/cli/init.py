@@ -1,0 +1,17 @@
+"""`livetop init` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "init"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("livetop init: not available yet", file=sys.stderr)
+    return 2

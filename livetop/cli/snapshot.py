@@ -1,0 +1,17 @@
+"""`livetop snapshot` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "snapshot"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("livetop snapshot: not available yet", file=sys.stderr)
+    return 2

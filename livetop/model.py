@@ -1,0 +1,178 @@
+"""Pure data shared by every layer: samples, decoded errors, fetch results, unit formatting. No I/O."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import NamedTuple
+
+VENDOR_HUAWEI = "huawei"
+VENDOR_JDCLOUD = "jdcloud"
+VENDORS = (VENDOR_HUAWEI, VENDOR_JDCLOUD)
+VENDOR_SHORT = {VENDOR_HUAWEI: "HW", VENDOR_JDCLOUD: "JD"}
+
+
+class Sample(NamedTuple):
+    """One bucket of one metric. `bucket_start` is timezone-aware UTC, the start of the bucket."""
+
+    bucket_start: datetime
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedError:
+    """A vendor (or transport) error decoded into something a person can act on.
+
+    `kind`: "vendor" (a code from the catalog), "unknown" (a code the catalog does not know; raw code and
+    message shown), "transport" (no usable response: timeout, connection refused, non-JSON body),
+    "malformed" (a 2xx whose body does not have the documented shape), "client" (a rule enforced before
+    sending, e.g. a time range the vendor would refuse).
+    `raw_message` is already redacted and shortened; it is safe to show, log and export.
+    """
+
+    vendor: str
+    code: str
+    http_status: int | None
+    title: str
+    meaning: str
+    action: str
+    retryable: bool
+    raw_message: str = ""
+    kind: str = "vendor"
+    throttled: bool = False
+    retry_after: float | None = None
+    # A token-expiry answer: the auth layer renews once and retries.
+    token_expired: bool = False
+
+    def short(self) -> str:
+        """One line for an overview row: `CODE title`."""
+        return f"{self.code} {self.title}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "vendor": self.vendor,
+            "code": self.code,
+            "http_status": self.http_status,
+            "title": self.title,
+            "meaning": self.meaning,
+            "action": self.action,
+            "retryable": self.retryable,
+            "raw_message": self.raw_message,
+            "kind": self.kind,
+            "throttled": self.throttled,
+        }
+
+
+class VendorError(Exception):
+    """Raised by providers; carries the decoded error."""
+
+    def __init__(self, error: DecodedError) -> None:
+        super().__init__(f"{error.code}: {error.title}")
+        self.error = error
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """What one provider fetch returns: samples per metric (sorted by bucket_start) and notices for the user
+    (e.g. "start clamped to 3 months ago")."""
+
+    bandwidth: list[Sample] = field(default_factory=list)
+    traffic: list[Sample] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+# --- time helpers -------------------------------------------------------------------------------------------
+
+
+def utc(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime: livetop works in timezone-aware UTC")
+    return dt.astimezone(timezone.utc)
+
+
+def floor_to(dt: datetime, seconds: int) -> datetime:
+    """Floor a UTC datetime to a multiple of `seconds` since the epoch."""
+    ts = int(dt.timestamp())
+    return datetime.fromtimestamp(ts - ts % seconds, tz=timezone.utc)
+
+
+def parse_duration(text: str) -> int:
+    """'90s', '15m', '1h', '24h', '7d' or a bare number of seconds -> seconds. Raises ValueError."""
+    text = str(text).strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if not text:
+        raise ValueError("empty duration")
+    if text[-1] in units:
+        number, unit = text[:-1], units[text[-1]]
+    else:
+        number, unit = text, 1
+    value = float(number)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return int(value * unit)
+
+
+def format_duration(seconds: float) -> str:
+    """Compact age/duration: 45s, 12m, 3h, 2d; '1h30m' style avoided to stay narrow."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        h, m = divmod(seconds // 60, 60)
+        return f"{h}h" if m == 0 else f"{h}h{m:02d}"
+    return f"{seconds // 86400}d"
+
+
+def format_window(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+# --- units ----------------------------------------------------------------------------------------------------
+
+_SI = ["", "K", "M", "G", "T", "P", "E"]
+
+
+def _si(value: float) -> tuple[float, str]:
+    if value is None or not math.isfinite(value):
+        return 0.0, ""
+    idx = 0
+    v = abs(value)
+    while v >= 999.5 and idx < len(_SI) - 1:
+        v /= 1000.0
+        idx += 1
+    return math.copysign(v, value), _SI[idx]
+
+
+def _num(v: float) -> str:
+    a = abs(v)
+    if a >= 99.95:
+        return f"{v:.0f}"
+    if a >= 9.995:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def format_bps(bps: float | None) -> str:
+    """SI, 1000-based: 1.25 Gbps, 820 Mbps, 0 bps."""
+    if bps is None:
+        return "-"
+    v, prefix = _si(bps)
+    return f"{_num(v)} {prefix}bps"
+
+
+def format_bytes(n: float | None) -> str:
+    """SI, 1000-based: 3.40 TB, 12.0 GB, 512 B."""
+    if n is None:
+        return "-"
+    v, prefix = _si(n)
+    return f"{_num(v)} {prefix}B"

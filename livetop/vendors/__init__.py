@@ -1,0 +1,1 @@
+"""Vendor clients. One subpackage per vendor; `livetop.vendors.registry` builds a provider for an account."""

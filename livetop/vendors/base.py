@@ -1,0 +1,86 @@
+"""The interface every vendor client implements, and the shared HTTP plumbing.
+
+A provider turns "bandwidth and traffic of DOMAIN between START and END" into real HTTP calls on the
+account's `httpx.AsyncClient`, enforces the vendor's time rules before sending, and returns normalised
+samples (UTC bucket starts, bit/s, bytes) or raises `VendorError` carrying a decoded error.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import ClassVar
+
+import httpx
+
+from livetop.clock import Clock
+from livetop.config.schema import AccountConfig
+from livetop.model import FetchResult
+
+METRIC_BANDWIDTH = "bandwidth"
+METRIC_TRAFFIC = "traffic"
+BOTH_METRICS = frozenset({METRIC_BANDWIDTH, METRIC_TRAFFIC})
+
+# Called before each vendor API request (not before token requests): the engine's rate limiter.
+Pacer = Callable[[], Awaitable[None]]
+
+
+async def _no_pacing() -> None:
+    return None
+
+
+class Provider(ABC):
+    vendor: ClassVar[str]
+    # How long the newest buckets keep changing on the vendor's side (incremental polls re-fetch this much).
+    default_data_lag_seconds: ClassVar[int] = 600
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.account = account
+        self.client = client
+        self.clock = clock
+        self.pacer = pacer or _no_pacing
+
+    @property
+    def bucket_seconds(self) -> int:
+        return self.account.step_minutes * 60
+
+    @property
+    def data_lag_seconds(self) -> int:
+        lag = self.account.data_lag_seconds
+        return self.default_data_lag_seconds if lag is None else lag
+
+    @abstractmethod
+    async def fetch(
+        self,
+        domain: str,
+        start: datetime,
+        end: datetime,
+        metrics: frozenset[str] = BOTH_METRICS,
+    ) -> FetchResult:
+        """Samples for `domain` with bucket starts in [start, end). Raises `VendorError`."""
+
+
+def make_client(account: AccountConfig, max_connections: int = 10) -> httpx.AsyncClient:
+    """One pooled client per account: keep-alive, explicit timeouts, pool sized to the concurrency cap."""
+    timeout = httpx.Timeout(account.timeout_seconds, connect=min(5.0, account.timeout_seconds))
+    limits = httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=max_connections,
+        keepalive_expiry=30.0,
+    )
+    return httpx.AsyncClient(
+        base_url=account.endpoint,
+        timeout=timeout,
+        limits=limits,
+        verify=account.verify_tls,
+        headers={"User-Agent": "livetop/0.1"},
+        follow_redirects=False,
+        trust_env=False,
+    )

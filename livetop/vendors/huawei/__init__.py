@@ -1,0 +1,1 @@
+"""Huawei Cloud Live (legacy v1 stream statistics) and Huawei IAM."""

@@ -1,0 +1,1 @@
+"""JD Cloud opencdn live statistics."""
