@@ -1,0 +1,357 @@
+"""Polling: one loop per (account, domain), one pooled client, concurrency cap and rate limit per account.
+
+Each loop fetches, merges into the store, then re-arms a one-shot wait: a slow vendor never piles up
+requests. The first fetch loads the whole window; later ones ask only for the newest buckets plus the
+vendor's data lag, so the steady-state cost does not grow with the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import httpx
+
+from livetop.clock import SYSTEM_CLOCK, Clock
+from livetop.config.schema import AccountConfig, Config
+from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
+from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
+from livetop.model import DecodedError, VendorError, floor_to
+from livetop.vendors.base import Provider, make_client
+
+STAGGER_MAX_SECONDS = 2.0  # initial jitter spread, so a thousand loops do not fire in the same millisecond
+ONCE_MAX_ATTEMPTS = 3  # a one-shot poll (snapshot) retries retryable errors this many times in all
+ONCE_MAX_THROTTLED = 12  # ... and waits out this many throttling answers
+
+
+def internal_error(vendor: str, exc: BaseException) -> DecodedError:
+    """A bug in livetop must not kill a domain's loop; show it as a decoded error on that row."""
+    return DecodedError(
+        vendor=vendor,
+        code="LIVETOP.INTERNAL",
+        http_status=None,
+        title="livetop internal error",
+        meaning=f"livetop failed while handling this domain ({type(exc).__name__}).",
+        action="Report this as a livetop bug; other domains are unaffected. Press r to retry.",
+        retryable=True,
+        kind="internal",
+    )
+
+
+@dataclass
+class LoopState:
+    """Scheduling state of one domain's loop (readable by tests and the UI)."""
+
+    key: DomainKey
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+    needs_full: bool = True
+    paused: bool = False
+    halted: bool = False
+    attempt: int = 0
+    throttled_count: int = 0
+    last_delay: float | None = None
+    polls: int = 0
+    last_range: tuple[datetime, datetime] | None = None
+
+
+class AccountRuntime:
+    """Everything shared by the domains of one account."""
+
+    def __init__(self, engine: Engine, account: AccountConfig) -> None:
+        from livetop.vendors.limits import effective_limits
+
+        self.account = account
+        limits = effective_limits(account)
+        self.concurrency = limits.concurrency
+        self.semaphore = asyncio.Semaphore(limits.concurrency)
+        self.bucket = TokenBucket(limits.rate_per_second, limits.burst)
+        self.gate = ThrottleGate()
+        self.client = make_client(account, max_connections=limits.concurrency)
+        self.provider: Provider = engine._provider_factory(account, self.client, engine.clock, self.pace)
+        self.loops: dict[str, LoopState] = {}
+
+    async def pace(self) -> None:
+        await self.gate.wait()
+        await self.bucket.acquire()
+
+    async def close(self) -> None:
+        tasks = [lp.task for lp in self.loops.values() if lp.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.aclose()
+
+
+def _default_provider_factory(account, client, clock, pacer):
+    from livetop.vendors.registry import make_provider
+
+    return make_provider(account, client, clock, pacer)
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        stagger: bool = True,
+        rng: random.Random | None = None,
+        provider_factory=None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.refresh_seconds = config.refresh_seconds
+        self.stagger = stagger
+        self.rng = rng or random.Random()
+        self._provider_factory = provider_factory or _default_provider_factory
+        self.store = Store(clock, config.window_seconds, stale_after_seconds=2 * config.refresh_seconds)
+        self.accounts: dict[str, AccountRuntime] = {}
+        self._started = False
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Engine:
+        self._build()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    def _build(self) -> None:
+        for account in self.config.accounts:
+            if account.name not in self.accounts:
+                self._add_account(account)
+
+    def _add_account(self, account: AccountConfig) -> AccountRuntime:
+        runtime = AccountRuntime(self, account)
+        self.accounts[account.name] = runtime
+        for domain in account.domains:
+            key = DomainKey(account.name, domain.name)
+            self.store.ensure(key, account.vendor, domain.label)
+            runtime.loops[domain.name] = LoopState(key)
+        return runtime
+
+    async def start(self) -> None:
+        """Build the accounts and start every domain's loop."""
+        self._build()
+        self._started = True
+        for runtime in self.accounts.values():
+            for lp in runtime.loops.values():
+                self._start_loop(runtime, lp)
+
+    def _start_loop(self, runtime: AccountRuntime, lp: LoopState, once: bool = False) -> None:
+        if lp.task is None or lp.task.done():
+            lp.task = asyncio.create_task(self._run(runtime, lp, once), name=f"poll {lp.key}")
+
+    async def stop(self) -> None:
+        self._started = False
+        runtimes = list(self.accounts.values())
+        self.accounts.clear()
+        await asyncio.gather(*(rt.close() for rt in runtimes), return_exceptions=True)
+
+    async def poll_all_once(self) -> StoreSnapshot:
+        """Fetch the window of every domain once (retrying retryable errors a little) and return a snapshot."""
+        self._build()
+        for runtime in self.accounts.values():
+            for lp in runtime.loops.values():
+                self._start_loop(runtime, lp, once=True)
+        tasks = [lp.task for rt in self.accounts.values() for lp in rt.loops.values() if lp.task]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return self.store.snapshot()
+
+    # --- actions the UI needs -------------------------------------------------------------------------------
+
+    def _loops(self, key: DomainKey | None) -> list[tuple[AccountRuntime, LoopState]]:
+        out = []
+        for runtime in self.accounts.values():
+            for lp in runtime.loops.values():
+                if key is None or lp.key == key:
+                    out.append((runtime, lp))
+        return out
+
+    def refresh(self, key: DomainKey | None = None) -> None:
+        """Poll now: one domain, or all. Also lifts a halt after a non-retryable error."""
+        for _, lp in self._loops(key):
+            lp.halted = False
+            lp.attempt = 0
+            self.store.clear_halt(lp.key)
+            lp.wake.set()
+
+    def pause(self, key: DomainKey | None = None) -> None:
+        for _, lp in self._loops(key):
+            lp.paused = True
+            self.store.set_paused(lp.key, True)
+
+    def resume(self, key: DomainKey | None = None) -> None:
+        for _, lp in self._loops(key):
+            if lp.paused:
+                lp.paused = False
+                self.store.set_paused(lp.key, False)
+                lp.wake.set()
+
+    def set_window(self, seconds: int) -> None:
+        """Change the history window; every domain backfills the whole new window on its next poll, now."""
+        if seconds == self.store.window_seconds:
+            return
+        grew = seconds > self.store.window_seconds
+        self.store.set_window(seconds)
+        for _, lp in self._loops(None):
+            if grew:
+                lp.needs_full = True
+                lp.wake.set()
+
+    def set_refresh(self, seconds: float) -> None:
+        self.refresh_seconds = seconds
+        self.store.stale_after_seconds = 2 * seconds
+
+    async def apply_config(self, config: Config) -> None:
+        """Apply a changed config without a restart: accounts and domains added, removed or changed."""
+        old = {a.name: a for a in self.config.accounts}
+        new = {a.name: a for a in config.accounts}
+        self.config = config
+        self.set_refresh(config.refresh_seconds)
+        self.set_window(config.window_seconds)
+        for name, runtime in list(self.accounts.items()):
+            wanted = new.get(name)
+            if wanted is None or replace(wanted, domains=()) != replace(old[name], domains=()):
+                # Removed, or its credentials/endpoint/limits changed: rebuild it (data kept if domains stay).
+                del self.accounts[name]
+                await runtime.close()
+                keep = {d.name for d in wanted.domains} if wanted else set()
+                for domain in runtime.loops:
+                    if domain not in keep:
+                        self.store.remove(DomainKey(name, domain))
+        for name, account in new.items():
+            runtime = self.accounts.get(name)
+            if runtime is None:
+                runtime = self._add_account(account)
+                if self._started:
+                    for lp in runtime.loops.values():
+                        self._start_loop(runtime, lp)
+                continue
+            runtime.account = account
+            wanted_domains = {d.name: d for d in account.domains}
+            for domain in list(runtime.loops):
+                if domain not in wanted_domains:
+                    lp = runtime.loops.pop(domain)
+                    if lp.task is not None:
+                        lp.task.cancel()
+                    self.store.remove(lp.key)
+            for domain in account.domains:
+                key = DomainKey(name, domain.name)
+                self.store.ensure(key, account.vendor, domain.label)
+                if domain.name not in runtime.loops:
+                    lp = runtime.loops[domain.name] = LoopState(key)
+                    if self._started:
+                        self._start_loop(runtime, lp)
+
+    def loop_state(self, key: DomainKey) -> LoopState | None:
+        for _, lp in self._loops(key):
+            return lp
+        return None
+
+    # --- the loop -------------------------------------------------------------------------------------------
+
+    async def _run(self, runtime: AccountRuntime, lp: LoopState, once: bool) -> None:
+        if self.stagger and not once:
+            await asyncio.sleep(self.rng.uniform(0, min(STAGGER_MAX_SECONDS, self.refresh_seconds)))
+        while True:
+            if lp.paused or lp.halted:
+                if once:
+                    return
+                await lp.wake.wait()
+                lp.wake.clear()
+                continue
+            lp.wake.clear()
+            error = await self._poll(runtime, lp)
+            if error is None:
+                if once:
+                    return
+                delay = self.refresh_seconds
+            else:
+                if once and self._once_done(lp, error):
+                    return
+                delay = max(
+                    backoff_delay(lp.attempt, base=1.0, cap=max(60.0, self.refresh_seconds), rng=self.rng),
+                    error.retry_after or 0.0,
+                )
+                if error.throttled:
+                    delay = max(delay, runtime.gate.remaining)
+            lp.last_delay = delay
+            if lp.halted:
+                continue
+            try:
+                await asyncio.wait_for(lp.wake.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+
+    @staticmethod
+    def _once_done(lp: LoopState, error: DecodedError) -> bool:
+        if lp.halted:
+            return True
+        if error.throttled:
+            return lp.throttled_count >= ONCE_MAX_THROTTLED
+        return lp.attempt >= ONCE_MAX_ATTEMPTS
+
+    def _range(self, runtime: AccountRuntime, lp: LoopState, now: datetime) -> tuple[datetime, datetime, bool]:
+        provider = runtime.provider
+        bucket = provider.bucket_seconds
+        window_start = floor_to(now - timedelta(seconds=self.store.window_seconds), bucket)
+        newest = self.store.newest_bucket(lp.key)
+        if lp.needs_full or newest is None:
+            return window_start, now, True
+        since = datetime.fromtimestamp(newest, tz=now.tzinfo) - timedelta(seconds=provider.data_lag_seconds)
+        return max(window_start, floor_to(since, bucket)), now, False
+
+    async def _poll(self, runtime: AccountRuntime, lp: LoopState) -> DecodedError | None:
+        account = runtime.account
+        start, end, full = self._range(runtime, lp, self.clock.now())
+        lp.last_range = (start, end)
+        lp.polls += 1
+        error: DecodedError | None = None
+        result = None
+        async with runtime.semaphore:
+            began = time.perf_counter()
+            try:
+                result = await runtime.provider.fetch(lp.key.domain, start, end)
+            except VendorError as exc:
+                error = exc.error
+            except asyncio.CancelledError:
+                raise
+            except (httpx.HTTPError, OSError) as exc:
+                from livetop.vendors.catalog import transport_error
+
+                error = transport_error(account.vendor, exc)
+            except Exception as exc:  # a bug must not stop this domain's loop, nor any other
+                error = internal_error(account.vendor, exc)
+            latency_ms = (time.perf_counter() - began) * 1000
+        record = RequestRecord(
+            at=self.clock.now(),
+            ok=error is None,
+            http_status=200 if error is None else error.http_status,
+            code="" if error is None else error.code,
+            latency_ms=latency_ms,
+            requests=result.requests if result is not None else 0,
+            range_start=start,
+            range_end=end,
+        )
+        if error is None:
+            lp.needs_full = lp.needs_full and not full
+            lp.attempt = 0
+            lp.throttled_count = 0
+            runtime.bucket.recover()
+            self.store.record_success(lp.key, result, record)
+            return None
+        if error.throttled:
+            lp.throttled_count += 1
+            runtime.bucket.slow_down()
+            runtime.gate.close_for(error.retry_after or backoff_delay(lp.throttled_count, rng=self.rng))
+        else:
+            lp.attempt += 1
+        lp.halted = not (error.retryable or error.throttled)
+        self.store.record_failure(lp.key, error, record, lp.halted)
+        return error
