@@ -1,17 +1,139 @@
-"""`livetop query` (placeholder until its issue lands)."""
+"""`livetop query`: one vendor call from the command line, to check an account or a domain by hand."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-HELP = "query"
+from livetop.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, add_config_argument, load_config_or_none
+
+HELP = "fetch one domain's bandwidth/traffic from its vendor and print the normalised points"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    add_config_argument(parser)
+    parser.add_argument("account", metavar="ACCOUNT", help="account name from the config")
+    parser.add_argument("domain", metavar="DOMAIN", help="play domain (need not be in the config)")
+    parser.add_argument("--metric", choices=("bandwidth", "traffic", "both"), default="both")
+    parser.add_argument("--start", metavar="ISO", help="start, e.g. 2026-11-20T08:00:00Z (default: 1 hour ago; "
+                        "a time without an offset is UTC)")
+    parser.add_argument("--end", metavar="ISO", help="end (default: now)")
+    parser.add_argument("--step", metavar="MINUTES", type=int, help="bucket size in minutes (default: config)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of points instead of a table")
+
+
+def parse_iso(text: str):
+    """ISO 8601 → aware UTC datetime; a trailing Z and a missing offset both mean UTC."""
+    from datetime import datetime, timezone
+
+    value = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("livetop query: not available yet", file=sys.stderr)
-    return 2
+    import asyncio
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from livetop.clock import SYSTEM_CLOCK
+
+    config = load_config_or_none(args)
+    if config is None:
+        return EXIT_CONFIG
+    account = config.account(args.account)
+    if account is None:
+        names = ", ".join(a.name for a in config.accounts) or "none"
+        print(f"livetop: no account {args.account!r} in {config.path} (accounts: {names})", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.step is not None:
+        if args.step <= 0:
+            print("livetop: --step must be a positive number of minutes", file=sys.stderr)
+            return EXIT_CONFIG
+        account = replace(account, step_minutes=args.step)
+    now = SYSTEM_CLOCK.now()
+    try:
+        end = parse_iso(args.end) if args.end else now
+        start = parse_iso(args.start) if args.start else end - timedelta(hours=1)
+    except ValueError as exc:
+        print(f"livetop: bad time: {exc} (use ISO 8601, e.g. 2026-11-20T08:00:00Z)", file=sys.stderr)
+        return EXIT_CONFIG
+    metrics = {"both": ("bandwidth", "traffic")}.get(args.metric, (args.metric,))
+    return asyncio.run(_query(account, args.domain, start, end, metrics, args.json))
+
+
+async def _query(account, domain, start, end, metrics, as_json: bool) -> int:
+    from livetop.clock import SYSTEM_CLOCK
+    from livetop.model import VendorError
+    from livetop.vendors.base import make_client
+    from livetop.vendors.registry import make_provider
+
+    async with make_client(account) as client:
+        provider = make_provider(account, client, SYSTEM_CLOCK)
+        try:
+            result = await provider.fetch(domain, start, end, frozenset(metrics))
+        except VendorError as exc:
+            print(format_error(exc.error), file=sys.stderr)
+            return EXIT_FAILED
+    for notice in result.notices:
+        print(f"notice: {notice}", file=sys.stderr)
+    rows = merge_points(result, metrics)
+    sys.stdout.write(points_json(rows, metrics) if as_json else points_table(rows, metrics))
+    return EXIT_OK
+
+
+def format_error(error) -> str:
+    status = f"HTTP {error.http_status}" if error.http_status else "no HTTP answer"
+    lines = [f"error: {error.code} — {error.title} ({status}, {error.vendor})", f"  what it means: {error.meaning}",
+             f"  what to do:    {error.action}"]
+    if error.raw_message:
+        lines.append(f"  vendor said:   {error.raw_message}")
+    lines.append(f"  retrying can help: {'yes' if error.retryable else 'no'}")
+    return "\n".join(lines)
+
+
+def merge_points(result, metrics) -> list[dict]:
+    rows: dict = {}
+    for metric, key in (("bandwidth", "bandwidth_bps"), ("traffic", "traffic_bytes")):
+        if metric not in metrics:
+            continue
+        for sample in getattr(result, metric):
+            rows.setdefault(sample.bucket_start, {})[key] = sample.value
+    return [{"time": t, **values} for t, values in sorted(rows.items())]
+
+
+def points_json(rows: list[dict], metrics) -> str:
+    import json
+
+    out = []
+    for row in rows:
+        item: dict = {"time": row["time"].strftime("%Y-%m-%dT%H:%M:%SZ")}
+        if "bandwidth" in metrics:
+            item["bandwidth_bps"] = row.get("bandwidth_bps")
+        if "traffic" in metrics:
+            traffic = row.get("traffic_bytes")
+            item["traffic_bytes"] = None if traffic is None else int(round(traffic))
+        out.append(item)
+    return json.dumps(out, indent=2) + "\n"
+
+
+def points_table(rows: list[dict], metrics) -> str:
+    from livetop.model import format_bps, format_bytes
+
+    header = ["TIME (UTC, bucket start)"]
+    if "bandwidth" in metrics:
+        header.append("BANDWIDTH")
+    if "traffic" in metrics:
+        header.append("TRAFFIC")
+    lines = ["  ".join(h.rjust(12) if i else h.ljust(24) for i, h in enumerate(header))]
+    for row in rows:
+        cells = [row["time"].strftime("%Y-%m-%d %H:%M:%S").ljust(24)]
+        if "bandwidth" in metrics:
+            cells.append(format_bps(row.get("bandwidth_bps")).rjust(12))
+        if "traffic" in metrics:
+            cells.append(format_bytes(row.get("traffic_bytes")).rjust(12))
+        lines.append("  ".join(cells))
+    if not rows:
+        lines.append("(no data in this range)")
+    return "\n".join(lines) + "\n"
