@@ -1,0 +1,144 @@
+"""Store and series: merging, trimming, immutable snapshots, statuses, totals, report formats."""
+
+import csv
+import io
+import json
+from datetime import datetime, timedelta, timezone
+
+from livetop import report
+from livetop.clock import ManualClock
+from livetop.engine.series import MutableSeries, percentile_95
+from livetop.engine.store import (
+    STATUS_ERROR,
+    STATUS_LOADING,
+    STATUS_OK,
+    STATUS_PAUSED,
+    STATUS_STALE,
+    DomainKey,
+    RequestRecord,
+    Store,
+)
+from livetop.model import DecodedError, FetchResult, Sample
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def record(clock, ok=True, code=""):
+    return RequestRecord(clock.now(), ok, 200 if ok else 400, code, 12.5, 2, at(-60), clock.now())
+
+
+def error(code="LIVE.100011001", retryable=False):
+    return DecodedError("huawei", code, 400, "invalid parameter", "m", "a", retryable, raw_message="Request Illegal")
+
+
+def test_series_merge_replaces_same_bucket_and_inserts_in_order():
+    s = MutableSeries()
+    assert s.merge([Sample(at(0), 1.0), Sample(at(10), 3.0)])
+    assert s.merge([Sample(at(5), 2.0), Sample(at(10), 4.0)])
+    assert not s.merge([Sample(at(10), 4.0)])  # same value: no change reported
+    assert list(s.view()) == [(int(at(m).timestamp()), v) for m, v in ((0, 1.0), (5, 2.0), (10, 4.0))]
+    s.trim_before(int(at(5).timestamp()))
+    assert [v for _, v in s.view()] == [2.0, 4.0]
+
+
+def test_view_is_a_frozen_copy():
+    s = MutableSeries()
+    s.merge([Sample(at(0), 1.0)])
+    view = s.view()
+    s.merge([Sample(at(0), 9.0), Sample(at(5), 2.0)])
+    assert list(view.values) == [1.0]
+    try:
+        view.values[0] = 5.0
+    except TypeError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("snapshot values must be read-only")
+
+
+def test_percentile_95_drops_top_five_percent():
+    values = [float(v) for v in range(1, 101)]
+    assert percentile_95(values) == 95.0
+    assert percentile_95([5.0]) == 5.0
+    assert percentile_95([]) is None
+
+
+def make_store():
+    clock = ManualClock(at(0))
+    store = Store(clock, window_seconds=3600, stale_after_seconds=60)
+    return clock, store
+
+
+def test_status_transitions_and_snapshot_immutability():
+    clock, store = make_store()
+    key = DomainKey("acc", "play.a.example.com")
+    store.ensure(key, "huawei", "A")
+    assert store.snapshot().by_key[key].status == STATUS_LOADING
+    store.record_success(key, FetchResult([Sample(at(-10), 100.0), Sample(at(-5), 300.0)],
+                                          [Sample(at(-10), 1000), Sample(at(-5), 2000)]), record(clock))
+    first = store.snapshot().by_key[key]
+    assert first.status == STATUS_OK
+    assert (first.bandwidth_now, first.bandwidth_prev, first.peak_bps) == (300.0, 100.0, 300.0)
+    assert first.peak_at == at(-5) and first.traffic_bytes == 3000 and first.change_ratio == 2.0
+    clock.advance(61)
+    assert store.snapshot().by_key[key].status == STATUS_STALE
+    store.record_failure(key, error(), record(clock, ok=False, code="LIVE.100011001"), halted=True)
+    failed = store.snapshot().by_key[key]
+    assert failed.status == STATUS_ERROR and failed.halted and failed.error.code == "LIVE.100011001"
+    assert failed.error_since == clock.now() and len(failed.errors) == 1 and len(failed.requests) == 2
+    # what a reader held earlier did not change under it
+    assert first.status == STATUS_OK and first.error is None and len(first.requests) == 1
+    store.set_paused(key, True)
+    assert store.snapshot().by_key[key].status == STATUS_PAUSED
+
+
+def test_window_trims_old_buckets():
+    clock, store = make_store()
+    key = DomainKey("acc", "d")
+    store.ensure(key, "jdcloud", None)
+    store.record_success(key, FetchResult([Sample(at(-50), 1.0), Sample(at(-5), 2.0)], []), record(clock))
+    store.set_window(1800)
+    assert list(store.snapshot().by_key[key].bandwidth.values) == [2.0]
+
+
+def test_totals_are_sums_over_watched_domains():
+    clock, store = make_store()
+    a, b, c = DomainKey("hw", "a"), DomainKey("hw", "b"), DomainKey("jd", "c")
+    for key, vendor in ((a, "huawei"), (b, "huawei"), (c, "jdcloud")):
+        store.ensure(key, vendor, None)
+    store.record_success(a, FetchResult([Sample(at(-10), 10.0), Sample(at(-5), 20.0)], [Sample(at(-5), 5)]),
+                         record(clock))
+    store.record_success(b, FetchResult([Sample(at(-10), 30.0), Sample(at(-5), 1.0)], [Sample(at(-5), 7)]),
+                         record(clock))
+    store.record_failure(c, error(), record(clock, ok=False), halted=False)
+    snap = store.snapshot()
+    hw = snap.accounts[0]
+    assert hw.account == "hw" and hw.domains == 2 and "watched" in hw.label
+    assert hw.bandwidth_now == 21.0 and hw.peak_bps == 40.0 and hw.peak_at == at(-10) and hw.traffic_bytes == 12
+    assert snap.grand.domains == 3 and snap.grand.errors == 1 and snap.grand.vendor is None
+
+
+def test_report_json_and_csv_round_trip():
+    clock, store = make_store()
+    ok, bad = DomainKey("hw", "ok.example.com"), DomainKey("hw", "bad.example.com")
+    store.ensure(ok, "huawei", "OK")
+    store.ensure(bad, "huawei", None)
+    store.record_success(ok, FetchResult([Sample(at(-5), 1.5e9)], [Sample(at(-5), 123456789)]), record(clock))
+    store.record_failure(bad, error(), record(clock, ok=False), halted=True)
+    snap = store.snapshot()
+    doc = json.loads(report.to_json(snap))
+    assert doc["schema"] == 1 and doc["window_seconds"] == 3600
+    first, second = doc["domains"]
+    assert first["bandwidth_now_bps"] == 1.5e9 and first["traffic_bytes"] == 123456789
+    assert first["status"] == "ok" and first["error"] is None and first["label"] == "OK"
+    assert second["status"] == "error" and second["error"]["code"] == "LIVE.100011001"
+    assert second["bandwidth_now_bps"] is None
+    rows = list(csv.DictReader(io.StringIO(report.to_csv(snap))))
+    assert [r["domain"] for r in rows] == ["ok.example.com", "bad.example.com"]
+    assert float(rows[0]["bandwidth_now_bps"]) == 1.5e9 and int(rows[0]["traffic_bytes"]) == 123456789
+    assert rows[1]["error_code"] == "LIVE.100011001" and rows[1]["bandwidth_now_bps"] == ""
+    table = report.to_table(snap)
+    assert "1.50 Gbps" in table and "LIVE.100011001 invalid parameter" in table
