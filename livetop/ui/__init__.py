@@ -1,0 +1,1 @@
+"""The Textual UI: reads store snapshots, never makes an HTTP call."""

@@ -1,0 +1,437 @@
+"""The overview: one line per play domain, grouped by account, as ONE virtualised line widget.
+
+Built on ScrollView + render_line (DESIGN.md "The screen": ~1 % CPU at 1000 domains where a widget per domain
+costs 39 %). Only visible lines are rendered; a new snapshot repaints only the lines whose text would change,
+and each row's Strip is cached under a key of everything it depends on, so an unchanged row costs a tuple
+comparison. Line 0 is the column header, drawn in place whatever the scroll position (sticky).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Hashable
+from datetime import datetime, timedelta
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from livetop.engine.store import DomainKey, StoreSnapshot
+from livetop.ui.columns import Column, layout
+from livetop.ui.widgets import overview_render as render
+from livetop.ui.widgets.overview_render import Row, Run
+
+_AGE_STEP = timedelta(seconds=1)  # ages are recomputed at most once per second of snapshot time
+_ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "cursor")
+
+
+class Overview(ScrollView, can_focus=True):
+    """Every watched play domain on one screen: status, vendor, bandwidth now, sparkline, peak, traffic, age,
+    short decoded error; account totals and a grand total (sums over the watched domains).
+
+    Sort modes (`cycle_sort`): "bandwidth" (now, highest first); "change" (newest bucket against the one
+    before, biggest drop first: an audience falling off a cliff is what live ops must see first); "name";
+    "vendor"; "errors" (failing domains first, grouped by error code, then stale, loading, paused, healthy).
+    Sorting is within each account; accounts keep config order; totals close each group, grand total last.
+    """
+
+    SORTS: tuple[str, ...] = render.SORTS
+
+    COMPONENT_CLASSES = {f"overview--{role}" for role in _ROLES}
+
+    DEFAULT_CSS = """
+    Overview {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        & > .overview--header { color: $foreground-muted; text-style: bold; }
+        & > .overview--ok { color: $success; }
+        & > .overview--stale { color: $warning; }
+        & > .overview--error { color: $error; }
+        & > .overview--dim { color: $foreground-muted; }
+        & > .overview--total { text-style: bold; }
+        & > .overview--spark { color: $accent; }
+        & > .overview--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .overview--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", id="overview.cursor_down", show=False),
+        Binding("up,k", "cursor_up", "Up", id="overview.cursor_up", show=False),
+        Binding("pagedown", "cursor_page_down", "Page down", id="overview.page_down", show=False),
+        Binding("pageup", "cursor_page_up", "Page up", id="overview.page_up", show=False),
+        Binding("g,home", "cursor_first", "First domain", id="overview.first", show=False),
+        Binding("G,end", "cursor_last", "Last domain", id="overview.last", show=False),
+        Binding("enter", "select_domain", "Open domain", id="overview.select"),
+    ]
+
+    class Selected(Message):
+        """Enter (or a double click) on a domain row."""
+
+        def __init__(self, overview: Overview, key: DomainKey) -> None:
+            super().__init__()
+            self.overview = overview
+            self.key = key
+
+        @property
+        def control(self) -> Overview:
+            return self.overview
+
+    class Highlighted(Message):
+        """The cursor is now on another domain (None: no domain is shown)."""
+
+        def __init__(self, overview: Overview, key: DomainKey | None) -> None:
+            super().__init__()
+            self.overview = overview
+            self.key = key
+
+        @property
+        def control(self) -> Overview:
+            return self.overview
+
+    def __init__(self, *, ascii_mode: bool = False, sparkline_from_zero: bool = False, sort: str = "bandwidth",
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        if sort not in self.SORTS:
+            raise ValueError(f"unknown sort {sort!r}; one of {', '.join(self.SORTS)}")
+        self._sort = sort
+        self._ascii_mode = ascii_mode
+        self._from_zero = sparkline_from_zero
+        self._filter_text = ""
+        self._frozen = False
+        self._snap: StoreSnapshot | None = None  # what is displayed
+        self._pending: StoreSnapshot | None = None  # the newest snapshot received while frozen
+        self._age_now: datetime | None = None
+        self._rows: list[Row] = render.build_rows(None, sort, "")
+        self._domain_rows: list[int] = []  # row index of each domain row, in display order
+        self._domain_pos: dict[DomainKey, int] = {}  # key -> index into _domain_rows
+        self._selected: DomainKey | None = None
+        self._cursor_pos = 0
+        self._gen = 0  # bumped when styles or display settings change: invalidates every cached strip
+        self._palette: dict[str, Style] | None = None
+        self._layout: tuple[int, list[Column]] = (-1, [])
+        self._strips: dict[Hashable, tuple[tuple, Strip]] = {}
+        self._drawn: dict[int, tuple | None] = {}  # viewport line -> key of what was last rendered there
+
+    # --- public interface -------------------------------------------------------------------------------
+
+    def set_snapshot(self, snap: StoreSnapshot) -> None:
+        """Show a new snapshot (or keep it for later while frozen). Cheap: repaints only changed lines.
+
+        The app should call this at least every second or two even when nothing was fetched, so ages and
+        stale marks move; lines whose text does not change are not redrawn."""
+        if self._frozen:
+            self._pending = snap
+            return
+        self._apply(snap)
+
+    @property
+    def selected_key(self) -> DomainKey | None:
+        return self._selected
+
+    def select_key(self, key: DomainKey) -> None:
+        """Move the cursor to `key` if it is shown (scrolling to it); otherwise do nothing."""
+        pos = self._domain_pos.get(key)
+        if pos is not None:
+            self._move_to(pos)
+
+    @property
+    def filter_text(self) -> str:
+        return self._filter_text
+
+    @filter_text.setter
+    def filter_text(self, text: str) -> None:
+        if text != self._filter_text:
+            self._filter_text = text
+            self._rebuild(follow=True)
+
+    @property
+    def sort(self) -> str:
+        return self._sort
+
+    @sort.setter
+    def sort(self, mode: str) -> None:
+        if mode not in self.SORTS:
+            raise ValueError(f"unknown sort {mode!r}; one of {', '.join(self.SORTS)}")
+        if mode != self._sort:
+            self._sort = mode
+            self._rebuild(follow=True)
+
+    def cycle_sort(self) -> str:
+        """Next sort mode; returns it."""
+        self.sort = self.SORTS[(self.SORTS.index(self._sort) + 1) % len(self.SORTS)]
+        return self._sort
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def toggle_freeze(self) -> bool:
+        """Freeze or unfreeze the display; unfreezing shows the newest snapshot. Returns the new state."""
+        self._frozen = not self._frozen
+        if not self._frozen and self._pending is not None:
+            snap, self._pending = self._pending, None
+            self._apply(snap)
+        return self._frozen
+
+    @property
+    def ascii_mode(self) -> bool:
+        return self._ascii_mode
+
+    @ascii_mode.setter
+    def ascii_mode(self, value: bool) -> None:
+        if value != self._ascii_mode:
+            self._ascii_mode = value
+            self._restyle()
+
+    @property
+    def sparkline_from_zero(self) -> bool:
+        return self._from_zero
+
+    @sparkline_from_zero.setter
+    def sparkline_from_zero(self, value: bool) -> None:
+        if value != self._from_zero:
+            self._from_zero = value
+            self._restyle()
+
+    @property
+    def visible_domain_count(self) -> int:
+        """Domain rows matching the filter (whether scrolled into view or not)."""
+        return len(self._domain_rows)
+
+    @property
+    def snapshot(self) -> StoreSnapshot | None:
+        """The snapshot on display (while frozen: the frozen one)."""
+        return self._snap
+
+    # --- state ------------------------------------------------------------------------------------------
+
+    def _apply(self, snap: StoreSnapshot) -> None:
+        self._snap = snap
+        now = snap.taken_at
+        if self._age_now is None or now < self._age_now or now - self._age_now >= _AGE_STEP:
+            self._age_now = now
+        self._rebuild(follow=self._cursor_visible())
+
+    def _rebuild(self, follow: bool) -> None:
+        """Re-sort and re-filter; keep the cursor on the same domain (or the same position if it left)."""
+        self._rows = render.build_rows(self._snap, self._sort, self._filter_text)
+        self._domain_rows = [i for i, row in enumerate(self._rows) if row.kind == "domain"]
+        self._domain_pos = {self._rows[r].ident: p for p, r in enumerate(self._domain_rows)}  # type: ignore[misc]
+        previous = self._selected
+        if previous in self._domain_pos:
+            self._cursor_pos = self._domain_pos[previous]  # type: ignore[index]
+        elif self._domain_rows:
+            self._cursor_pos = min(self._cursor_pos, len(self._domain_rows) - 1)
+        else:
+            self._cursor_pos = 0
+        self._selected = self._key_at(self._cursor_pos)
+        if len(self._strips) > 2 * len(self._rows) + 16:  # drop strips of rows that went away
+            idents = {row.ident for row in self._rows}
+            self._strips = {k: v for k, v in self._strips.items() if k in idents}
+        self.virtual_size = Size(0, len(self._rows) + 1)
+        if self._selected != previous:
+            self.post_message(self.Highlighted(self, self._selected))
+        if follow:
+            self._scroll_to_cursor()
+        self._refresh_changed()
+
+    def _key_at(self, pos: int) -> DomainKey | None:
+        if not self._domain_rows:
+            return None
+        return self._rows[self._domain_rows[pos]].ident  # type: ignore[return-value]
+
+    def _restyle(self) -> None:
+        self._gen += 1
+        self._palette = None
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # Theme switch, focus change (cursor colour) or CSS reload: every cached strip has stale colours.
+        self._gen += 1
+        self._palette = None
+        super().notify_style_update()
+
+    # --- cursor and keys --------------------------------------------------------------------------------
+
+    def _move_to(self, pos: int) -> None:
+        if not self._domain_rows:
+            return
+        pos = max(0, min(pos, len(self._domain_rows) - 1))
+        previous = self._selected
+        self._cursor_pos = pos
+        self._selected = self._key_at(pos)
+        if self._selected != previous:
+            self.post_message(self.Highlighted(self, self._selected))
+        self._scroll_to_cursor()
+        self._refresh_changed()
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 2)
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self._cursor_pos + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self._cursor_pos - 1)
+
+    def action_cursor_page_down(self) -> None:
+        if self._domain_rows:
+            target = self._domain_rows[self._cursor_pos] + self._page()
+            self._move_to(bisect_left(self._domain_rows, target))
+
+    def action_cursor_page_up(self) -> None:
+        if self._domain_rows:
+            target = self._domain_rows[self._cursor_pos] - self._page()
+            self._move_to(bisect_right(self._domain_rows, target) - 1)
+
+    def action_cursor_first(self) -> None:
+        self._move_to(0)
+
+    def action_cursor_last(self) -> None:
+        self._move_to(len(self._domain_rows) - 1)
+
+    def action_select_domain(self) -> None:
+        if self._selected is not None:
+            self.post_message(self.Selected(self, self._selected))
+
+    def on_click(self, event: events.Click) -> None:
+        row = self.scroll_offset.y + event.y - 1
+        if event.y >= 1 and 0 <= row < len(self._rows) and self._rows[row].kind == "domain":
+            self._move_to(self._domain_pos[self._rows[row].ident])  # type: ignore[index]
+            if event.chain == 2:
+                self.action_select_domain()
+
+    def _cursor_visible(self) -> bool:
+        if self._selected is None or not self._domain_rows:
+            return False
+        row = self._domain_rows[self._cursor_pos]
+        top = self.scroll_offset.y
+        return top <= row < top + max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        """Scroll so the cursor row is visible, with the total lines right under it when they fit."""
+        if not self._domain_rows or not self.is_mounted:
+            return
+        row = self._domain_rows[self._cursor_pos]
+        lines = max(1, self.scrollable_content_region.height - 1)  # minus the header
+        top = self.scroll_offset.y
+        end = row
+        while end + 1 < len(self._rows) and self._rows[end + 1].kind != "domain":
+            end += 1
+        end = min(end, row + lines - 1)
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif end >= top + lines:
+            self.scroll_to(y=end - lines + 1, animate=False)
+
+    # --- rendering --------------------------------------------------------------------------------------
+
+    def _columns(self, width: int) -> list[Column]:
+        if self._layout[0] != width:
+            self._layout = (width, layout(width))
+        return self._layout[1]
+
+    def _styles(self) -> dict[str, Style]:
+        if self._palette is None:
+            base = self.rich_style
+            palette = {"body": base}
+            for role in _ROLES:
+                palette[role] = base + self.get_component_rich_style(f"overview--{role}", partial=True)
+            self._palette = palette
+        return self._palette
+
+    def _line_key(self, index: int, width: int) -> tuple:
+        """Everything line `index` (0 = header, n = row n-1) depends on: equal keys mean an identical Strip."""
+        if index == 0:
+            window = self._snap.window_seconds if self._snap else None
+            return ("header", self._sort, window, width, self._gen, self._ascii_mode)
+        row = self._rows[index - 1]
+        if row.kind == "domain":
+            d = row.domain
+            selected = row.ident == self._selected
+            age = render.age_text(self._age_now, d.updated_at)  # type: ignore[union-attr]
+            return (row.ident, d.version, d.status, age, selected, width, self._gen)  # type: ignore[union-attr]
+        if row.kind == "note":
+            return (row.ident, row.text, width, self._gen)
+        t = row.total
+        # Totals are rebuilt by the store whenever any domain changes: compare their figures, not identity.
+        return (row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes,  # type: ignore[union-attr]
+                t.bandwidth.values.tobytes(), width, self._gen)  # type: ignore[union-attr]
+
+    def _runs(self, index: int, width: int) -> list[Run]:
+        columns = self._columns(width)
+        opts = {"ascii_mode": self._ascii_mode}
+        if index == 0:
+            window = self._snap.window_seconds if self._snap else None
+            return render.header_runs(columns, width, sort=self._sort, window_seconds=window, **opts)
+        row = self._rows[index - 1]
+        if row.kind == "domain":
+            return render.domain_runs(row.domain, columns, width,  # type: ignore[arg-type]
+                                      age=render.age_text(self._age_now, row.domain.updated_at),  # type: ignore[union-attr]
+                                      from_zero=self._from_zero, **opts)
+        if row.kind == "note":
+            return render.note_runs(row.text, width, self._ascii_mode)
+        return render.total_runs(row.total, columns, width, from_zero=self._from_zero, **opts)  # type: ignore[arg-type]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = 0 if y == 0 else self.scroll_offset.y + y
+        if index > len(self._rows):
+            self._drawn[y] = None
+            return Strip.blank(width, self.rich_style)
+        key = self._line_key(index, width)
+        self._drawn[y] = key
+        ident = "header" if index == 0 else self._rows[index - 1].ident
+        cached = self._strips.get(ident)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        styles = self._styles()
+        cursor = index > 0 and self._rows[index - 1].ident == self._selected
+        if cursor:
+            overlay = self.get_component_rich_style("overview--cursor", partial=True)
+            segments = [Segment(text, styles[role] + overlay) for text, role in self._runs(index, width)]
+        else:
+            segments = [Segment(text, styles[role]) for text, role in self._runs(index, width)]
+        strip = Strip(segments, width)
+        self._strips[ident] = (key, strip)
+        return strip
+
+    def _refresh_changed(self) -> None:
+        """Repaint just the visible lines whose key differs from what was last drawn there."""
+        if not self.is_mounted:
+            return
+        region = self.scrollable_content_region
+        width, height = region.width, region.height
+        top = self.scroll_offset.y
+        dirty: list[int] = []
+        for y in range(height):
+            index = 0 if y == 0 else top + y
+            key = self._line_key(index, width) if index <= len(self._rows) else None
+            if self._drawn.get(y, ()) != key:
+                dirty.append(y)
+        start = 0
+        while start < len(dirty):  # one refresh per run of consecutive lines
+            end = start
+            while end + 1 < len(dirty) and dirty[end + 1] == dirty[end] + 1:
+                end += 1
+            self.refresh_lines(top + dirty[start], end - start + 1)
+            start = end + 1
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_cursor()

@@ -1,0 +1,224 @@
+"""The overview's pure half: which rows to show in which order, and the text of each row as a few styled runs.
+
+No Textual here: rows are built from an immutable StoreSnapshot and rendered to `(text, role)` runs; the widget
+maps roles to theme styles. Adjacent cells of one role are merged so a line costs a handful of style changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+
+from livetop.engine.store import (
+    STATUS_ERROR,
+    STATUS_LOADING,
+    STATUS_OK,
+    STATUS_PAUSED,
+    STATUS_STALE,
+    DomainSnapshot,
+    StoreSnapshot,
+    TotalSnapshot,
+)
+from livetop.model import VENDOR_SHORT, format_bps, format_bytes, format_duration, format_window
+from livetop.ui.columns import GAP, Column
+from livetop.ui.sparkline import sparkline
+
+SORTS: tuple[str, ...] = ("bandwidth", "change", "name", "vendor", "errors")
+
+MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUSED: "‖", STATUS_LOADING: "·"}
+ASCII_MARKS = {STATUS_OK: "o", STATUS_STALE: "?", STATUS_ERROR: "!", STATUS_PAUSED: "|", STATUS_LOADING: "."}
+TOTAL_MARK, ASCII_TOTAL_MARK = "Σ", "="
+# Role of the status mark; "body" means the row's plain text style.
+MARK_ROLE = {STATUS_OK: "ok", STATUS_STALE: "stale", STATUS_ERROR: "error", STATUS_PAUSED: "dim", STATUS_LOADING: "dim"}
+# Figures of a row that is not fresh are shown dimmed: they are old or not there yet.
+BODY_ROLE = {STATUS_OK: "body", STATUS_ERROR: "body", STATUS_STALE: "dim", STATUS_PAUSED: "dim", STATUS_LOADING: "dim"}
+STATUS_RANK = {STATUS_ERROR: 0, STATUS_STALE: 1, STATUS_LOADING: 2, STATUS_PAUSED: 3, STATUS_OK: 4}
+
+Run = tuple[str, str]  # (text, role)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the overview. `ident` is stable across snapshots (the strip cache is keyed by it)."""
+
+    kind: str  # "domain" | "total" | "grand" | "note"
+    ident: Hashable
+    domain: DomainSnapshot | None = None
+    total: TotalSnapshot | None = None
+    text: str = ""
+
+
+def _display(d: DomainSnapshot) -> str:
+    return d.display.casefold()
+
+
+SORT_KEYS: dict[str, Callable[[DomainSnapshot], Any]] = {
+    # Biggest audience first; no data yet sinks to the bottom.
+    "bandwidth": lambda d: (d.bandwidth_now is None, -(d.bandwidth_now or 0.0)),
+    # Most negative change first: an audience falling off a cliff is what a live-ops engineer must see first.
+    "change": lambda d: (d.change_ratio is None, d.change_ratio or 0.0),
+    "name": lambda d: (_display(d), d.domain),
+    "vendor": lambda d: (d.vendor, _display(d), d.domain),
+    # Failing first (grouped by error code), then stale, loading, paused, healthy.
+    "errors": lambda d: (STATUS_RANK.get(d.status, 5), d.error.code if d.error else "", _display(d)),
+}
+
+
+def matches(d: DomainSnapshot, needle: str) -> bool:
+    """Case-insensitive substring of domain, label, account, vendor (name or HW/JD) or error code."""
+    haystack = (d.domain, d.label or "", d.account, d.vendor, VENDOR_SHORT.get(d.vendor, ""),
+                d.error.code if d.error else "")
+    return any(needle in field.casefold() for field in haystack)
+
+
+def build_rows(snap: StoreSnapshot | None, sort: str, filter_text: str) -> list[Row]:
+    """Domains grouped by account (config order), sorted within the group, each group closed by its total
+    line, the grand total last. A group with no domain matching the filter is left out entirely."""
+    if snap is None:
+        return [Row("note", ("note",), text="waiting for data…")]
+    if not snap.domains:
+        return [Row("note", ("note",), text="no domains watched")]
+    needle = filter_text.strip().casefold()
+    groups: dict[str, list[DomainSnapshot]] = {}
+    for d in snap.domains:
+        groups.setdefault(d.account, [])
+        if not needle or matches(d, needle):
+            groups[d.account].append(d)
+    totals = {t.account: t for t in snap.accounts}
+    key = SORT_KEYS[sort]
+    rows: list[Row] = []
+    for account, members in groups.items():
+        if not members:
+            continue
+        members.sort(key=key)  # stable: ties keep config order
+        rows.extend(Row("domain", d.key, domain=d) for d in members)
+        if account in totals:
+            rows.append(Row("total", ("total", account), total=totals[account]))
+    if not rows:
+        return [Row("note", ("note",), text=f"no domain matches “{filter_text}”")]
+    rows.append(Row("grand", ("grand",), total=snap.grand))
+    return rows
+
+
+def age_text(now: datetime | None, updated_at: datetime | None) -> str:
+    """Age of the data. Under a minute it moves in 5 s steps (12 redraws a minute instead of 60, and nobody
+    acts on 12 s vs 13 s); then whole minutes, hours, days as format_duration gives them."""
+    if updated_at is None or now is None:
+        return "-"
+    seconds = max(0, int((now - updated_at).total_seconds()))
+    if seconds < 60:
+        seconds -= seconds % 5
+    return format_duration(seconds)
+
+
+def fit(text: str, width: int, align: str = "left", ascii_mode: bool = False) -> str:
+    """Exactly `width` cells: padded, or cut with an ellipsis (wide characters counted as two cells)."""
+    if width <= 0:
+        return ""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + ("~" if ascii_mode else "…")
+    pad = " " * (width - length)
+    return pad + text if align == "right" else text + pad
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    merged: list[Run] = []
+    for text, role in runs:
+        if merged and merged[-1][1] == role:
+            merged[-1] = (merged[-1][0] + text, role)
+        elif text:
+            merged.append((text, role))
+    return merged
+
+
+def _assemble(cells: dict[str, Run], columns: list[Column], body: str, width: int, ascii_mode: bool) -> list[Run]:
+    runs: list[Run] = []
+    used = 0
+    for i, col in enumerate(columns):
+        if i:
+            runs.append((" " * GAP, body))
+            used += GAP
+        text, role = cells.get(col.name, ("", body))
+        runs.append((fit(text, col.width, col.align, ascii_mode), role))
+        used += col.width
+    if used < width:
+        runs.append((" " * (width - used), body))
+    return _merge(runs)
+
+
+def domain_runs(d: DomainSnapshot, columns: list[Column], width: int, *, age: str, ascii_mode: bool,
+                from_zero: bool) -> list[Run]:
+    """A domain line: mark, vendor, name, now, sparkline, peak, traffic, age, short error."""
+    body = BODY_ROLE.get(d.status, "body")
+    cells: dict[str, Run] = {
+        "mark": ((ASCII_MARKS if ascii_mode else MARKS).get(d.status, "?"), MARK_ROLE.get(d.status, "body")),
+        "vendor": (VENDOR_SHORT.get(d.vendor, d.vendor[:2].upper()), body),
+        "domain": (d.display, body),
+        "now": (format_bps(d.bandwidth_now), body),
+        "peak": (format_bps(d.peak_bps), body),
+        "traffic": (format_bytes(d.traffic_bytes), body),
+        "age": (age, body),
+        "error": (d.error.short() if d.error else "", "error"),
+    }
+    for col in columns:
+        if col.name == "spark":
+            cells["spark"] = (sparkline(d.bandwidth.values, col.width, ascii_mode=ascii_mode,
+                                        from_zero=from_zero), "spark")
+    return _assemble(cells, columns, body, width, ascii_mode)
+
+
+def _width_of(columns: list[Column], name: str) -> int:
+    return next((c.width for c in columns if c.name == name), 0)
+
+
+def total_label(t: TotalSnapshot, width: int) -> str:
+    """The store's label ("acc total (4 watched domains)") when it fits, else a shorter one that still says
+    these are sums over the watched domains, not the vendor's account figures."""
+    if cell_len(t.label) <= width:
+        return t.label
+    return f"{t.account} total, {t.domains} watched" if t.account else f"grand total, {t.domains} watched"
+
+
+def total_runs(t: TotalSnapshot, columns: list[Column], width: int, *, ascii_mode: bool,
+               from_zero: bool) -> list[Run]:
+    """An account or grand total line: sums over the watched domains, labelled as such by the store."""
+    cells: dict[str, Run] = {
+        "mark": (ASCII_TOTAL_MARK if ascii_mode else TOTAL_MARK, "total"),
+        "vendor": (VENDOR_SHORT.get(t.vendor, "") if t.vendor else "", "total"),
+        "domain": (total_label(t, _width_of(columns, "domain")), "total"),
+        "now": (format_bps(t.bandwidth_now), "total"),
+        "peak": (format_bps(t.peak_bps), "total"),
+        "traffic": (format_bytes(t.traffic_bytes), "total"),
+        "age": ("", "total"),
+        "error": (f"{t.errors} failing" if t.errors else "", "error"),
+    }
+    for col in columns:
+        if col.name == "spark":
+            cells["spark"] = (sparkline(t.bandwidth.values, col.width, ascii_mode=ascii_mode,
+                                        from_zero=from_zero), "spark")
+    return _assemble(cells, columns, "total", width, ascii_mode)
+
+
+def header_runs(columns: list[Column], width: int, *, sort: str, window_seconds: int | None,
+                ascii_mode: bool) -> list[Run]:
+    """Column titles; the sparkline title names the window, the domain title the sort order."""
+    cells: dict[str, Run] = {}
+    for col in columns:
+        title = col.title
+        if col.name == "spark" and window_seconds:
+            title = f"LAST {format_window(window_seconds)}"
+        elif col.name == "domain":
+            title = f"{col.title} {'v' if ascii_mode else '↓'}{sort}"
+        cells[col.name] = (title, "header")
+    return _assemble(cells, columns, "header", width, ascii_mode)
+
+
+def note_runs(text: str, width: int, ascii_mode: bool) -> list[Run]:
+    if ascii_mode:
+        text = text.replace("…", "...").replace("“", '"').replace("”", '"')
+    return [(fit(text, width, ascii_mode=ascii_mode), "dim")] if width > 0 else []
