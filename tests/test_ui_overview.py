@@ -1,17 +1,448 @@
-"""Overview widget: pure sparkline/column tests and Pilot tests on a tiny app that mounts only the widget."""
+"""Overview: pure sparkline, column and row tests, then Pilot tests on a tiny app that mounts only the widget."""
 
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
+from livetop.clock import ManualClock
+from livetop.engine.store import DomainKey, RequestRecord, Store
+from livetop.model import DecodedError, FetchResult, Sample
+from livetop.ui.columns import GAP, layout
+from livetop.ui.sparkline import levels, resample_max, sparkline
 from livetop.ui.widgets import Overview
+from livetop.ui.widgets.overview_render import age_text, build_rows, fit
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+BLOCK_GLYPHS = set("▁▂▃▄▅▆▇█●◐✖‖·Σ…↓")
+
+# --- sparkline ------------------------------------------------------------------------------------------
+
+
+def test_sparkline_maps_each_value_to_a_level():
+    assert sparkline([1, 2, 3, 4, 5, 6, 7, 8], 8) == "▁▂▃▄▅▆▇█"
+    assert sparkline([1, 2, 3, 4, 5, 6, 7, 8], 8, ascii_mode=True) == "_.:-=+*#"
+
+
+def test_resample_takes_the_max_of_each_group_so_spikes_survive():
+    assert resample_max([1, 9, 2, 3, 8, 1], 3) == [9, 3, 8]
+    assert sparkline([1, 9, 2, 3, 8, 1], 3) == "█▁▇"
+    assert sparkline([1, 1, 1, 1, 1, 1, 1, 50], 4) == "▁▁▁█"  # the one-bucket spike is not averaged away
+
+
+def test_fewer_values_than_columns_are_stretched_and_no_data_is_blank():
+    assert resample_max([1, 5], 6) == [1, 1, 1, 5, 5, 5]
+    assert sparkline([1, 5], 6) == "▁▁▁███"
+    assert sparkline([], 4) == "    "
+    assert sparkline([1, 2], 0) == ""
+    assert sparkline([math.nan, 4.0], 2) == "▁█"  # non-finite counts as zero
+
+
+def test_from_zero_keeps_a_flat_high_line_flat():
+    noisy = [10.0e9, 10.1e9, 9.9e9, 10.0e9]
+    assert sparkline(noisy, 4) == "▅█▁▅"  # auto scale magnifies 1 % noise into a saw
+    assert sparkline(noisy, 4, from_zero=True) == "████"
+    assert sparkline([5.0, 5.0, 5.0], 3) == "███"  # exactly flat: falls back to the zero-based scale
+    assert sparkline([0.0, 0.0], 2) == "▁▁"
+    assert levels([0.0, 5.0, 10.0], 8, from_zero=True) == [0, 4, 7]
+
+
+# --- columns --------------------------------------------------------------------------------------------
+
+
+def _used(columns) -> int:
+    return sum(c.width for c in columns) + GAP * (len(columns) - 1)
+
+
+def test_120_columns_show_everything():
+    columns = layout(120)
+    assert [(c.name, c.width) for c in columns] == [
+        ("mark", 1),
+        ("vendor", 2),
+        ("domain", 28),
+        ("now", 9),
+        ("spark", 20),
+        ("peak", 9),
+        ("traffic", 8),
+        ("age", 4),
+        ("error", 31),
+    ]
+    assert _used(columns) == 120
+
+
+def test_narrow_screens_drop_traffic_then_peak_then_age():
+    assert [c.name for c in layout(100)] == [
+        "mark",
+        "vendor",
+        "domain",
+        "now",
+        "spark",
+        "peak",
+        "age",
+        "error",
+    ]
+    assert [c.name for c in layout(90)] == ["mark", "vendor", "domain", "now", "spark", "age", "error"]
+    at_80 = layout(80)
+    assert [(c.name, c.width) for c in at_80] == [
+        ("mark", 1),
+        ("vendor", 2),
+        ("domain", 27),
+        ("now", 9),
+        ("spark", 16),
+        ("error", 20),
+    ]
+    assert [c.name for c in layout(40)] == ["mark", "vendor", "domain", "now", "error"]
+    for width in range(200):
+        assert _used(layout(width)) <= max(width, 0) or not layout(width)
+
+
+def test_fit_truncates_by_cells_with_an_ellipsis():
+    assert fit("play.example.com", 8) == "play.ex…"
+    assert fit("play.example.com", 8, ascii_mode=True) == "play.ex~"
+    assert fit("1.25 Gbps", 10, "right") == " 1.25 Gbps"
+    assert cell_len(fit("主站直播abc", 6)) == 6
+
+
+def test_age_moves_in_five_second_steps_under_a_minute():
+    assert [age_text(T0 + timedelta(seconds=s), T0) for s in (0, 4, 12, 59, 61, 3700)] == [
+        "0s",
+        "0s",
+        "10s",
+        "55s",
+        "1m",
+        "1h01",
+    ]
+    assert age_text(T0, None) == "-"
+
+
+# --- fixtures -------------------------------------------------------------------------------------------
+
+HW, JD = "hw-main", "jd-backup"
+A, B, C = (
+    DomainKey(HW, "play-a.example.com"),
+    DomainKey(HW, "play-b.example.com"),
+    DomainKey(HW, "play-c.example.com"),
+)
+D, E = DomainKey(JD, "play-d.example.com"), DomainKey(JD, "play-e.example.com")
+
+
+def _series(values: list[float], end: datetime) -> list[Sample]:
+    return [Sample(end - timedelta(minutes=5 * (len(values) - i)), v) for i, v in enumerate(values)]
+
+
+def _record(clock: ManualClock, ok: bool = True, code: str = "") -> RequestRecord:
+    return RequestRecord(
+        clock.now(), ok, 200 if ok else 429, code, 12.0, 2, T0 - timedelta(hours=1), clock.now()
+    )
+
+
+def _success(store: Store, clock: ManualClock, key: DomainKey, bandwidth: list[float]) -> None:
+    result = FetchResult(
+        bandwidth=_series(bandwidth, clock.now()), traffic=_series([1e9] * len(bandwidth), clock.now())
+    )
+    store.record_success(key, result, _record(clock))
+
+
+def make_store() -> tuple[ManualClock, Store]:
+    """hw-main: A flat 3 Gbps, B rising to 1 Gbps, C ("Arena") falling off a cliff; jd-backup: D, E failing."""
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=60)
+    for key, vendor, label in (
+        (A, "huawei", None),
+        (B, "huawei", None),
+        (C, "huawei", "Arena"),
+        (D, "jdcloud", None),
+        (E, "jdcloud", None),
+    ):
+        store.ensure(key, vendor, label)
+    _success(store, clock, A, [3.0e9, 3.03e9, 2.97e9, 3.0e9])
+    _success(store, clock, B, [0.25e9, 0.5e9, 0.5e9, 1.0e9])
+    _success(store, clock, C, [2.0e9, 2.0e9, 2.0e9, 0.2e9])
+    _success(store, clock, D, [400e6, 450e6, 500e6, 500e6])
+    error = DecodedError("jdcloud", "RATE_LIMIT", 429, "too many requests", "m", "a", True, throttled=True)
+    store.record_failure(E, error, _record(clock, ok=False, code="RATE_LIMIT"), halted=False)
+    return clock, store
 
 
 class OverviewApp(App):
+    def __init__(self, store: Store | None = None, **options) -> None:
+        super().__init__()
+        self.store = store
+        self.options = options
+        self.selected: list[DomainKey] = []
+        self.highlighted: list[DomainKey | None] = []
+
     def compose(self) -> ComposeResult:
-        yield Overview()
+        yield Overview(**self.options)
+
+    def on_mount(self) -> None:
+        if self.store is not None:
+            self.query_one(Overview).set_snapshot(self.store.snapshot())
+
+    def on_overview_selected(self, message: Overview.Selected) -> None:
+        self.selected.append(message.key)
+
+    def on_overview_highlighted(self, message: Overview.Highlighted) -> None:
+        self.highlighted.append(message.key)
 
 
-async def test_mounts_empty():
-    app = OverviewApp()
+def lines(overview: Overview) -> list[str]:
+    return [overview.render_line(y).text for y in range(overview.scrollable_content_region.height)]
+
+
+def domain_order(overview: Overview) -> list[str]:
+    """The domain names (or labels) in rendered order, skipping header, totals and blank lines."""
+    names = {"play-a": "A", "play-b": "B", "Arena": "C", "play-d": "D", "play-e": "E"}
+    found = []
+    for text in lines(overview)[1:]:
+        for needle, short in names.items():
+            if needle in text:
+                found.append(short)
+    return found
+
+
+def cursor_line(overview: Overview) -> int | None:
+    cursor_bg = overview.get_component_rich_style("overview--cursor", partial=True).bgcolor
+    for y in range(1, overview.scrollable_content_region.height):
+        if any(seg.style and seg.style.bgcolor == cursor_bg for seg in overview.render_line(y)):
+            return y
+    return None
+
+
+# --- Pilot tests ----------------------------------------------------------------------------------------
+
+
+async def test_every_domain_is_listed_with_values_and_totals():
+    clock, store = make_store()
+    clock.advance(12)
+    app = OverviewApp(store)
     async with app.run_test(size=(120, 20)) as pilot:
         await pilot.pause()
-        assert "waiting for data" in app.query_one(Overview).render_line(1).text
+        ov = app.query_one(Overview)
+        text = lines(ov)
+        assert text[0].split()[:2] == ["DOMAIN", "↓bandwidth"] and "PEAK" in text[0] and "LAST 1h" in text[0]
+        assert domain_order(ov) == ["A", "B", "C", "D", "E"]
+        a_line = next(t for t in text if "play-a" in t)
+        assert (
+            a_line.startswith("● HW play-a.example.com") and "3.00 Gbps" in a_line and "3.03 Gbps" in a_line
+        )
+        assert "4.00 GB" in a_line and " 10s " in a_line
+        e_line = next(t for t in text if "play-e" in t)
+        assert e_line.startswith("✖ JD") and "RATE_LIMIT too many requests" in e_line
+        # The store's labels are too long for the domain column: a shorter one still says "watched".
+        assert text[4].startswith("Σ HW hw-main total, 3 watched") and "4.20 Gbps" in text[4]
+        assert text[7].startswith("Σ JD jd-backup total") and "1 failing" in text[7]
+        assert text[8].startswith("Σ    grand total, 5 watched") and "4.70 Gbps" in text[8]
+        assert ov.visible_domain_count == 5
+        assert ov.selected_key == A and cursor_line(ov) == 1
+        # A healthy row is four style runs: mark, text, sparkline, text (no run for an empty error cell).
+        assert len(list(ov.render_line(2))) == 4
+
+
+async def test_keys_move_over_domain_rows_only_and_enter_selects():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        seen = []
+        for key in ("j", "down", "j", "k", "up", "G", "g", "pagedown", "pageup", "end", "home"):
+            await pilot.press(key)
+            seen.append(ov.selected_key)
+        assert seen == [B, C, D, C, B, E, A, E, A, E, A]
+        await pilot.press("j", "j", "j")  # over the hw-main total line onto D
+        await pilot.pause()
+        assert ov.selected_key == D and cursor_line(ov) == 5
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.selected == [D]
+        assert app.highlighted[0] == A and app.highlighted[-1] == D
+
+
+async def test_sort_cycles_within_accounts_and_keeps_the_selection():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        ov.select_key(B)
+        orders = {}
+        for _ in ov.SORTS:
+            mode = ov.cycle_sort()
+            await pilot.pause()
+            orders[mode] = domain_order(ov)
+            assert ov.selected_key == B
+            assert mode in lines(ov)[0]
+        assert ov.sort == "bandwidth"
+        assert orders == {
+            "change": ["C", "A", "B", "D", "E"],  # C lost 90 %: first
+            "name": ["C", "A", "B", "D", "E"],  # "Arena" sorts before "play-…"
+            "vendor": ["C", "A", "B", "D", "E"],
+            "errors": ["C", "A", "B", "E", "D"],  # the failing E leads its group; healthy ones by name
+            "bandwidth": ["A", "B", "C", "D", "E"],
+        }
+        with pytest.raises(ValueError):
+            ov.sort = "random"
+
+
+async def test_filter_narrows_rows_and_keeps_group_totals():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        ov.filter_text = "ARENA"
+        await pilot.pause()
+        text = lines(ov)
+        assert domain_order(ov) == ["C"] and ov.visible_domain_count == 1 and ov.selected_key == C
+        assert "hw-main total, 3 watched" in text[2] and "4.20 Gbps" in text[2]  # the account's full totals
+        assert "grand total" in text[3] and not any("jd-backup" in t for t in text)
+        ov.filter_text = "rate_limit"
+        await pilot.pause()
+        assert domain_order(ov) == ["E"]
+        ov.filter_text = "jd"
+        await pilot.pause()
+        assert domain_order(ov) == ["D", "E"]
+        ov.filter_text = "nothing-like-this"
+        await pilot.pause()
+        assert ov.visible_domain_count == 0 and ov.selected_key is None
+        assert "no domain matches" in lines(ov)[1]
+        ov.filter_text = ""
+        await pilot.pause()
+        assert ov.visible_domain_count == 5
+
+
+async def test_freeze_keeps_old_values_until_unfrozen():
+    clock, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        assert ov.toggle_freeze() is True and ov.frozen
+        _success(store, clock, A, [9.0e9])
+        ov.set_snapshot(store.snapshot())
+        await pilot.pause()
+        assert "3.00 Gbps" in lines(ov)[1] and "9.00 Gbps" not in "".join(lines(ov))
+        assert ov.toggle_freeze() is False
+        await pilot.pause()
+        assert "9.00 Gbps" in lines(ov)[1]
+
+
+async def test_ascii_mode_has_no_block_glyphs_and_status_marks_follow_time():
+    clock, store = make_store()
+    app = OverviewApp(store, ascii_mode=True)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        text = "".join(lines(ov))
+        assert not BLOCK_GLYPHS & set(text)
+        assert any(line.startswith("o HW play-a") for line in lines(ov))
+        assert any(line.startswith("! JD play-e") for line in lines(ov))
+        ov.ascii_mode = False
+        clock.advance(120)  # past stale_after_seconds: every fetched domain goes stale
+        ov.set_snapshot(store.snapshot())
+        await pilot.pause()
+        a_line = next(t for t in lines(ov) if "play-a" in t)
+        assert a_line.startswith("◐ HW") and " 2m " in a_line
+
+
+async def test_from_zero_scaling_differs_for_a_flat_high_line():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        auto = lines(ov)[1]
+        ov.sparkline_from_zero = True
+        await pilot.pause()
+        zero = lines(ov)[1]
+        assert auto != zero
+        spark = slice(44, 64)  # the sparkline column at 120 columns (see test_120_columns_show_everything)
+        assert set(zero[spark]) == {"█"} and "▁" in auto[spark]
+
+
+async def test_only_changed_rows_are_repainted():
+    clock, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        rendered: Counter[int] = Counter()
+        refreshed: list[tuple[int, int]] = []
+        real_render, real_refresh = ov.render_line, ov.refresh_lines
+
+        def spy_render(y: int):
+            rendered[y] += 1
+            return real_render(y)
+
+        def spy_refresh(y_start: int, count: int = 1) -> None:
+            refreshed.append((y_start, count))
+            real_refresh(y_start, count)
+
+        ov.render_line, ov.refresh_lines = spy_render, spy_refresh
+        ov.set_snapshot(store.snapshot())  # nothing changed: nothing repainted
+        await pilot.pause()
+        assert not rendered and not refreshed
+        _success(store, clock, D, [600e6])  # one jd-backup domain changes, order unchanged
+        ov.set_snapshot(store.snapshot())
+        await pilot.pause()
+        assert refreshed == [(5, 1), (7, 2)]  # D, then the jd-backup total and the grand total
+        assert set(rendered) == {5, 7, 8}
+        assert "600 Mbps" in lines(ov)[5]
+
+
+async def test_80_columns_drop_traffic_peak_and_age():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        header = lines(ov)[0]
+        assert "NOW" in header and "ERROR" in header and "LAST 1h" in header
+        assert "PEAK" not in header and "TRAFFIC" not in header and "AGE" not in header
+        text = lines(ov)
+        assert all(" GB" not in t for t in text)
+        assert "RATE_LIMIT too many" in next(t for t in text if "play-e" in t)
+        assert all(len(t) == 80 for t in text)
+
+
+async def test_a_thousand_domains_mount_and_scroll():
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=60)
+    keys = [DomainKey(f"acct{i % 4}", f"play{i:04d}.example.com") for i in range(1000)]
+    for i, key in enumerate(keys):
+        store.ensure(key, "huawei" if i % 2 else "jdcloud", None)
+        _success(store, clock, key, [float(1000 - i) * 1e6 + j for j in range(12)])
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        assert ov.visible_domain_count == 1000
+        await pilot.press("G")
+        await pilot.pause()
+        last = DomainKey("acct3", "play0999.example.com")  # lowest bandwidth of the last account
+        assert ov.selected_key == last
+        text = lines(ov)
+        assert "play0999" in text[-3] and "acct3 total" in text[-2] and "grand total" in text[-1]
+        await pilot.press("pageup")
+        await pilot.pause()
+        selected = ov.selected_key
+        assert selected is not None and selected.account == "acct3" and selected != last
+        assert any(selected.domain in t for t in lines(ov)[1:])
+        assert cursor_line(ov) is not None
+        ov.filter_text = selected.domain  # one row left, scrolled to the top...
+        await pilot.pause()
+        assert ov.scroll_offset.y == 0 and ov.selected_key == selected
+        ov.filter_text = ""  # ...and back: the view follows the cursor to where that domain sits
+        await pilot.pause()
+        assert ov.selected_key == selected and cursor_line(ov) is not None
+
+
+def test_build_rows_without_a_snapshot_says_so():
+    rows = build_rows(None, "bandwidth", "")
+    assert [r.kind for r in rows] == ["note"] and "waiting" in rows[0].text

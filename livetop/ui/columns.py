@@ -35,9 +35,9 @@ class Column:
 SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("mark", "", 1, 1, 1),
     ColumnSpec("vendor", "", 2, 2, 2),
-    ColumnSpec("domain", "DOMAIN", 12, 24, 30),
+    ColumnSpec("domain", "DOMAIN", 12, 24, 28),
     ColumnSpec("now", "NOW", 9, 9, 9, "right"),
-    ColumnSpec("spark", "WINDOW", 8, 16, 24),
+    ColumnSpec("spark", "WINDOW", 8, 16, 20),
     ColumnSpec("peak", "PEAK", 9, 9, 9, "right"),
     ColumnSpec("traffic", "TRAFFIC", 8, 8, 8, "right"),
     ColumnSpec("age", "AGE", 4, 4, 4, "right"),

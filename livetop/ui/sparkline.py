@@ -54,7 +54,9 @@ def levels(values: Sequence[float], steps: int, *, from_zero: bool = False) -> l
     return [min(top, max(0, int((v - lo) / span * top + 0.5))) for v in values]
 
 
-def sparkline(values: Sequence[float], width: int, *, ascii_mode: bool = False, from_zero: bool = False) -> str:
+def sparkline(
+    values: Sequence[float], width: int, *, ascii_mode: bool = False, from_zero: bool = False
+) -> str:
     """Exactly `width` cells: the resampled bars, or spaces when there is no data."""
     if width <= 0:
         return ""

@@ -11,11 +11,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -30,6 +31,17 @@ _AGE_STEP = timedelta(seconds=1)  # ages are recomputed at most once per second 
 _ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "cursor")
 
 
+class _DomainMessage(Message):
+    def __init__(self, overview: Overview, key: DomainKey | None) -> None:
+        super().__init__()
+        self.overview = overview
+        self.key = key
+
+    @property
+    def control(self) -> Overview:
+        return self.overview
+
+
 class Overview(ScrollView, can_focus=True):
     """Every watched play domain on one screen: status, vendor, bandwidth now, sparkline, peak, traffic, age,
     short decoded error; account totals and a grand total (sums over the watched domains).
@@ -42,7 +54,7 @@ class Overview(ScrollView, can_focus=True):
 
     SORTS: tuple[str, ...] = render.SORTS
 
-    COMPONENT_CLASSES = {f"overview--{role}" for role in _ROLES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"overview--{role}" for role in _ROLES}
 
     DEFAULT_CSS = """
     Overview {
@@ -70,42 +82,32 @@ class Overview(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", id="overview.cursor_down", show=False),
         Binding("up,k", "cursor_up", "Up", id="overview.cursor_up", show=False),
         Binding("pagedown", "cursor_page_down", "Page down", id="overview.page_down", show=False),
         Binding("pageup", "cursor_page_up", "Page up", id="overview.page_up", show=False),
         Binding("g,home", "cursor_first", "First domain", id="overview.first", show=False),
-        Binding("G,end", "cursor_last", "Last domain", id="overview.last", show=False),
+        Binding("G,shift+g,end", "cursor_last", "Last domain", id="overview.last", show=False),
         Binding("enter", "select_domain", "Open domain", id="overview.select"),
     ]
 
-    class Selected(Message):
-        """Enter (or a double click) on a domain row."""
+    class Selected(_DomainMessage):
+        """Enter (or a double click) on a domain row; `key` is that domain."""
 
-        def __init__(self, overview: Overview, key: DomainKey) -> None:
-            super().__init__()
-            self.overview = overview
-            self.key = key
+    class Highlighted(_DomainMessage):
+        """The cursor is now on another domain; `key` is None when no domain is shown."""
 
-        @property
-        def control(self) -> Overview:
-            return self.overview
-
-    class Highlighted(Message):
-        """The cursor is now on another domain (None: no domain is shown)."""
-
-        def __init__(self, overview: Overview, key: DomainKey | None) -> None:
-            super().__init__()
-            self.overview = overview
-            self.key = key
-
-        @property
-        def control(self) -> Overview:
-            return self.overview
-
-    def __init__(self, *, ascii_mode: bool = False, sparkline_from_zero: bool = False, sort: str = "bandwidth",
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        ascii_mode: bool = False,
+        sparkline_from_zero: bool = False,
+        sort: str = "bandwidth",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         if sort not in self.SORTS:
             raise ValueError(f"unknown sort {sort!r}; one of {', '.join(self.SORTS)}")
@@ -325,20 +327,13 @@ class Overview(ScrollView, can_focus=True):
         return top <= row < top + max(1, self.scrollable_content_region.height - 1)
 
     def _scroll_to_cursor(self) -> None:
-        """Scroll so the cursor row is visible, with the total lines right under it when they fit."""
-        if not self._domain_rows or not self.is_mounted:
-            return
-        row = self._domain_rows[self._cursor_pos]
-        lines = max(1, self.scrollable_content_region.height - 1)  # minus the header
-        top = self.scroll_offset.y
-        end = row
-        while end + 1 < len(self._rows) and self._rows[end + 1].kind != "domain":
-            end += 1
-        end = min(end, row + lines - 1)
-        if row < top:
-            self.scroll_to(y=row, animate=False)
-        elif end >= top + lines:
-            self.scroll_to(y=end - lines + 1, animate=False)
+        if self._domain_rows and self.is_mounted:
+            lines = max(1, self.scrollable_content_region.height - 1)  # minus the header
+            target = render.scroll_target(
+                self._rows, self._domain_rows[self._cursor_pos], self.scroll_offset.y, lines
+            )
+            if target is not None:
+                self.scroll_to(y=target, animate=False, force=True)  # scrollbars may lag a new size
 
     # --- rendering --------------------------------------------------------------------------------------
 
@@ -360,34 +355,38 @@ class Overview(ScrollView, can_focus=True):
         """Everything line `index` (0 = header, n = row n-1) depends on: equal keys mean an identical Strip."""
         if index == 0:
             window = self._snap.window_seconds if self._snap else None
-            return ("header", self._sort, window, width, self._gen, self._ascii_mode)
+            return ("header", self._sort, window, width, self._gen)
         row = self._rows[index - 1]
-        if row.kind == "domain":
-            d = row.domain
-            selected = row.ident == self._selected
-            age = render.age_text(self._age_now, d.updated_at)  # type: ignore[union-attr]
-            return (row.ident, d.version, d.status, age, selected, width, self._gen)  # type: ignore[union-attr]
-        if row.kind == "note":
-            return (row.ident, row.text, width, self._gen)
-        t = row.total
-        # Totals are rebuilt by the store whenever any domain changes: compare their figures, not identity.
-        return (row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes,  # type: ignore[union-attr]
-                t.bandwidth.values.tobytes(), width, self._gen)  # type: ignore[union-attr]
+        if (d := row.domain) is not None:
+            age = render.age_text(self._age_now, d.updated_at)
+            return (row.ident, d.version, d.status, age, row.ident == self._selected, width, self._gen)
+        if (t := row.total) is not None:
+            # The store rebuilds every total when any domain changes: compare figures, not identity.
+            figures = (
+                t.label,
+                t.errors,
+                t.bandwidth_now,
+                t.peak_bps,
+                t.traffic_bytes,
+                t.bandwidth.values.tobytes(),
+            )
+            return (row.ident, figures, width, self._gen)
+        return (row.ident, row.text, width, self._gen)
 
     def _runs(self, index: int, width: int) -> list[Run]:
-        columns = self._columns(width)
-        opts = {"ascii_mode": self._ascii_mode}
+        columns, ascii_mode, from_zero = self._columns(width), self._ascii_mode, self._from_zero
         if index == 0:
             window = self._snap.window_seconds if self._snap else None
-            return render.header_runs(columns, width, sort=self._sort, window_seconds=window, **opts)
+            return render.header_runs(
+                columns, width, sort=self._sort, window_seconds=window, ascii_mode=ascii_mode
+            )
         row = self._rows[index - 1]
-        if row.kind == "domain":
-            return render.domain_runs(row.domain, columns, width,  # type: ignore[arg-type]
-                                      age=render.age_text(self._age_now, row.domain.updated_at),  # type: ignore[union-attr]
-                                      from_zero=self._from_zero, **opts)
-        if row.kind == "note":
-            return render.note_runs(row.text, width, self._ascii_mode)
-        return render.total_runs(row.total, columns, width, from_zero=self._from_zero, **opts)  # type: ignore[arg-type]
+        if (d := row.domain) is not None:
+            age = render.age_text(self._age_now, d.updated_at)
+            return render.domain_runs(d, columns, width, age=age, ascii_mode=ascii_mode, from_zero=from_zero)
+        if (t := row.total) is not None:
+            return render.total_runs(t, columns, width, ascii_mode=ascii_mode, from_zero=from_zero)
+        return render.note_runs(row.text, width, ascii_mode)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -408,7 +407,9 @@ class Overview(ScrollView, can_focus=True):
             segments = [Segment(text, styles[role] + overlay) for text, role in self._runs(index, width)]
         else:
             segments = [Segment(text, styles[role]) for text, role in self._runs(index, width)]
-        strip = Strip(segments, width)
+        # Roles that resolve to one style (a cursor with its own colour, a theme without $success...) merge:
+        # every style change costs bytes on the wire.
+        strip = Strip(Segment.simplify(segments), width)
         self._strips[ident] = (key, strip)
         return strip
 

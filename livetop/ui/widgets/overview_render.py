@@ -33,9 +33,21 @@ MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUS
 ASCII_MARKS = {STATUS_OK: "o", STATUS_STALE: "?", STATUS_ERROR: "!", STATUS_PAUSED: "|", STATUS_LOADING: "."}
 TOTAL_MARK, ASCII_TOTAL_MARK = "Σ", "="
 # Role of the status mark; "body" means the row's plain text style.
-MARK_ROLE = {STATUS_OK: "ok", STATUS_STALE: "stale", STATUS_ERROR: "error", STATUS_PAUSED: "dim", STATUS_LOADING: "dim"}
+MARK_ROLE = {
+    STATUS_OK: "ok",
+    STATUS_STALE: "stale",
+    STATUS_ERROR: "error",
+    STATUS_PAUSED: "dim",
+    STATUS_LOADING: "dim",
+}
 # Figures of a row that is not fresh are shown dimmed: they are old or not there yet.
-BODY_ROLE = {STATUS_OK: "body", STATUS_ERROR: "body", STATUS_STALE: "dim", STATUS_PAUSED: "dim", STATUS_LOADING: "dim"}
+BODY_ROLE = {
+    STATUS_OK: "body",
+    STATUS_ERROR: "body",
+    STATUS_STALE: "dim",
+    STATUS_PAUSED: "dim",
+    STATUS_LOADING: "dim",
+}
 STATUS_RANK = {STATUS_ERROR: 0, STATUS_STALE: 1, STATUS_LOADING: 2, STATUS_PAUSED: 3, STATUS_OK: 4}
 
 Run = tuple[str, str]  # (text, role)
@@ -70,8 +82,14 @@ SORT_KEYS: dict[str, Callable[[DomainSnapshot], Any]] = {
 
 def matches(d: DomainSnapshot, needle: str) -> bool:
     """Case-insensitive substring of domain, label, account, vendor (name or HW/JD) or error code."""
-    haystack = (d.domain, d.label or "", d.account, d.vendor, VENDOR_SHORT.get(d.vendor, ""),
-                d.error.code if d.error else "")
+    haystack = (
+        d.domain,
+        d.label or "",
+        d.account,
+        d.vendor,
+        VENDOR_SHORT.get(d.vendor, ""),
+        d.error.code if d.error else "",
+    )
     return any(needle in field.casefold() for field in haystack)
 
 
@@ -119,6 +137,8 @@ def fit(text: str, width: int, align: str = "left", ascii_mode: bool = False) ->
     """Exactly `width` cells: padded, or cut with an ellipsis (wide characters counted as two cells)."""
     if width <= 0:
         return ""
+    if not text.isprintable():  # a newline or escape in a label or vendor message must not break the line
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     length = cell_len(text)
     if length > width:
         return set_cell_size(text, width - 1) + ("~" if ascii_mode else "…")
@@ -136,7 +156,9 @@ def _merge(runs: list[Run]) -> list[Run]:
     return merged
 
 
-def _assemble(cells: dict[str, Run], columns: list[Column], body: str, width: int, ascii_mode: bool) -> list[Run]:
+def _assemble(
+    cells: dict[str, Run], columns: list[Column], body: str, width: int, ascii_mode: bool
+) -> list[Run]:
     runs: list[Run] = []
     used = 0
     for i, col in enumerate(columns):
@@ -144,6 +166,8 @@ def _assemble(cells: dict[str, Run], columns: list[Column], body: str, width: in
             runs.append((" " * GAP, body))
             used += GAP
         text, role = cells.get(col.name, ("", body))
+        if not text.strip():  # blank cells take the row style so they merge into its run
+            role = body
         runs.append((fit(text, col.width, col.align, ascii_mode), role))
         used += col.width
     if used < width:
@@ -151,8 +175,9 @@ def _assemble(cells: dict[str, Run], columns: list[Column], body: str, width: in
     return _merge(runs)
 
 
-def domain_runs(d: DomainSnapshot, columns: list[Column], width: int, *, age: str, ascii_mode: bool,
-                from_zero: bool) -> list[Run]:
+def domain_runs(
+    d: DomainSnapshot, columns: list[Column], width: int, *, age: str, ascii_mode: bool, from_zero: bool
+) -> list[Run]:
     """A domain line: mark, vendor, name, now, sparkline, peak, traffic, age, short error."""
     body = BODY_ROLE.get(d.status, "body")
     cells: dict[str, Run] = {
@@ -167,8 +192,10 @@ def domain_runs(d: DomainSnapshot, columns: list[Column], width: int, *, age: st
     }
     for col in columns:
         if col.name == "spark":
-            cells["spark"] = (sparkline(d.bandwidth.values, col.width, ascii_mode=ascii_mode,
-                                        from_zero=from_zero), "spark")
+            cells["spark"] = (
+                sparkline(d.bandwidth.values, col.width, ascii_mode=ascii_mode, from_zero=from_zero),
+                "spark",
+            )
     return _assemble(cells, columns, body, width, ascii_mode)
 
 
@@ -184,8 +211,9 @@ def total_label(t: TotalSnapshot, width: int) -> str:
     return f"{t.account} total, {t.domains} watched" if t.account else f"grand total, {t.domains} watched"
 
 
-def total_runs(t: TotalSnapshot, columns: list[Column], width: int, *, ascii_mode: bool,
-               from_zero: bool) -> list[Run]:
+def total_runs(
+    t: TotalSnapshot, columns: list[Column], width: int, *, ascii_mode: bool, from_zero: bool
+) -> list[Run]:
     """An account or grand total line: sums over the watched domains, labelled as such by the store."""
     cells: dict[str, Run] = {
         "mark": (ASCII_TOTAL_MARK if ascii_mode else TOTAL_MARK, "total"),
@@ -199,13 +227,16 @@ def total_runs(t: TotalSnapshot, columns: list[Column], width: int, *, ascii_mod
     }
     for col in columns:
         if col.name == "spark":
-            cells["spark"] = (sparkline(t.bandwidth.values, col.width, ascii_mode=ascii_mode,
-                                        from_zero=from_zero), "spark")
+            cells["spark"] = (
+                sparkline(t.bandwidth.values, col.width, ascii_mode=ascii_mode, from_zero=from_zero),
+                "spark",
+            )
     return _assemble(cells, columns, "total", width, ascii_mode)
 
 
-def header_runs(columns: list[Column], width: int, *, sort: str, window_seconds: int | None,
-                ascii_mode: bool) -> list[Run]:
+def header_runs(
+    columns: list[Column], width: int, *, sort: str, window_seconds: int | None, ascii_mode: bool
+) -> list[Run]:
     """Column titles; the sparkline title names the window, the domain title the sort order."""
     cells: dict[str, Run] = {}
     for col in columns:
@@ -216,6 +247,20 @@ def header_runs(columns: list[Column], width: int, *, sort: str, window_seconds:
             title = f"{col.title} {'v' if ascii_mode else '↓'}{sort}"
         cells[col.name] = (title, "header")
     return _assemble(cells, columns, "header", width, ascii_mode)
+
+
+def scroll_target(rows: list[Row], row: int, top: int, lines: int) -> int | None:
+    """New scroll offset that shows `row` in a viewport of `lines` rows starting at `top` (None: no scroll),
+    keeping the total lines right under it in view when they fit (so G shows the grand total too)."""
+    end = row
+    while end + 1 < len(rows) and rows[end + 1].kind != "domain":
+        end += 1
+    end = min(end, row + lines - 1)
+    if row < top:
+        return row
+    if end >= top + lines:
+        return end - lines + 1
+    return None
 
 
 def note_runs(text: str, width: int, ascii_mode: bool) -> list[Run]:
