@@ -394,10 +394,27 @@ async def test_only_changed_rows_are_repainted():
         assert refreshed == [(5, 1), (7, 2)]  # D, then the jd-backup total and the grand total
         assert set(rendered) == {5, 7, 8}
         assert "600 Mbps" in lines(ov)[5]
+        refreshed.clear()
+        regions = []
+        real_region_refresh = ov.refresh
+
+        def spy_region_refresh(*args, **kwargs):
+            regions.extend(args)
+            return real_region_refresh(*args, **kwargs)
+
+        ov.refresh = spy_region_refresh
+        clock.advance(
+            5
+        )  # every age moves from "0s" to "5s": only the age cells of the domains that have data
+        ov.set_snapshot(store.snapshot())
+        await pilot.pause()
+        assert not refreshed
+        assert [(r.x, r.y, r.width, r.height) for r in regions] == [(84, y, 4, 1) for y in (1, 2, 3, 5)]
+        assert " 5s " in lines(ov)[5]
 
 
 async def test_80_columns_drop_traffic_peak_and_age():
-    _, store = make_store()
+    clock, store = make_store()
     app = OverviewApp(store)
     async with app.run_test(size=(80, 20)) as pilot:
         await pilot.pause()
@@ -409,6 +426,11 @@ async def test_80_columns_drop_traffic_peak_and_age():
         assert all(" GB" not in t for t in text)
         assert "RATE_LIMIT too many" in next(t for t in text if "play-e" in t)
         assert all(len(t) == 80 for t in text)
+        calls = []
+        ov.refresh = lambda *args, **kwargs: calls.append(args)
+        clock.advance(5)  # ages move, but no age column is shown: nothing to repaint
+        ov.set_snapshot(store.snapshot())
+        assert calls == []
 
 
 async def test_a_thousand_domains_mount_and_scroll():
@@ -446,3 +468,19 @@ async def test_a_thousand_domains_mount_and_scroll():
 def test_build_rows_without_a_snapshot_says_so():
     rows = build_rows(None, "bandwidth", "")
     assert [r.kind for r in rows] == ["note"] and "waiting" in rows[0].text
+
+
+async def test_bindings_have_ids_and_remap_through_the_keymap():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        bindings = [b for b in Overview.BINDINGS if not isinstance(b, tuple)]
+        assert all(b.id and b.id.startswith("overview.") and b.description for b in bindings)
+        assert not {"ctrl+a", "ctrl+b", "ctrl+s", "ctrl+h", "ctrl+j", "ctrl+k", "ctrl+l"} & {
+            key for b in bindings for key in b.key.split(",")
+        }
+        app.set_keymap({"overview.cursor_down": "n"})
+        await pilot.press("n")
+        assert ov.selected_key == B

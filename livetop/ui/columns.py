@@ -91,3 +91,13 @@ def layout(width: int) -> list[Column]:
         columns.append(Column(n, _BY_NAME[n].title, min(widths[n], room), _BY_NAME[n].align))
         used += GAP + columns[-1].width
     return columns
+
+
+def column_span(columns: list[Column], name: str) -> tuple[int, int] | None:
+    """(x, width) of the named column, or None when it is not shown."""
+    x = 0
+    for column in columns:
+        if column.name == name:
+            return x, column.width
+        x += column.width + GAP
+    return None

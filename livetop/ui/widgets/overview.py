@@ -17,13 +17,13 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from livetop.engine.store import DomainKey, StoreSnapshot
-from livetop.ui.columns import Column, layout
+from livetop.ui.columns import Column, column_span, layout
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_render import Row, Run
 
@@ -236,12 +236,8 @@ class Overview(ScrollView, can_focus=True):
         self._domain_rows = [i for i, row in enumerate(self._rows) if row.kind == "domain"]
         self._domain_pos = {self._rows[r].ident: p for p, r in enumerate(self._domain_rows)}  # type: ignore[misc]
         previous = self._selected
-        if previous in self._domain_pos:
-            self._cursor_pos = self._domain_pos[previous]  # type: ignore[index]
-        elif self._domain_rows:
-            self._cursor_pos = min(self._cursor_pos, len(self._domain_rows) - 1)
-        else:
-            self._cursor_pos = 0
+        fallback = max(0, min(self._cursor_pos, len(self._domain_rows) - 1))
+        self._cursor_pos = self._domain_pos.get(previous, fallback) if previous else fallback
         self._selected = self._key_at(self._cursor_pos)
         if len(self._strips) > 2 * len(self._rows) + 16:  # drop strips of rows that went away
             idents = {row.ident for row in self._rows}
@@ -353,40 +349,27 @@ class Overview(ScrollView, can_focus=True):
 
     def _line_key(self, index: int, width: int) -> tuple:
         """Everything line `index` (0 = header, n = row n-1) depends on: equal keys mean an identical Strip."""
+        window = self._snap.window_seconds if self._snap else None
         if index == 0:
-            window = self._snap.window_seconds if self._snap else None
-            return ("header", self._sort, window, width, self._gen)
+            return (width, self._gen, "header", self._sort, window)
         row = self._rows[index - 1]
-        if (d := row.domain) is not None:
-            age = render.age_text(self._age_now, d.updated_at)
-            return (row.ident, d.version, d.status, age, row.ident == self._selected, width, self._gen)
-        if (t := row.total) is not None:
-            # The store rebuilds every total when any domain changes: compare figures, not identity.
-            figures = (
-                t.label,
-                t.errors,
-                t.bandwidth_now,
-                t.peak_bps,
-                t.traffic_bytes,
-                t.bandwidth.values.tobytes(),
-            )
-            return (row.ident, figures, width, self._gen)
-        return (row.ident, row.text, width, self._gen)
+        # The age counts only when its column shows: at 80 columns ticking ages cost nothing.
+        show_age = row.domain is not None and self._age_span(width) is not None
+        age = render.age_text(self._age_now, row.domain.updated_at) if show_age else ""  # type: ignore[union-attr]
+        return (width, self._gen, *render.row_key(row, self._selected, age))
 
     def _runs(self, index: int, width: int) -> list[Run]:
-        columns, ascii_mode, from_zero = self._columns(width), self._ascii_mode, self._from_zero
+        columns = self._columns(width)
         if index == 0:
             window = self._snap.window_seconds if self._snap else None
             return render.header_runs(
-                columns, width, sort=self._sort, window_seconds=window, ascii_mode=ascii_mode
+                columns, width, sort=self._sort, window_seconds=window, ascii_mode=self._ascii_mode
             )
         row = self._rows[index - 1]
-        if (d := row.domain) is not None:
-            age = render.age_text(self._age_now, d.updated_at)
-            return render.domain_runs(d, columns, width, age=age, ascii_mode=ascii_mode, from_zero=from_zero)
-        if (t := row.total) is not None:
-            return render.total_runs(t, columns, width, ascii_mode=ascii_mode, from_zero=from_zero)
-        return render.note_runs(row.text, width, ascii_mode)
+        age = render.age_text(self._age_now, row.domain.updated_at) if row.domain else ""
+        return render.row_runs(
+            row, columns, width, age=age, ascii_mode=self._ascii_mode, from_zero=self._from_zero
+        )
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -420,19 +403,31 @@ class Overview(ScrollView, can_focus=True):
         region = self.scrollable_content_region
         width, height = region.width, region.height
         top = self.scroll_offset.y
+        age_span = self._age_span(width)
         dirty: list[int] = []
         for y in range(height):
             index = 0 if y == 0 else top + y
             key = self._line_key(index, width) if index <= len(self._rows) else None
-            if self._drawn.get(y, ()) != key:
+            drawn = self._drawn.get(y, ())
+            if drawn == key:
+                continue
+            if age_span and key and drawn and key[2] == drawn[2] == "domain" and key[:-1] == drawn[:-1]:
+                # Only the age moved ("10s" -> "15s"): repaint up to its cells (Textual writes a partial
+                # line from the widget's left edge, so what is saved is the error column to its right).
+                self.refresh(Region(age_span[0], y, age_span[1], 1))
+            else:
                 dirty.append(y)
-        start = 0
-        while start < len(dirty):  # one refresh per run of consecutive lines
-            end = start
-            while end + 1 < len(dirty) and dirty[end + 1] == dirty[end] + 1:
-                end += 1
-            self.refresh_lines(top + dirty[start], end - start + 1)
-            start = end + 1
+        for first, count in render.runs_of_lines(dirty):  # one refresh per run of consecutive lines
+            self.refresh_lines(top + first, count)
+
+    def refresh_lines(self, y_start: int, line_count: int = 1) -> None:
+        """Repaint lines `y_start`.. (virtual coordinates), content only: ScrollView's version spans the
+        scrollbar too, which costs bytes for cells that did not change."""
+        width = self.scrollable_content_region.width
+        self.refresh(Region(0, y_start - self.scroll_offset.y, width, line_count))
+
+    def _age_span(self, width: int) -> tuple[int, int] | None:
+        return column_span(self._columns(width), "age")
 
     def on_resize(self, event: events.Resize) -> None:
         self._scroll_to_cursor()

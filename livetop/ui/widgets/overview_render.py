@@ -19,6 +19,7 @@ from livetop.engine.store import (
     STATUS_OK,
     STATUS_PAUSED,
     STATUS_STALE,
+    DomainKey,
     DomainSnapshot,
     StoreSnapshot,
     TotalSnapshot,
@@ -234,6 +235,28 @@ def total_runs(
     return _assemble(cells, columns, "total", width, ascii_mode)
 
 
+def row_key(row: Row, selected: DomainKey | None, age: str) -> tuple:
+    """Everything a row's text depends on besides width and display settings. Domain keys end with the age,
+    so a change of age alone can be told apart (and repainted as a few cells)."""
+    if (d := row.domain) is not None:
+        return ("domain", row.ident, d.version, d.status, row.ident == selected, age)
+    if (t := row.total) is not None:
+        # The store rebuilds every total when any domain changes: compare figures, not identity.
+        values = t.bandwidth.values.tobytes()
+        return ("total", row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes, values)
+    return ("note", row.ident, row.text)
+
+
+def row_runs(
+    row: Row, columns: list[Column], width: int, *, age: str, ascii_mode: bool, from_zero: bool
+) -> list[Run]:
+    if row.domain is not None:
+        return domain_runs(row.domain, columns, width, age=age, ascii_mode=ascii_mode, from_zero=from_zero)
+    if row.total is not None:
+        return total_runs(row.total, columns, width, ascii_mode=ascii_mode, from_zero=from_zero)
+    return note_runs(row.text, width, ascii_mode)
+
+
 def header_runs(
     columns: list[Column], width: int, *, sort: str, window_seconds: int | None, ascii_mode: bool
 ) -> list[Run]:
@@ -261,6 +284,17 @@ def scroll_target(rows: list[Row], row: int, top: int, lines: int) -> int | None
     if end >= top + lines:
         return end - lines + 1
     return None
+
+
+def runs_of_lines(lines: list[int]) -> list[tuple[int, int]]:
+    """Sorted line numbers -> (first, count) per run of consecutive lines: [1, 2, 3, 7] -> [(1, 3), (7, 1)]."""
+    runs: list[tuple[int, int]] = []
+    for y in lines:
+        if runs and runs[-1][0] + runs[-1][1] == y:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((y, 1))
+    return runs
 
 
 def note_runs(text: str, width: int, ascii_mode: bool) -> list[Run]:
