@@ -1,0 +1,500 @@
+"""Vendor error catalogs and decoding: turn any vendor answer into a `DecodedError` a person can act on.
+
+The catalogs are data (`livetop/vendors/<vendor>/errors.toml`), loaded and validated at first use. `decode`
+never fails: a known code gets its catalog entry, an unknown code shows the raw code and message, and a body
+that is not JSON (a gateway's HTML page, an empty or truncated body) becomes a transport error with the HTTP
+status and a short excerpt. Every vendor message shown goes through `redact` first.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import json
+import re
+import ssl
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+
+import httpx
+
+from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, VENDORS, DecodedError
+
+EXCERPT_CHARS = 120  # excerpt of a non-JSON body
+RAW_MESSAGE_CHARS = 300  # a vendor's own message
+RETRY_AFTER_CAP_SECONDS = 3600.0  # a broken or hostile Retry-After must not park an account for days
+
+VENDOR_NAMES = {VENDOR_HUAWEI: "Huawei Cloud", VENDOR_JDCLOUD: "JD Cloud"}
+
+
+class CatalogError(Exception):
+    """A malformed catalog file: a bug in livetop's own data (tests load every catalog)."""
+
+
+# --- catalog data --------------------------------------------------------------------------------------------
+
+_REQUIRED = {"http": None, "title": str, "meaning": str, "action": str, "retryable": bool}
+_OPTIONAL = {"throttled": bool, "token_expired": bool, "variants": list}
+_VARIANT_KEYS = {"match": str, "title": str, "meaning": str, "action": str, "retryable": bool, "token_expired": bool}
+_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Za-z0-9_]+)*(\.?\*)?$")
+TITLE_MAX_CHARS = 40  # titles go on an overview row next to the code
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A sub-case of a code told apart by its message (APIGW.0301 covers a dozen different problems)."""
+
+    match: str
+    title: str | None = None
+    meaning: str | None = None
+    action: str | None = None
+    retryable: bool | None = None
+    token_expired: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    code: str
+    http: tuple[int, ...]
+    title: str
+    meaning: str
+    action: str
+    retryable: bool
+    throttled: bool = False
+    token_expired: bool = False
+    variants: tuple[Variant, ...] = ()
+
+    def resolve(self, message: str) -> Entry:
+        """The entry as it applies to this vendor message (first matching variant wins)."""
+        lowered = message.lower()
+        for v in self.variants:
+            if v.match.lower() in lowered:
+                return Entry(
+                    code=self.code,
+                    http=self.http,
+                    title=v.title or self.title,
+                    meaning=v.meaning or self.meaning,
+                    action=v.action or self.action,
+                    retryable=self.retryable if v.retryable is None else v.retryable,
+                    throttled=self.throttled,
+                    token_expired=self.token_expired if v.token_expired is None else v.token_expired,
+                )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    vendor: str
+    entries: Mapping[str, Entry]  # exact codes, and families keyed with their trailing `*`
+
+    def lookup(self, code: str) -> Entry | None:
+        entry = self.entries.get(code)
+        if entry is not None:
+            return entry
+        families = [k for k in self.entries if k.endswith("*") and code.startswith(k[:-1])]
+        return self.entries[max(families, key=len)] if families else None
+
+
+def _check(cond: bool, source: str, code: str, problem: str) -> None:
+    if not cond:
+        raise CatalogError(f"{source}: [{code!r}]: {problem}")
+
+
+def _check_fields(table: dict, spec: dict, required: Iterable[str], source: str, code: str) -> None:
+    for key in table:
+        _check(key in spec, source, code, f"unknown key {key!r}")
+    for key in required:
+        _check(key in table, source, code, f"missing {key!r}")
+    for key, kind in spec.items():
+        if key in table and kind is not None:
+            _check(isinstance(table[key], kind), source, code, f"{key!r} must be {kind.__name__}")
+        if kind is str and key in table:
+            _check(bool(table[key].strip()), source, code, f"{key!r} is empty")
+
+
+def parse_catalog(vendor: str, text: str, source: str = "<catalog>") -> Catalog:
+    """Parse and validate one catalog file. Raises `CatalogError` naming the code and the problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{source}: not valid TOML: {exc}") from None
+    entries: dict[str, Entry] = {}
+    for code, table in data.items():
+        _check(isinstance(table, dict), source, code, "must be a table")
+        _check(bool(_CODE_RE.match(code)), source, code, "not a valid code")
+        spec = {**_REQUIRED, **_OPTIONAL}
+        _check_fields(table, spec, _REQUIRED, source, code)
+        http = table["http"]
+        statuses = tuple(http) if isinstance(http, list) else (http,)
+        _check(
+            bool(statuses) and all(type(s) is int and 100 <= s <= 599 for s in statuses),
+            source, code, "'http' must be an HTTP status or a list of them",
+        )
+        _check(len(table["title"]) <= TITLE_MAX_CHARS, source, code, f"title longer than {TITLE_MAX_CHARS}")
+        variants = []
+        for raw in table.get("variants", []):
+            _check(isinstance(raw, dict), source, code, "each variant must be a table")
+            _check_fields(raw, _VARIANT_KEYS, ("match",), source, code)
+            _check(len(raw.get("title", "")) <= TITLE_MAX_CHARS, source, code, "variant title too long")
+            variants.append(Variant(**raw))
+        entries[code] = Entry(
+            code=code,
+            http=statuses,
+            title=table["title"],
+            meaning=table["meaning"],
+            action=table["action"],
+            retryable=table["retryable"],
+            throttled=table.get("throttled", False),
+            token_expired=table.get("token_expired", False),
+            variants=tuple(variants),
+        )
+    _check(bool(entries), source, "*", "catalog is empty")
+    return Catalog(vendor, entries)
+
+
+@cache
+def load_catalog(vendor: str) -> Catalog:
+    if vendor not in VENDORS:
+        raise ValueError(f"no error catalog for vendor {vendor!r}")
+    path = Path(__file__).with_name(vendor) / "errors.toml"
+    return parse_catalog(vendor, path.read_text(encoding="utf-8"), str(path))
+
+
+# --- redaction -----------------------------------------------------------------------------------------------
+
+_MASK = "***"
+_SECRET_NAMES = (
+    r"password|passwd|pwd|secret(?:[_-]?key)?|secretkey|sk|access[_-]?key(?:[_-]?id)?|ak|"
+    r"x-auth-token|x-subject-token|x-security-token|token|signature|authorization"
+)
+_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # APIGW.0301 may embed the server's canonical request (or string to sign); none of it is needed to act.
+    (re.compile(r"(?is)\b(canonical[\s_-]*request|string[\s_-]*to[\s_-]*sign)\b.*$"), r"\1: [removed]"),
+    # Authorization header values run to the end of the line or the closing quote.
+    (re.compile(r"(?i)\b(authorization[\"']?\s*[:=]\s*)([\"']?)[^\"'\r\n]*"), r"\1\2" + _MASK),
+    # Quoted JSON-ish values of secret-named keys: "password": "..." / 'sk'='...'.
+    (re.compile(rf"(?i)([\"']?\b(?:{_SECRET_NAMES})[\"']?\s*[:=]\s*)([\"'])(?:\\.|(?!\2).)*\2"), r"\1\2" + _MASK + r"\2"),
+    # Unquoted key=value / key: value of secret-named keys (Access=AK, Signature=hex, ak:AK).
+    (re.compile(rf"(?i)\b(access|credential|{_SECRET_NAMES})(\s*[:=]\s*)(?![\"'\s])[^\s,;&\"'}}\])]+"), r"\1\2" + _MASK),
+    # IAM tokens (PKI, base64 starting MII...) and other long base64/url-safe runs.
+    (re.compile(r"MII[A-Za-z0-9+/=_-]{16,}"), _MASK),
+    (re.compile(r"(?<![A-Za-z0-9+_-])(?=[A-Za-z0-9+_-]*\d)(?=[A-Za-z0-9+_-]*[A-Za-z])[A-Za-z0-9+_-]{40,}={0,2}"), _MASK),
+    # Hex runs of 32+ characters: MD5/SHA signatures, secret keys, project-scoped ids.
+    (re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Fa-f])"), _MASK),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = (), limit: int = RAW_MESSAGE_CHARS) -> str:
+    """Text safe to show, log and export: tokens, signatures, AK values, passwords, Authorization values and
+    embedded canonical requests removed; each of `secrets` (the account's own values) masked wherever it
+    appears; whitespace collapsed; cut to `limit` characters."""
+    text = str(text)
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, _MASK)
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: max(0, limit - 1)].rstrip() + "…"
+    return text
+
+
+_DROP_BLOCKS = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
+_TAG = re.compile(r"(?s)<[^>]*>")
+
+
+def excerpt(text: str, secrets: Iterable[str] = (), limit: int = EXCERPT_CHARS) -> str:
+    """A short, safe excerpt of a body that is not JSON: HTML tags stripped, entities decoded, redacted."""
+    text = _TAG.sub(" ", _DROP_BLOCKS.sub(" ", text))
+    return redact(html.unescape(text), secrets, limit)
+
+
+# --- decoding ------------------------------------------------------------------------------------------------
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> float | None:
+    """Retry-After in seconds (delta-seconds or an HTTP date), capped; None when absent or unreadable."""
+    if not headers:
+        return None
+    value = headers.get("retry-after") if isinstance(headers, httpx.Headers) else None
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(0.0, seconds), RETRY_AFTER_CAP_SECONDS)
+
+
+_HUAWEI_KEY_PAIRS = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message"))
+
+
+def _huawei_error(doc: object, depth: int = 0) -> tuple[str, str] | None:
+    """The Huawei SDK's order: error_code/error_msg, errorCode/errorMsg, code/message, then nested objects
+    (IAM's `{"error": {"code": 401, "message": ..}}`)."""
+    if not isinstance(doc, dict) or depth > 3:
+        return None
+    for code_key, msg_key in _HUAWEI_KEY_PAIRS:
+        code = doc.get(code_key)
+        if code is None or code == "" or isinstance(code, bool | dict | list):
+            continue
+        message = doc.get(msg_key) or doc.get("error_msg") or doc.get("message") or ""
+        # Only IAM's token API answers with a numeric code (the HTTP status) nested under "error".
+        code = f"IAM.{code}" if isinstance(code, int | float) else str(code).strip()
+        return code, str(message)
+    for value in doc.values():
+        if isinstance(value, dict) and (found := _huawei_error(value, depth + 1)):
+            return found
+    return None
+
+
+def _jdcloud_error(doc: object) -> tuple[str, str] | None:
+    """JD OpenAPI `{"error": {"code", "status", "message"}}` or opencdn `{"status": n, "msg": ..}`."""
+    if not isinstance(doc, dict):
+        return None
+    err = doc.get("error")
+    if isinstance(err, dict):
+        status, code = err.get("status"), err.get("code")
+        message = str(err.get("message") or err.get("msg") or "")
+        if isinstance(status, str) and status.strip():
+            return status.strip().upper(), message
+        if isinstance(code, str) and code.strip():
+            return code.strip(), message
+        if isinstance(code, int) and not isinstance(code, bool):
+            return f"HTTP.{code}", message
+    status = doc.get("status")
+    if isinstance(status, str) and re.fullmatch(r"-?\d+", status.strip()):
+        status = int(status)
+    if isinstance(status, int) and not isinstance(status, bool) and status != 0:
+        return f"JD.STATUS.{status}", str(doc.get("msg") or doc.get("message") or "")
+    return None
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
+
+
+def _request_id(doc: object, headers: Mapping[str, str] | None) -> str | None:
+    """The vendor's request id (support tickets need it). Not a secret, so it is added after redaction."""
+    candidates = []
+    if isinstance(doc, dict):
+        candidates += [doc.get("request_id"), doc.get("requestId")]
+    if headers:
+        candidates += [v for k, v in headers.items() if k.lower() in ("x-request-id", "x-jdcloud-request-id")]
+    for rid in candidates:
+        if isinstance(rid, str) and _REQUEST_ID.match(rid.strip()):
+            return rid.strip()
+    return None
+
+
+def _retryable_status(status: int | None) -> bool:
+    return status is None or status >= 500 or status in (408, 429)
+
+
+def decode(
+    vendor: str,
+    http_status: int | None,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
+    secrets: Iterable[str] = (),
+) -> DecodedError:
+    """Decode a vendor's error answer. Never raises for any body; `now` resolves an HTTP-date Retry-After."""
+    catalog = load_catalog(vendor)
+    secrets = tuple(secrets)
+    retry_after = parse_retry_after(headers, now)
+    text = body.decode("utf-8", errors="replace") if body else ""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return _body_transport(vendor, http_status, text, retry_after, secrets)
+    found = _huawei_error(doc) if vendor == VENDOR_HUAWEI else _jdcloud_error(doc)
+    rid = _request_id(doc, headers)
+    throttled = http_status == 429
+    if found is None:
+        raw = redact(json.dumps(doc, ensure_ascii=False), secrets, EXCERPT_CHARS)
+        return DecodedError(
+            vendor=vendor,
+            code=f"HTTP {http_status}" if http_status else "HTTP ?",
+            http_status=http_status,
+            title="unrecognised error answer",
+            meaning=f"{VENDOR_NAMES[vendor]} answered HTTP {http_status} with JSON that carries no error code "
+            "livetop knows how to read.",
+            action=_status_action(http_status),
+            retryable=_retryable_status(http_status),
+            raw_message=_with_request_id(raw, rid),
+            kind="unknown",
+            throttled=throttled,
+            retry_after=retry_after,
+        )
+    code, message = found
+    raw = _with_request_id(redact(message, secrets), rid)
+    entry = catalog.lookup(code)
+    if entry is None:
+        return DecodedError(
+            vendor=vendor,
+            code=code,
+            http_status=http_status,
+            title="unknown error code",
+            meaning=f"{VENDOR_NAMES[vendor]} answered with code {code}, which livetop's catalog does not list; "
+            "the vendor's own message is shown below.",
+            action="Read the vendor's message. " + _status_action(http_status),
+            retryable=_retryable_status(http_status),
+            raw_message=raw,
+            kind="unknown",
+            throttled=throttled,
+            retry_after=retry_after,
+        )
+    entry = entry.resolve(message)
+    return DecodedError(
+        vendor=vendor,
+        code=code,
+        http_status=http_status,
+        title=entry.title,
+        meaning=entry.meaning,
+        action=entry.action,
+        retryable=entry.retryable,
+        raw_message=raw,
+        kind="vendor",
+        throttled=throttled or entry.throttled,
+        retry_after=retry_after,
+        token_expired=entry.token_expired,
+    )
+
+
+def _with_request_id(raw: str, rid: str | None) -> str:
+    return f"{raw} (request id {rid})" if rid else raw
+
+
+def _status_action(status: int | None) -> str:
+    if status == 429:
+        return "The vendor is throttling: livetop backs off by itself."
+    if _retryable_status(status):
+        return "Usually transient: livetop retries. If it lasts, check the vendor's status page or open a ticket."
+    if status in (401, 403):
+        return "Check the account's credentials and permissions in the config."
+    if status == 404:
+        return "Check the account's endpoint in the config and the play domain's spelling."
+    return "Check the account's endpoint and the play domain; if they are right, report it with this message."
+
+
+def _body_transport(
+    vendor: str, status: int | None, text: str, retry_after: float | None, secrets: tuple[str, ...]
+) -> DecodedError:
+    stripped = text.strip()
+    name = VENDOR_NAMES[vendor]
+    if not stripped:
+        title, what = "empty answer", "an empty body"
+    elif stripped.startswith("<"):
+        title, what = "HTML error page", "an HTML page instead of JSON (usually a proxy or gateway in between)"
+    elif stripped[0] in "{[":
+        title, what = "truncated answer", "JSON that is cut off or invalid (the connection may have dropped)"
+    else:
+        title, what = "non-JSON answer", "a body that is not JSON"
+    if status is not None and 400 <= status < 500 and status not in (408, 429):
+        action = "Check the account's endpoint in the config: it may point at the wrong host, port or path."
+    else:
+        action = ("Usually transient: livetop retries. If it lasts, check the endpoint URL and any proxy "
+                  "between livetop and the vendor.")
+    return DecodedError(
+        vendor=vendor,
+        code=f"HTTP {status}" if status else "HTTP ?",
+        http_status=status,
+        title=title,
+        meaning=f"{name} answered HTTP {status} with {what}.",
+        action=action,
+        retryable=_retryable_status(status),
+        raw_message=excerpt(text, secrets),
+        kind="transport",
+        throttled=status == 429,
+        retry_after=retry_after,
+    )
+
+
+def _chain(exc: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo += [e.__cause__, e.__context__] + [a for a in e.args if isinstance(a, BaseException)]
+
+
+def transport_error(vendor: str, exc: BaseException) -> DecodedError:
+    """No usable answer at all: timeout, refused connection, TLS failure, dropped connection, bad URL."""
+    chain = list(_chain(exc))
+    detail = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    tls = any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
+    if tls:
+        code, title, retryable = "NET.TLS", "TLS verification failed", False
+        meaning = "The endpoint's TLS certificate could not be verified (or the TLS handshake failed)."
+        action = ("Check the account's endpoint URL (host name and https). For a test endpoint with a private "
+                  "certificate you trust, set verify_tls = false on that account.")
+    elif isinstance(exc, httpx.TimeoutException):
+        code, title, retryable = "NET.TIMEOUT", "timed out", True
+        meaning = "The vendor did not answer within the account's timeout."
+        action = "livetop retries. If it lasts, check the network, or raise the account's timeout in the config."
+    elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        code, title, retryable = "NET.URL", "bad endpoint URL", False
+        meaning = "The account's endpoint is not a usable http(s) URL."
+        action = "Fix the account's endpoint in the config, e.g. https://live.cn-north-4.myhuaweicloud.com."
+    elif isinstance(exc, httpx.ConnectError | ConnectionRefusedError | OSError):
+        code, title, retryable = "NET.CONNECT", "cannot connect", True
+        meaning = "livetop could not open a connection to the endpoint (refused, DNS failure or no route)."
+        action = "Check the account's endpoint URL, DNS and network or proxy. livetop retries."
+    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        code, title, retryable = "NET.DROPPED", "connection dropped", True
+        meaning = "The connection broke before a complete answer arrived."
+        action = "Usually transient: livetop retries. If it lasts, check proxies between livetop and the vendor."
+    else:
+        code, title, retryable = "NET.ERROR", "network error", True
+        meaning = "The request failed before the vendor answered."
+        action = "livetop retries. If it lasts, check the account's endpoint and the network."
+    return DecodedError(
+        vendor=vendor, code=code, http_status=None, title=title, meaning=meaning, action=action,
+        retryable=retryable, raw_message=detail, kind="transport",
+    )
+
+
+def malformed(vendor: str, http_status: int | None, detail: str) -> DecodedError:
+    """A success answer (2xx) whose body does not have the documented shape."""
+    return DecodedError(
+        vendor=vendor,
+        code="MALFORMED",
+        http_status=http_status,
+        title="unexpected answer shape",
+        meaning=f"{VENDOR_NAMES.get(vendor, vendor)} answered HTTP {http_status} but the body does not have "
+        "the documented shape.",
+        action="Usually a proxy rewriting answers or a vendor-side change: livetop retries. If it lasts, "
+        "report it with the detail shown.",
+        retryable=True,
+        raw_message=redact(detail),
+        kind="malformed",
+    )
+
+
+def client_error(vendor: str, code: str, title: str, meaning: str, action: str) -> DecodedError:
+    """A rule livetop enforces before sending (the vendor would refuse the request anyway)."""
+    return DecodedError(
+        vendor=vendor, code=code, http_status=None, title=title, meaning=meaning, action=action,
+        retryable=False, kind="client",
+    )
