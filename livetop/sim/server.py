@@ -1,0 +1,267 @@
+"""The simulator: routes each request to the vendor it imitates, adds the scenario's latency, logs it.
+
+`Simulator` runs on the caller's event loop; `SimulatorThread` runs one on its own loop in a daemon thread
+(pytest fixtures, `livetop demo`). Time decisions (token expiry, X-Sdk-Date skew, data, "now") use the
+injected clock, so a test shares one ManualClock between the simulator and the client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from livetop.clock import SYSTEM_CLOCK, Clock
+from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, floor_to
+from livetop.sim import huawei, jdcloud
+from livetop.sim.data import DomainCurve, total_rate
+from livetop.sim.faults import FAULT_NOT_OWNED, FaultDice
+from livetop.sim.http11 import HttpServer, Request, Response
+from livetop.sim.iam import Iam
+from livetop.sim.outcome import Outcome
+from livetop.sim.ratelimit import TokenBucket
+from livetop.sim.scenario import Scenario, SimAccount
+
+LOG_LIMIT = 20000  # entries kept; a demo left running for days must not grow without bound
+_LIVE_PATH = re.compile(r"/v1/([^/]+)/stream/(bandwidth|traffic)")
+IAM_PATH = "/v3/auth/tokens"
+JD_PATH = "/api/live/bandwidth_flow"
+EVENT_ANCHOR_SECONDS = 300  # events are placed relative to the start time floored to 5 minutes
+
+
+class RequestLog(NamedTuple):
+    mono: float  # the simulator clock's monotonic() when the request arrived
+    account: str  # "" when the credentials named no account
+    vendor: str
+    path: str
+    params: dict
+    status: int
+    code: str  # vendor error code answered; "" on success
+
+
+class RequestLogBook(deque):
+    """A bounded log that still slices like a list (`sim.log[-3:]`)."""
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return list(self)[index]
+        return super().__getitem__(index)
+
+
+class Simulator:
+    def __init__(self, scenario: Scenario, clock: Clock = SYSTEM_CLOCK, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.scenario = scenario
+        self.clock = clock
+        self.iam = Iam(scenario, clock)
+        self.dice = FaultDice(scenario)
+        self.log: RequestLogBook = RequestLogBook(maxlen=LOG_LIMIT)
+        self.accounts_by_access_key = {a.access_key: a for a in scenario.accounts if a.vendor == VENDOR_HUAWEI and a.auth == "aksk"}
+        self.accounts_by_jd_user = {a.username: a for a in scenario.accounts if a.vendor == VENDOR_JDCLOUD}
+        self._limiters = {a.name: TokenBucket(a.rate_per_second, a.burst) for a in scenario.accounts}
+        anchor_ts = int(floor_to(clock.now(), EVENT_ANCHOR_SECONDS).timestamp())
+        self._curves: dict[str, DomainCurve] = {}
+        self._totals: dict[str, Callable[[int], float]] = {}
+        for acc in scenario.accounts:
+            for dom in acc.domains:
+                if dom.name not in self._curves:
+                    self._curves[dom.name] = DomainCurve(dom, scenario.seed, anchor_ts, scenario.event_period_seconds)
+            owned = [self._curves[d.name] for d in acc.domains if d.fault != FAULT_NOT_OWNED]
+            self._totals[acc.name] = total_rate(owned)
+        self._http = HttpServer(self._handle, host, port)
+
+    # --- lifecycle ----------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._http.start()
+
+    async def stop(self) -> None:
+        await self._http.stop()
+
+    @property
+    def host(self) -> str:
+        return self._http.host
+
+    @property
+    def port(self) -> int:
+        return self._http.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # --- observability ------------------------------------------------------------------------------------
+
+    @property
+    def iam_calls(self) -> int:
+        return self.iam.calls
+
+    def reset(self) -> None:
+        """Forget the request log and the IAM count, refill the rate limits, replay the fault dice."""
+        self.log.clear()
+        self.iam.calls = 0
+        for limiter in self._limiters.values():
+            limiter.reset()
+        self.dice.reset()
+
+    def issue_token(self, account_name: str, lifetime_seconds: float | None = None) -> str:
+        """A token as IAM would issue it for a password account (for configs using `auth = "token"`)."""
+        from datetime import timedelta
+
+        account = self._account(account_name)
+        lifetime = timedelta(seconds=lifetime_seconds) if lifetime_seconds is not None else None
+        return self.iam.issue(account, lifetime)[0]
+
+    # --- used by the vendor handlers ----------------------------------------------------------------------
+
+    def limiter(self, account_name: str) -> TokenBucket:
+        return self._limiters[account_name]
+
+    def curve(self, domain_name: str) -> DomainCurve:
+        return self._curves[domain_name]
+
+    def total_rate(self, account_name: str) -> Callable[[int], float]:
+        return self._totals[account_name]
+
+    def _account(self, name: str) -> SimAccount:
+        account = self.scenario.account(name)
+        if account is None:
+            raise KeyError(f"no account {name!r} in the scenario")
+        return account
+
+    # --- HTTP -----------------------------------------------------------------------------------------------
+
+    async def _handle(self, request: Request) -> Response:
+        request_id = uuid.uuid4().hex
+        outcome = self._route(request, request_id)
+        response = outcome.response
+        response.headers.append(("X-Request-Id", request_id))
+        self.log.append(
+            RequestLog(
+                self.clock.monotonic(),
+                outcome.account,
+                outcome.vendor,
+                request.path,
+                outcome.params,
+                response.status,
+                outcome.code,
+            )
+        )
+        delay = self.dice.latency_seconds(outcome.account, outcome.knobs or self.scenario.knobs)
+        delay += outcome.hold_seconds
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return response
+
+    def _route(self, request: Request, request_id: str) -> Outcome:
+        path = request.path
+        if path == IAM_PATH and request.method == "POST":
+            return self.iam.handle(request, request_id)
+        if path == JD_PATH and request.method == "POST":
+            return jdcloud.handle_bandwidth_flow(self, request, request_id)
+        match = _LIVE_PATH.fullmatch(path)
+        if match and request.method == "GET":
+            return huawei.handle_live(self, request, request_id, match[1], match[2])
+        return huawei.api_not_found(request_id)
+
+    # --- a livetop config pointing here -------------------------------------------------------------------
+
+    def config_dict(self, timeout: str | None = None) -> dict[str, Any]:
+        """A livetop config (contract format) whose accounts point at this simulator, secrets inline."""
+        accounts = []
+        for acc in self.scenario.accounts:
+            entry: dict[str, Any] = {"name": acc.name, "vendor": acc.vendor, "endpoint": self.url}
+            if acc.vendor == VENDOR_HUAWEI:
+                entry.update(region=acc.region, project_id=acc.project_id, auth=acc.auth)
+                if acc.auth == "aksk":
+                    entry.update(access_key=acc.access_key, secret_key=acc.secret_key)
+                else:
+                    entry.update(
+                        username=acc.username,
+                        password=acc.password,
+                        domain_name=acc.domain_name,
+                        iam_endpoint=self.url,
+                    )
+            else:
+                entry.update(auth="md5", username=acc.username, secret_key=acc.secret_key)
+            # The config states the limit the simulator enforces, as a user would for their own account.
+            entry["rate_per_second"] = acc.rate_per_second
+            if timeout is not None:
+                entry["timeout"] = timeout
+            entry["domains"] = [{"name": d.name, "label": d.label} if d.label else d.name for d in acc.domains]
+            accounts.append(entry)
+        return {"refresh": "30s", "window": "1h", "accounts": accounts}
+
+    def write_config(self, path: str | Path, timeout: str | None = None) -> Path:
+        """Write `config_dict()` as TOML, readable by the owner only (it holds inline secrets)."""
+        import tomli_w
+
+        path = Path(path)
+        text = "# livetop config written by `livetop simulate`: accounts point at the simulator.\n"
+        text += tomli_w.dumps(self.config_dict(timeout=timeout))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its old mode through O_CREAT
+            handle.write(text)
+        return path
+
+
+class SimulatorThread:
+    """A Simulator on its own event loop in a daemon thread; a context manager."""
+
+    def __init__(self, scenario: Scenario, clock: Clock = SYSTEM_CLOCK, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.sim = Simulator(scenario, clock=clock, host=host, port=port)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return self.sim.url
+
+    def start(self) -> SimulatorThread:
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.sim.start())
+            except BaseException as exc:  # reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.run_until_complete(self.sim.stop())
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="livetop-sim", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            raise failure[0]
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None or self._loop is None:
+            return
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._thread = None
+
+    def __enter__(self) -> SimulatorThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
