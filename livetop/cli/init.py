@@ -1,17 +1,59 @@
-"""`livetop init` (placeholder until its issue lands)."""
+"""`livetop init`: write a commented starter config."""
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
-HELP = "init"
+from livetop.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK
+
+HELP = "write a commented starter config (mode 0600; secrets named by environment variable, never stored)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        help="where to write it (default: $LIVETOP_CONFIG, else $XDG_CONFIG_HOME/livetop/config.toml)",
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("livetop init: not available yet", file=sys.stderr)
-    return 2
+    from livetop.config.load import config_path
+    from livetop.config.starter import STARTER_ENV, StarterExists, write_starter
+
+    path = config_path(args.path)
+    shown = shlex.quote(str(path))
+    if path.is_dir():
+        print(
+            f"livetop: {path} is a directory\n  fix: give a file name, e.g. "
+            f"livetop init {shlex.quote(str(path / 'config.toml'))}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    try:
+        write_starter(path, force=args.force)
+    except StarterExists:
+        print(
+            f"livetop: {path} already exists; not overwriting it\n"
+            f"  fix: pick another PATH, or run `livetop init {shown} --force` to replace it",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except OSError as exc:
+        print(f"livetop: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    run_cmd = "livetop" if path == config_path(None) else f"livetop --config {shown}"
+    exports = "\n".join(f"       export {name}='...'" for name in STARTER_ENV)
+    print(f"""wrote a starter config to {path} (mode 0600)
+next:
+  1. edit it: your project_id, play domains and JD pin (every REPLACE-WITH-... value), and the accounts
+     you do not need
+  2. put the secrets in the environment (the config names these variables; it never holds the values):
+{exports}
+  3. run: {run_cmd}
+     (to check one account first: {run_cmd.replace("livetop", "livetop query", 1)} ACCOUNT DOMAIN)""")
+    return EXIT_OK
