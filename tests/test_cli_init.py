@@ -1,0 +1,135 @@
+"""`livetop init` end to end in a subprocess, and config errors from the commands that load a config."""
+
+import os
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from livetop.config import ConfigError, load_config
+from livetop.config.secrets import SECRET_NAMES
+from livetop.config.starter import HUAWEI_PASSWORD_ENV, STARTER_ENV, starter_text
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """A child environment with a throwaway HOME and none of livetop's variables."""
+    child = {
+        k: v for k, v in os.environ.items() if k not in ("LIVETOP_CONFIG", "XDG_CONFIG_HOME", *STARTER_ENV)
+    }
+    child["HOME"] = str(tmp_path / "home")
+    for var in ("LIVETOP_CONFIG", "XDG_CONFIG_HOME", *STARTER_ENV, HUAWEI_PASSWORD_ENV):
+        monkeypatch.delenv(var, raising=False)
+    return child
+
+
+def livetop(*args, env):
+    return subprocess.run(
+        [sys.executable, "-m", "livetop", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def set_starter_env(monkeypatch):
+    for i, var in enumerate(STARTER_ENV):
+        monkeypatch.setenv(var, f"value-{i}")
+
+
+def test_init_writes_a_private_starter_that_loads(tmp_path, env, monkeypatch):
+    path = tmp_path / "a" / "b" / "livetop.toml"
+    done = livetop("init", str(path), env=env)
+    assert done.returncode == 0, done.stderr
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert f"wrote a starter config to {path}" in done.stdout
+    for var in STARTER_ENV:
+        assert f"export {var}=" in done.stdout
+    assert f"livetop --config {path}" in done.stdout
+    # Without the variables it names, the starter fails on the first one, with its export.
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == "accounts[0].access_key_env" and f"export {STARTER_ENV[0]}=" in info.value.fix
+    set_starter_env(monkeypatch)
+    config = load_config(path)
+    assert [(a.name, a.vendor, a.auth) for a in config.accounts] == [
+        ("hw-prod", "huawei", "aksk"),
+        ("jd-main", "jdcloud", "md5"),
+    ]
+    assert config.accounts[0].credentials.secret_key.source == f"env {STARTER_ENV[1]}"
+    assert config.accounts[0].domains[1].label == "Main event"
+
+
+def test_init_refuses_to_overwrite_unless_forced(tmp_path, env):
+    path = tmp_path / "c.toml"
+    path.write_text("# mine\n")
+    path.chmod(0o644)
+    refused = livetop("init", str(path), env=env)
+    assert refused.returncode == 2
+    assert "already exists" in refused.stderr and "--force" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert path.read_text() == "# mine\n"
+    forced = livetop("init", str(path), "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert path.read_text() == starter_text()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_init_without_path_writes_where_livetop_reads(tmp_path, env):
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    done = livetop("init", env=env)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "xdg" / "livetop" / "config.toml"
+    assert path.is_file() and "3. run: livetop\n" in done.stdout
+    env["LIVETOP_CONFIG"] = str(tmp_path / "elsewhere.toml")
+    assert livetop("init", env=env).returncode == 0
+    assert (tmp_path / "elsewhere.toml").is_file()
+
+
+def test_init_on_a_directory_is_a_clear_error(tmp_path, env):
+    done = livetop("init", str(tmp_path), env=env)
+    assert done.returncode == 2 and "is a directory" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_starter_names_secrets_by_variable_only(tmp_path, monkeypatch):
+    doc = tomllib.loads(starter_text())
+    for account in doc["accounts"]:
+        assert not set(SECRET_NAMES) & set(account), account["name"]
+
+
+def test_commented_password_account_loads_once_uncommented(tmp_path, monkeypatch):
+    lines = starter_text().splitlines(keepends=True)
+    start = lines.index("# [[accounts]]\n")
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("#"))
+    uncommented = "".join(
+        lines[:start] + [ln[2:] if ln.startswith("# ") else "\n" for ln in lines[start:end]] + lines[end:]
+    )
+    path = tmp_path / "c.toml"
+    path.write_text(uncommented)
+    set_starter_env(monkeypatch)
+    monkeypatch.setenv(HUAWEI_PASSWORD_ENV, "pw")
+    account = load_config(path).account("hw-intl")
+    assert account.auth == "password"
+    assert account.iam_endpoint == "https://iam.ap-southeast-3.myhuaweicloud.com"
+
+
+@pytest.mark.parametrize("command", [["snapshot"], ["query", "hw", "play.example.com"]])
+def test_commands_on_a_broken_config_print_the_message_and_exit_2(tmp_path, env, command):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('refresh = "30s"\n\n[[accounts]]\nname = "hw"\nvendor = "huawai"\n')
+    done = livetop(*command[:1], "--config", str(broken), *command[1:], env=env)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f'{broken}: accounts[0].vendor: unknown vendor "huawai"' in done.stderr
+    assert "fix: use one of: huawei, jdcloud" in done.stderr
+    assert done.stdout == ""
+
+
+def test_commands_on_a_toml_syntax_error_exit_2(tmp_path, env):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[accounts]\n")
+    done = livetop("snapshot", "--config", str(broken), env=env)
+    assert done.returncode == 2 and "line 1, column" in done.stderr and "Traceback" not in done.stderr
