@@ -1,6 +1,5 @@
 """Config loading: path precedence, the full format into dataclasses, one clear error per mistake, secrets."""
 
-import os
 import textwrap
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from livetop.config import (
     load_config,
     parse_config,
 )
-from livetop.config.edit import set_ui_value
 from livetop.config.load import SORT_MODES
 
 HW = """
@@ -306,24 +304,17 @@ def test_parse_config_of_a_dict_without_a_file_accepts_inline_secrets():
 
 # --- one clear error per mistake --------------------------------------------------------------------------
 
+# fmt: off
 ERRORS = [
     # (config text, key path, words in the problem, words in the fix)
     ('refesh = "30s"\n', "refesh", 'unknown key "refesh"', "did you mean `refresh`?"),
     ("refresh_seconds = 30\n", "refresh_seconds", "unknown key", "did you mean `refresh`?"),
     ('colour = "x"\n', "colour", "unknown key", "keys allowed here: refresh, window, ui, keys, accounts"),
     ("[ui]\nthem = 'x'\n", "ui.them", "unknown key", "did you mean `theme`?"),
-    (
-        HW.replace("secret_key_env", "secret_kye_env"),
-        "accounts[0].secret_kye_env",
-        "unknown key",
-        "did you mean `secret_key_env`?",
-    ),
-    (
-        HW + 'domains = ["a.example.com", { name = "b.example.com", lable = "B" }]\n',
-        "accounts[0].domains[1].lable",
-        "unknown key",
-        "did you mean `label`?",
-    ),
+    (HW.replace("secret_key_env", "secret_kye_env"), "accounts[0].secret_kye_env", "unknown key",
+     "did you mean `secret_key_env`?"),
+    (HW + 'domains = ["a.example.com", { name = "b.example.com", lable = "B" }]\n',
+     "accounts[0].domains[1].lable", "unknown key", "did you mean `label`?"),
     ("refresh = true\n", "refresh", "must be a duration, not a boolean", '"30s"'),
     ('refresh = "5x"\n', "refresh", '"5x" is not a duration', '"30s", "5m", "1h"'),
     ('refresh = "0.5s"\n', "refresh", "too short", '"1s"'),
@@ -335,154 +326,67 @@ ERRORS = [
     (HW + 'step_minutes = "5"\n', "accounts[0].step_minutes", "must be an integer, not a string", None),
     (HW + "step_minutes = 0\n", "accounts[0].step_minutes", "positive integer", None),
     (HW + "step_minutes = -5\n", "accounts[0].step_minutes", "positive integer", None),
-    (
-        HW + "step_minutes = 7\n",
-        "accounts[0].step_minutes",
-        "no step of 7 minutes",
-        "1, 5, 15, 30, 60, 240, 1440",
-    ),
+    (HW + "step_minutes = 7\n", "accounts[0].step_minutes", "no step of 7 minutes",
+     "1, 5, 15, 30, 60, 240, 1440"),
     (HW + "concurrency = 2.0\n", "accounts[0].concurrency", "must be an integer, not a float", None),
     (HW + "rate_per_second = 0\n", "accounts[0].rate_per_second", "positive number", None),
-    (
-        HW.replace('project_id = "p1"', "project_id = 42"),
-        "accounts[0].project_id",
-        "must be a string, not an integer",
-        'quote it: "42"',
-    ),
+    (HW.replace('project_id = "p1"', "project_id = 42"), "accounts[0].project_id",
+     "must be a string, not an integer", 'quote it: "42"'),
     (HW + 'domains = "a.example.com"\n', "accounts[0].domains", "must be an array, not a string", None),
     ('[accounts]\nname = "x"\n', "accounts", "must be an array of tables", "[[accounts]]"),
     ('accounts = ["hw"]\n', "accounts[0]", "must be a table, not a string", "{ key = value }"),
     ('ui = "dark"\n', "ui", "must be a table, not a string", "[ui] section"),
-    (
-        "[ui]\nsort = 'loudest'\n",
-        "ui.sort",
-        'unknown sort "loudest"',
-        "bandwidth, change, name, vendor, errors",
-    ),
+    ("[ui]\nsort = 'loudest'\n", "ui.sort", 'unknown sort "loudest"',
+     "bandwidth, change, name, vendor, errors"),
     ("[ui]\nascii_sparklines = 'yes'\n", "ui.ascii_sparklines", "true or false", None),
     ("[keys]\n'overview.select' = 5\n", 'keys."overview.select"', "must be a string", None),
     ('[[accounts]]\nvendor = "huawei"\n', "accounts[0].name", "missing required key name", "add name ="),
-    (
-        '[[accounts]]\nname = "x"\n',
-        "accounts[0].vendor",
-        "missing required key vendor",
-        '"huawei" or "jdcloud"',
-    ),
-    (
-        '[[accounts]]\nname = "x"\nvendor = "huawai"\n',
-        "accounts[0].vendor",
-        'unknown vendor "huawai"',
-        "huawei, jdcloud",
-    ),
-    (
-        HW.replace('project_id = "p1"\n', ""),
-        "accounts[0].project_id",
-        "missing required key project_id",
-        "My Credentials",
-    ),
-    (
-        HW.replace('region = "cn-north-4"\n', ""),
-        "accounts[0].region",
-        "needs a region or an endpoint",
-        'region = "cn-north-4"',
-    ),
+    ('[[accounts]]\nname = "x"\n', "accounts[0].vendor", "missing required key vendor",
+     '"huawei" or "jdcloud"'),
+    ('[[accounts]]\nname = "x"\nvendor = "huawai"\n', "accounts[0].vendor", 'unknown vendor "huawai"',
+     "huawei, jdcloud"),
+    (HW.replace('project_id = "p1"\n', ""), "accounts[0].project_id", "missing required key project_id",
+     "My Credentials"),
+    (HW.replace('region = "cn-north-4"\n', ""), "accounts[0].region", "needs a region or an endpoint",
+     'region = "cn-north-4"'),
     (HW + 'auth = "oauth"\n', "accounts[0].auth", 'unknown auth mode "oauth"', "aksk, password, token"),
-    (
-        '[[accounts]]\nname = "j"\nvendor = "jdcloud"\nauth = "aksk"\n',
-        "accounts[0].auth",
-        "unknown auth mode",
-        "md5",
-    ),
-    (
-        HW.replace('access_key_env = "T_HW_AK"\n', ""),
-        "accounts[0].access_key_env",
-        "needs the access key",
-        "access_key_env",
-    ),
-    (
-        HW + 'auth = "password"\nusername = "u"\npassword_env = "T_PW"\n',
-        "accounts[0].domain_name",
-        'auth "password" needs domain_name',
-        "add domain_name",
-    ),
-    (
-        HW + 'auth = "password"\ndomain_name = "d"\npassword_env = "T_PW"\n',
-        "accounts[0].username",
-        "needs username",
-        None,
-    ),
+    (JD + 'auth = "aksk"\n', "accounts[0].auth", "unknown auth mode", "md5"),
+    (HW.replace('access_key_env = "T_HW_AK"\n', ""), "accounts[0].access_key_env", "needs the access key",
+     "access_key_env"),
+    (HW + 'auth = "password"\nusername = "u"\npassword_env = "T_PW"\n', "accounts[0].domain_name",
+     'auth "password" needs domain_name', "add domain_name"),
+    (HW + 'auth = "password"\ndomain_name = "d"\npassword_env = "T_PW"\n', "accounts[0].username",
+     "needs username", None),
     (HW + 'auth = "token"\n', "accounts[0].token_env", "needs the token", "token_env"),
-    (
-        '[[accounts]]\nname = "j"\nvendor = "jdcloud"\nsecret_key_env = "T_JD_SK"\n',
-        "accounts[0].username",
-        "needs username (the JD pin)",
-        None,
-    ),
-    (
-        '[[accounts]]\nname = "h"\nvendor = "huawei"\nendpoint = "http://127.0.0.1:9"\nproject_id = "p"\n'
-        + 'auth = "password"\nusername = "u"\ndomain_name = "d"\npassword_env = "T_PW"\n',
-        "accounts[0].iam_endpoint",
-        "needs an IAM endpoint or a region",
-        "iam_endpoint =",
-    ),
+    (JD.replace('username = "u"\n', ""), "accounts[0].username", "needs username (the JD pin)", None),
+    ('[[accounts]]\nname = "h"\nvendor = "huawei"\nendpoint = "http://127.0.0.1:9"\nproject_id = "p"\n'
+     + 'auth = "password"\nusername = "u"\ndomain_name = "d"\npassword_env = "T_PW"\n',
+     "accounts[0].iam_endpoint", "needs an IAM endpoint or a region", "iam_endpoint ="),
     (HW + HW, "accounts[1].name", 'duplicate account name "hw" (also accounts[0])', "unique"),
-    (
-        HW + 'domains = ["a.example.com", "b.example.com", "A.Example.com"]\n',
-        "accounts[0].domains[2]",
-        'duplicate domain "A.Example.com" (also accounts[0].domains[0])',
-        "once",
-    ),
-    (
-        HW + 'domains = ["a.example.com", { name = "a.example.com" }]\n',
-        "accounts[0].domains[1].name",
-        "duplicate domain",
-        None,
-    ),
-    (
-        HW + 'domains = ["https://a.example.com/live"]\n',
-        "accounts[0].domains[0]",
-        "is a URL",
-        '"a.example.com"',
-    ),
+    (HW + 'domains = ["a.example.com", "b.example.com", "A.Example.com"]\n', "accounts[0].domains[2]",
+     'duplicate domain "A.Example.com" (also accounts[0].domains[0])', "once"),
+    (HW + 'domains = ["a.example.com", { name = "a.example.com" }]\n', "accounts[0].domains[1].name",
+     "duplicate domain", None),
+    (HW + 'domains = ["https://a.example.com/live"]\n', "accounts[0].domains[0]", "is a URL",
+     '"a.example.com"'),
     (HW + 'domains = ["not a domain"]\n', "accounts[0].domains[0]", "is not a domain name", None),
     (HW + 'domains = [{ label = "x" }]\n', "accounts[0].domains[0].name", "missing required key name", None),
-    (
-        JD + "unit_base = 1023\n",
-        "accounts[0].unit_base",
-        "must be 1000 or 1024",
-        None,
-    ),
+    (JD + "unit_base = 1023\n", "accounts[0].unit_base", "must be 1000 or 1024", None),
     (HW + "unit_base = 1024\n", "accounts[0].unit_base", "applies only to jdcloud accounts", "remove it"),
-    (
-        JD + 'region = "cn-north-4"\n',
-        "accounts[0].region",
-        "applies only to huawei accounts",
-        "remove it",
-    ),
-    (
-        HW + 'endpoint = "ftp://live.example.com"\n',
-        "accounts[0].endpoint",
-        "is not an http(s) URL",
-        "https://",
-    ),
+    (JD + 'region = "cn-north-4"\n', "accounts[0].region", "applies only to huawei accounts", "remove it"),
+    (HW + 'endpoint = "ftp://live.example.com"\n', "accounts[0].endpoint", "is not an http(s) URL",
+     "https://"),
     (HW + 'endpoint = "live.example.com"\n', "accounts[0].endpoint", "is not an http(s) URL", None),
     (HW + 'endpoint = "https://live.example.com?x=1"\n', "accounts[0].endpoint", "query", None),
-    (
-        HW + 'endpoint = "https://live.example.com:99999"\n',
-        "accounts[0].endpoint",
-        "is not an http(s) URL",
-        None,
-    ),
+    (HW + 'endpoint = "https://live.example.com:99999"\n', "accounts[0].endpoint", "is not an http(s) URL",
+     None),
     (HW + 'iam_endpoint = "iam"\n', "accounts[0].iam_endpoint", "is not an http(s) URL", None),
     (HW.replace('"cn-north-4"', '"North 4"'), "accounts[0].region", "is not a region id", None),
     (HW + 'secret_key = "x"\n', "accounts[0].secret_key", "both secret_key and secret_key_env", "keep one"),
-    (
-        HW.replace('"T_HW_SK"', '"bad name"'),
-        "accounts[0].secret_key_env",
-        "not an environment variable name",
-        'secret_key_env = "',
-    ),
+    (HW.replace('"T_HW_SK"', '"bad name"'), "accounts[0].secret_key_env", "not an environment variable name",
+     'secret_key_env = "'),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("text,key,problem,fix", ERRORS, ids=[e[1] + ":" + e[2][:24] for e in ERRORS])
@@ -569,79 +473,3 @@ def test_sort_modes_match_the_overview():
     from livetop.ui.widgets.overview_render import SORTS
 
     assert SORT_MODES == SORTS
-
-
-# --- persisting a [ui] setting ----------------------------------------------------------------------------
-
-EDITABLE = """\
-# my livetop
-refresh = "30s"   # fast enough
-
-[ui]   # looks
-theme = "livetop-dark"   # the # in this comment stays
-sort = "name"
-
-# accounts follow
-[keys]
-"overview.select" = "enter"
-"""
-
-
-def test_set_ui_value_changes_only_the_value_and_keeps_comments_and_mode(tmp_path):
-    path = write(tmp_path, EDITABLE, mode=0o640)
-    set_ui_value(path, "theme", "livetop-ansi")
-    assert path.read_text() == EDITABLE.replace('"livetop-dark"', '"livetop-ansi"')
-    assert path.stat().st_mode & 0o777 == 0o640
-    assert load_config(path).ui.theme == "livetop-ansi"
-
-
-def test_set_ui_value_adds_a_missing_key_inside_ui(tmp_path):
-    path = write(tmp_path, EDITABLE)
-    set_ui_value(path, "ascii_sparklines", True)
-    assert path.read_text() == EDITABLE.replace('sort = "name"\n', 'sort = "name"\nascii_sparklines = true\n')
-    assert load_config(path).ui.ascii_sparklines is True
-
-
-def test_set_ui_value_adds_the_ui_table_when_missing(tmp_path, hw_env):
-    path = write(tmp_path, "# only accounts\n" + HW.lstrip())
-    set_ui_value(path, "theme", 'quote " and # hash')
-    text = path.read_text()
-    assert text.startswith("# only accounts\n" + HW.lstrip())
-    config = load_config(path)
-    assert config.ui.theme == 'quote " and # hash' and config.accounts[0].name == "hw"
-    assert path.stat().st_mode & 0o777 == 0o600
-
-
-def test_set_ui_value_keeps_crlf_and_a_symlink(tmp_path):
-    real = tmp_path / "dotfiles" / "livetop.toml"
-    real.parent.mkdir()
-    real.write_bytes(b'[ui]\r\ntheme = "a"\r\n')
-    link = tmp_path / "config.toml"
-    link.symlink_to(real)
-    set_ui_value(link, "theme", "b")
-    assert link.is_symlink()
-    assert real.read_bytes() == b'[ui]\r\ntheme = "b"\r\n'
-
-
-def test_set_ui_value_creates_a_missing_file_privately(tmp_path):
-    path = tmp_path / "new.toml"
-    set_ui_value(path, "theme", "x")
-    assert load_config(path).ui.theme == "x"
-    assert path.stat().st_mode & 0o777 == 0o600
-
-
-def test_set_ui_value_refuses_what_it_cannot_edit_safely(tmp_path):
-    path = write(tmp_path, 'ui = { theme = "a" }\n')
-    with pytest.raises(ConfigError, match="inline"):
-        set_ui_value(path, "theme", "b")
-    assert path.read_text() == 'ui = { theme = "a" }\n'
-    with pytest.raises(ConfigError, match="takes a bool"):
-        set_ui_value(path, "ascii_sparklines", "yes")
-    with pytest.raises(ConfigError, match="not a \\[ui\\] setting"):
-        set_ui_value(path, "colour", "red")
-
-
-def test_no_temporary_files_are_left_behind(tmp_path):
-    path = write(tmp_path, EDITABLE)
-    set_ui_value(path, "theme", "b")
-    assert sorted(os.listdir(tmp_path)) == ["config.toml"]
