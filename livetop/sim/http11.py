@@ -70,10 +70,11 @@ class HttpServer:
         if self._server is None:
             return
         self._server.close()
-        for task in list(self._connections):
-            task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
+        while self._connections:
+            pending = list(self._connections)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         await self._server.wait_closed()
         self._server = None
 

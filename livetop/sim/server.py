@@ -243,6 +243,11 @@ class SimulatorThread:
                 loop.run_forever()
             finally:
                 loop.run_until_complete(self.sim.stop())
+                # Connections accepted while stopping have tasks the server never saw: end them too.
+                leftovers = asyncio.all_tasks(loop)
+                for task in leftovers:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
                 loop.close()
 
         self._thread = threading.Thread(target=run, name="livetop-sim", daemon=True)
