@@ -57,6 +57,11 @@ async def _serve(scenario, args: argparse.Namespace) -> int:
 
     from livetop.sim.server import Simulator
 
+    # Handlers first: a script may signal us as soon as it has read the "listening on" line.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     sim = Simulator(scenario, host=args.host, port=args.port)
     try:
         await sim.start()
@@ -72,10 +77,6 @@ async def _serve(scenario, args: argparse.Namespace) -> int:
                 return EXIT_USAGE
         print(f"listening on {sim.url}", flush=True)
         _describe(scenario, args.write_config and path, sys.stderr)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         await stop.wait()
         print("livetop simulate: stopped", file=sys.stderr)
         return EXIT_OK
@@ -88,7 +89,7 @@ def _describe(scenario, config_path, out) -> None:
     print(f"scenario: {scenario.source}", file=out)
     listed = scenario.domain_count <= LIST_DOMAINS_UP_TO
     for acc in scenario.accounts:
-        print(f"  {acc.name} ({acc.vendor}, auth {acc.auth}, {acc.rate_per_second:g} req/s): {len(acc.domains)} domains", file=out)
+        print(f"  {acc.name} ({acc.vendor}, auth {acc.auth}, {acc.rate_per_second:.4g} req/s): {len(acc.domains)} domains", file=out)
         for dom in acc.domains:
             if listed or dom.fault:
                 note = f"  [answers {dom.fault}]" if dom.fault else ""

@@ -1,0 +1,97 @@
+"""`livetop simulate` as a user runs it: a real process, its first stdout line, a request, then Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import tomllib
+
+import httpx
+import pytest
+
+
+def start(*args: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "livetop", "simulate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def first_line(proc: subprocess.Popen, wait_seconds: float = 60.0) -> str:
+    """The first stdout line; fails (instead of hanging) if the process never prints it."""
+    ready, _, _ = select.select([proc.stdout], [], [], wait_seconds)
+    if not ready:
+        proc.kill()
+        pytest.fail(f"no output from livetop simulate; stderr: {proc.communicate()[1]}")
+    return proc.stdout.readline().rstrip("\n")
+
+
+def interrupt(proc: subprocess.Popen) -> tuple[str, str]:
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("livetop simulate did not stop on SIGINT")
+
+
+def test_simulate_serves_until_interrupted(tmp_path):
+    config = tmp_path / "c.toml"
+    proc = start("--port", "0", "--write-config", str(config))
+    line = first_line(proc)
+    assert line.startswith("listening on http://127.0.0.1:")
+    url = line.removeprefix("listening on ")
+    assert int(url.rsplit(":", 1)[1]) > 0
+    response = httpx.get(f"{url}/v1/anything/stream/bandwidth")
+    assert response.status_code == 401 and response.json()["error_code"] == "APIGW.0301"
+    assert config.stat().st_mode & 0o777 == 0o600
+    written = tomllib.loads(config.read_text())
+    assert {acc["endpoint"] for acc in written["accounts"]} == {url}
+    out, err = interrupt(proc)
+    assert proc.returncode == 0
+    assert "Traceback" not in err
+    assert "hw-sports" in err and "play.sports-live.example.com" in err  # what is served, on stderr
+    assert out == ""  # nothing after the first line: stdout stays scriptable
+
+
+def test_simulate_terminates_cleanly_on_sigterm():
+    proc = start("--domains", "200")
+    assert first_line(proc).startswith("listening on http://")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert "hw-sports (huawei, auth aksk, 55.83 req/s): 67 domains" in err  # 3 faults kept + 64 generated
+    assert "play0199" not in err  # generated names are counted, not listed one by one
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        ("accounts = [\n", "not valid TOML"),
+        ('[[accounts]]\nname = "a"\nvendor = "huawei"\nratee_per_second = 3\n', "accounts[0].ratee_per_second: unknown key"),
+    ],
+)
+def test_bad_scenario_exits_2_with_a_message(tmp_path, content, expected):
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "livetop", "simulate", "--scenario", str(scenario)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert str(scenario) in result.stderr and expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_does_not_import_the_simulator():
+    code = "import sys; from livetop.cli import build_parser; build_parser(); print('livetop.sim' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False"
