@@ -1,5 +1,5 @@
-"""JD Cloud opencdn: signature, time rules, parsing of the seed page's example (pure unit tests), and the
-provider over real HTTP against the simulator."""
+"""JD Cloud opencdn, pure unit tests: signature, time rules, parsing of the seed page's example.
+Over real HTTP against the simulator: tests/test_jdcloud_sim.py."""
 
 from __future__ import annotations
 
@@ -49,12 +49,13 @@ def _account(**kw) -> AccountConfig:
     return AccountConfig(**base)
 
 
-# --- signature ------------------------------------------------------------------------------------------------
+# --- signature ----------------------------------------------------------------------------------------------
 
 
 def test_seed_md5_example():
     assert md5_signature("20161023", "jcloud_00", "e7a31b1c5ea0efa9aa2f29c6559f7d61") == (
-        "a35685491fd80a80b40a718c3a5c5c56")
+        "a35685491fd80a80b40a718c3a5c5c56"
+    )
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ def test_request_body_signs_with_the_beijing_date_of_the_clock(now, date):
         assert body["signature"] == "a35685491fd80a80b40a718c3a5c5c56"
 
 
-# --- time rules -----------------------------------------------------------------------------------------------
+# --- time rules ---------------------------------------------------------------------------------------------
 
 
 def test_beijing_time_conversions():
@@ -104,13 +105,15 @@ def test_plan_covers_every_bucket_start_in_range_with_one_request():
     assert timerules.plan_requests(_t("2018-06-02T09:15:00Z"), _t("2018-06-02T09:15:00Z")) == []
 
 
-@pytest.mark.parametrize("days, expected_requests", [(29, 1), (30, 1), (30.01, 2), (45, 2), (61, 3), (90, 3), (91, 4)])
+@pytest.mark.parametrize(
+    "days, expected_requests", [(29, 1), (30, 1), (30.01, 2), (45, 2), (61, 3), (90, 3), (91, 4)]
+)
 def test_spans_over_30_days_are_split(days, expected_requests):
     end = _t("2026-11-20T12:00:00Z")
     start = end - timedelta(days=days)
     plans = timerules.plan_requests(start, end)
     assert len(plans) == expected_requests
-    for (a, b), nxt in zip(plans, plans[1:] + [None]):
+    for (a, b), nxt in zip(plans, plans[1:] + [None], strict=True):
         assert timedelta(0) <= b - a <= timerules.MAX_SPAN
         if nxt is not None:
             assert nxt[0] == b + timerules.BUCKET  # contiguous, no label asked twice
@@ -153,7 +156,7 @@ async def test_missing_credentials_are_a_client_error():
     assert info.value.error.code == "CLIENT.CREDENTIALS" and "secret_key" in info.value.error.action
 
 
-# --- parsing --------------------------------------------------------------------------------------------------
+# --- parsing ------------------------------------------------------------------------------------------------
 
 
 def test_seed_example_parses_to_exact_values():
@@ -183,15 +186,27 @@ def test_unit_base_1024():
 
 def test_samples_are_kept_only_in_the_asked_range():
     points = parse_bandwidth_flow(
-        200, SEED_BODY, " PLAY.live.com", start=_t("2018-06-02T09:15:00Z"), end=_t("2018-06-02T09:25:00Z"))
+        200, SEED_BODY, " PLAY.live.com", start=_t("2018-06-02T09:15:00Z"), end=_t("2018-06-02T09:25:00Z")
+    )
     assert sorted(points.bandwidth_bps) == [_t("2018-06-02T09:15:00Z"), _t("2018-06-02T09:20:00Z")]
 
 
 def test_other_domains_in_the_answer_are_ignored():
-    body = json.dumps({"status": 0, "msg": "成功", "data": [
-        {"2018-06-02 17:15": {" other.live.com ": {"bandwidth": 1, "flow": 2}, "play.live.com": {"bandwidth": 3, "flow": 4}}},
-        {"2018-06-02 17:20": {" other.live.com ": {"bandwidth": 5, "flow": 6}}},
-    ]}).encode()
+    body = json.dumps(
+        {
+            "status": 0,
+            "msg": "成功",
+            "data": [
+                {
+                    "2018-06-02 17:15": {
+                        " other.live.com ": {"bandwidth": 1, "flow": 2},
+                        "play.live.com": {"bandwidth": 3, "flow": 4},
+                    }
+                },
+                {"2018-06-02 17:20": {" other.live.com ": {"bandwidth": 5, "flow": 6}}},
+            ],
+        }
+    ).encode()
     points = parse_bandwidth_flow(200, body, "play.live.com")
     assert points.bandwidth_bps == {_t("2018-06-02T09:10:00Z"): 3_000_000.0}
     assert points.traffic_bytes == {_t("2018-06-02T09:10:00Z"): 4_000_000}
@@ -203,7 +218,8 @@ def test_other_domains_in_the_answer_are_ignored():
         (1, "signature error", "JD.STATUS.1", "signature rejected"),
         (2, "start_time format error", "JD.STATUS.2", "invalid parameter"),
         (3, "domain not belong to user", "JD.STATUS.3", "domain not in account"),
-        (5, "system busy, please try again later", "JD.STATUS.5", "request refused"),
+        (5, "system busy, please try again later", "JD.STATUS.5", "JD busy"),
+        (6, "account suspended", "JD.STATUS.6", "request refused"),
     ],
 )
 def test_nonzero_status_is_a_decoded_error_carrying_msg(status, msg, code, title):
@@ -211,7 +227,13 @@ def test_nonzero_status_is_a_decoded_error_carrying_msg(status, msg, code, title
     with pytest.raises(VendorError) as info:
         parse_bandwidth_flow(200, body, "play.live.com")
     err = info.value.error
-    assert (err.code, err.title, err.raw_message, err.kind, err.http_status) == (code, title, msg, "vendor", 200)
+    assert (err.code, err.title, err.raw_message, err.kind, err.http_status) == (
+        code,
+        title,
+        msg,
+        "vendor",
+        200,
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,11 +246,26 @@ def test_nonzero_status_is_a_decoded_error_carrying_msg(status, msg, code, title
         ([1, 2], "expected a JSON object"),
         ({"status": 0, "data": ["2018-06-02 17:15"]}, "data[0] is str"),
         ({"status": 0, "data": [{"2018-06-02 17:15": [1]}]}, "not an object of domains"),
-        ({"status": 0, "data": [{"yesterday": {"play.live.com": {"bandwidth": 1, "flow": 1}}}]}, "bad time label"),
-        ({"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": "6.1", "flow": 1}}}]}, "numbers"),
-        ({"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": None, "flow": 1}}}]}, "numbers"),
-        ({"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": 1, "flow": -2}}}]}, "numbers"),
-        ({"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": True, "flow": 1}}}]}, "numbers"),
+        (
+            {"status": 0, "data": [{"yesterday": {"play.live.com": {"bandwidth": 1, "flow": 1}}}]},
+            "bad time label",
+        ),
+        (
+            {"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": "6.1", "flow": 1}}}]},
+            "numbers",
+        ),
+        (
+            {"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": None, "flow": 1}}}]},
+            "numbers",
+        ),
+        (
+            {"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": 1, "flow": -2}}}]},
+            "numbers",
+        ),
+        (
+            {"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": True, "flow": 1}}}]},
+            "numbers",
+        ),
         ({"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"flow": 1}}}]}, "numbers"),
         ({"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": 7}}]}, "not an object"),
     ],
@@ -249,7 +286,10 @@ def test_nan_is_malformed_not_a_number():
 
 
 def test_non_2xx_and_non_json_answers_are_decoded():
-    body = b'{"requestId":"r1","error":{"code":429,"status":"RATE_LIMIT","message":"Requests rate limit exceeded"}}'
+    body = (
+        b'{"requestId":"r1","error":{"code":429,"status":"RATE_LIMIT",'
+        b'"message":"Requests rate limit exceeded"}}'
+    )
     with pytest.raises(VendorError) as info:
         parse_bandwidth_flow(429, body, "play.live.com", headers={"Retry-After": "2"})
     err = info.value.error
@@ -257,7 +297,10 @@ def test_non_2xx_and_non_json_answers_are_decoded():
     with pytest.raises(VendorError) as info:
         parse_bandwidth_flow(502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "play.live.com")
     assert (info.value.error.kind, info.value.error.code, info.value.error.raw_message) == (
-        "transport", "HTTP 502", "502 Bad Gateway")
+        "transport",
+        "HTTP 502",
+        "502 Bad Gateway",
+    )
     with pytest.raises(VendorError) as info:
         parse_bandwidth_flow(200, SEED_BODY[:-40], "play.live.com")
     assert (info.value.error.kind, info.value.error.title) == ("transport", "truncated answer")
@@ -271,4 +314,3 @@ def test_secrets_echoed_in_msg_are_masked():
     with pytest.raises(VendorError) as info:
         parse_bandwidth_flow(200, body, "play.live.com", secrets=["e7a31b1c5ea0efa9aa2f29c6"])
     assert "e7a31b1c5ea0efa9aa2f29c6" not in info.value.error.raw_message
-

@@ -1,220 +1,41 @@
 """Vendor error catalogs and decoding: turn any vendor answer into a `DecodedError` a person can act on.
 
-The catalogs are data (`livetop/vendors/<vendor>/errors.toml`), loaded and validated at first use. `decode`
-never fails: a known code gets its catalog entry, an unknown code shows the raw code and message, and a body
-that is not JSON (a gateway's HTML page, an empty or truncated body) becomes a transport error with the HTTP
-status and a short excerpt. Every vendor message shown goes through `redact` first.
+The catalogs are data (`livetop/vendors/<vendor>/errors.toml`, see `catalog_data`), loaded and validated at
+first use. `decode` never fails: a known code gets its catalog entry, an unknown code shows the raw code and
+message, and a body that is not JSON (a gateway's HTML page, an empty or truncated body) becomes a transport
+error with the HTTP status and a short excerpt. Every vendor message shown goes through `redact` first.
 """
 
 from __future__ import annotations
 
 import email.utils
-import html
 import json
 import re
 import ssl
-import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cache
-from pathlib import Path
 
 import httpx
 
-from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, VENDORS, DecodedError
+from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, DecodedError
 
-EXCERPT_CHARS = 120  # excerpt of a non-JSON body
-RAW_MESSAGE_CHARS = 300  # a vendor's own message
+# Re-exported: callers need only this module.
+from livetop.vendors.catalog_data import (  # noqa: F401
+    TITLE_MAX_CHARS,
+    Catalog,
+    CatalogError,
+    Entry,
+    Variant,
+    load_catalog,
+    parse_catalog,
+)
+from livetop.vendors.redact import EXCERPT_CHARS, RAW_MESSAGE_CHARS, excerpt, redact  # noqa: F401
+
 RETRY_AFTER_CAP_SECONDS = 3600.0  # a broken or hostile Retry-After must not park an account for days
 
 VENDOR_NAMES = {VENDOR_HUAWEI: "Huawei Cloud", VENDOR_JDCLOUD: "JD Cloud"}
 
-
-class CatalogError(Exception):
-    """A malformed catalog file: a bug in livetop's own data (tests load every catalog)."""
-
-
-# --- catalog data --------------------------------------------------------------------------------------------
-
-_REQUIRED = {"http": None, "title": str, "meaning": str, "action": str, "retryable": bool}
-_OPTIONAL = {"throttled": bool, "token_expired": bool, "variants": list}
-_VARIANT_KEYS = {"match": str, "title": str, "meaning": str, "action": str, "retryable": bool, "token_expired": bool}
-_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Za-z0-9_]+)*(\.?\*)?$")
-TITLE_MAX_CHARS = 40  # titles go on an overview row next to the code
-
-
-@dataclass(frozen=True, slots=True)
-class Variant:
-    """A sub-case of a code told apart by its message (APIGW.0301 covers a dozen different problems)."""
-
-    match: str
-    title: str | None = None
-    meaning: str | None = None
-    action: str | None = None
-    retryable: bool | None = None
-    token_expired: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    code: str
-    http: tuple[int, ...]
-    title: str
-    meaning: str
-    action: str
-    retryable: bool
-    throttled: bool = False
-    token_expired: bool = False
-    variants: tuple[Variant, ...] = ()
-
-    def resolve(self, message: str) -> Entry:
-        """The entry as it applies to this vendor message (first matching variant wins)."""
-        lowered = message.lower()
-        for v in self.variants:
-            if v.match.lower() in lowered:
-                return Entry(
-                    code=self.code,
-                    http=self.http,
-                    title=v.title or self.title,
-                    meaning=v.meaning or self.meaning,
-                    action=v.action or self.action,
-                    retryable=self.retryable if v.retryable is None else v.retryable,
-                    throttled=self.throttled,
-                    token_expired=self.token_expired if v.token_expired is None else v.token_expired,
-                )
-        return self
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    vendor: str
-    entries: Mapping[str, Entry]  # exact codes, and families keyed with their trailing `*`
-
-    def lookup(self, code: str) -> Entry | None:
-        entry = self.entries.get(code)
-        if entry is not None:
-            return entry
-        families = [k for k in self.entries if k.endswith("*") and code.startswith(k[:-1])]
-        return self.entries[max(families, key=len)] if families else None
-
-
-def _check(cond: bool, source: str, code: str, problem: str) -> None:
-    if not cond:
-        raise CatalogError(f"{source}: [{code!r}]: {problem}")
-
-
-def _check_fields(table: dict, spec: dict, required: Iterable[str], source: str, code: str) -> None:
-    for key in table:
-        _check(key in spec, source, code, f"unknown key {key!r}")
-    for key in required:
-        _check(key in table, source, code, f"missing {key!r}")
-    for key, kind in spec.items():
-        if key in table and kind is not None:
-            _check(isinstance(table[key], kind), source, code, f"{key!r} must be {kind.__name__}")
-        if kind is str and key in table:
-            _check(bool(table[key].strip()), source, code, f"{key!r} is empty")
-
-
-def parse_catalog(vendor: str, text: str, source: str = "<catalog>") -> Catalog:
-    """Parse and validate one catalog file. Raises `CatalogError` naming the code and the problem."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{source}: not valid TOML: {exc}") from None
-    entries: dict[str, Entry] = {}
-    for code, table in data.items():
-        _check(isinstance(table, dict), source, code, "must be a table")
-        _check(bool(_CODE_RE.match(code)), source, code, "not a valid code")
-        spec = {**_REQUIRED, **_OPTIONAL}
-        _check_fields(table, spec, _REQUIRED, source, code)
-        http = table["http"]
-        statuses = tuple(http) if isinstance(http, list) else (http,)
-        _check(
-            bool(statuses) and all(type(s) is int and 100 <= s <= 599 for s in statuses),
-            source, code, "'http' must be an HTTP status or a list of them",
-        )
-        _check(len(table["title"]) <= TITLE_MAX_CHARS, source, code, f"title longer than {TITLE_MAX_CHARS}")
-        variants = []
-        for raw in table.get("variants", []):
-            _check(isinstance(raw, dict), source, code, "each variant must be a table")
-            _check_fields(raw, _VARIANT_KEYS, ("match",), source, code)
-            _check(len(raw.get("title", "")) <= TITLE_MAX_CHARS, source, code, "variant title too long")
-            variants.append(Variant(**raw))
-        entries[code] = Entry(
-            code=code,
-            http=statuses,
-            title=table["title"],
-            meaning=table["meaning"],
-            action=table["action"],
-            retryable=table["retryable"],
-            throttled=table.get("throttled", False),
-            token_expired=table.get("token_expired", False),
-            variants=tuple(variants),
-        )
-    _check(bool(entries), source, "*", "catalog is empty")
-    return Catalog(vendor, entries)
-
-
-@cache
-def load_catalog(vendor: str) -> Catalog:
-    if vendor not in VENDORS:
-        raise ValueError(f"no error catalog for vendor {vendor!r}")
-    path = Path(__file__).with_name(vendor) / "errors.toml"
-    return parse_catalog(vendor, path.read_text(encoding="utf-8"), str(path))
-
-
-# --- redaction -----------------------------------------------------------------------------------------------
-
-_MASK = "***"
-_SECRET_NAMES = (
-    r"password|passwd|pwd|secret(?:[_-]?key)?|secretkey|sk|access[_-]?key(?:[_-]?id)?|ak|"
-    r"x-auth-token|x-subject-token|x-security-token|token|signature|authorization"
-)
-_REDACTIONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # APIGW.0301 may embed the server's canonical request (or string to sign); none of it is needed to act.
-    (re.compile(r"(?is)\b(canonical[\s_-]*request|string[\s_-]*to[\s_-]*sign)\b.*$"), r"\1: [removed]"),
-    # Authorization header values run to the end of the line or the closing quote.
-    (re.compile(r"(?i)\b(authorization[\"']?\s*[:=]\s*)([\"']?)[^\"'\r\n]*"), r"\1\2" + _MASK),
-    # Quoted JSON-ish values of secret-named keys: "password": "..." / 'sk'='...'.
-    (re.compile(rf"(?i)([\"']?\b(?:{_SECRET_NAMES})[\"']?\s*[:=]\s*)([\"'])(?:\\.|(?!\2).)*\2"), r"\1\2" + _MASK + r"\2"),
-    # Unquoted key=value / key: value of secret-named keys (Access=AK, Signature=hex, ak:AK).
-    (re.compile(rf"(?i)\b(access|credential|{_SECRET_NAMES})(\s*[:=]\s*)(?![\"'\s])[^\s,;&\"'}}\])]+"), r"\1\2" + _MASK),
-    # IAM tokens (PKI, base64 starting MII...) and other long base64/url-safe runs.
-    (re.compile(r"MII[A-Za-z0-9+/=_-]{16,}"), _MASK),
-    (re.compile(r"(?<![A-Za-z0-9+_-])(?=[A-Za-z0-9+_-]*\d)(?=[A-Za-z0-9+_-]*[A-Za-z])[A-Za-z0-9+_-]{40,}={0,2}"), _MASK),
-    # Hex runs of 32+ characters: MD5/SHA signatures, secret keys, project-scoped ids.
-    (re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Fa-f])"), _MASK),
-)
-
-
-def redact(text: str, secrets: Iterable[str] = (), limit: int = RAW_MESSAGE_CHARS) -> str:
-    """Text safe to show, log and export: tokens, signatures, AK values, passwords, Authorization values and
-    embedded canonical requests removed; each of `secrets` (the account's own values) masked wherever it
-    appears; whitespace collapsed; cut to `limit` characters."""
-    text = str(text)
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, _MASK)
-    for pattern, replacement in _REDACTIONS:
-        text = pattern.sub(replacement, text)
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: max(0, limit - 1)].rstrip() + "…"
-    return text
-
-
-_DROP_BLOCKS = re.compile(r"(?is)<(script|style|head)\b.*?</\1\s*>")
-_TAG = re.compile(r"(?s)<[^>]*>")
-
-
-def excerpt(text: str, secrets: Iterable[str] = (), limit: int = EXCERPT_CHARS) -> str:
-    """A short, safe excerpt of a body that is not JSON: HTML tags stripped, entities decoded, redacted."""
-    text = _TAG.sub(" ", _DROP_BLOCKS.sub(" ", text))
-    return redact(html.unescape(text), secrets, limit)
-
-
-# --- decoding ------------------------------------------------------------------------------------------------
+# --- decoding -----------------------------------------------------------------------------------------------
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> float | None:
@@ -334,8 +155,9 @@ def decode(
             code=f"HTTP {http_status}" if http_status else "HTTP ?",
             http_status=http_status,
             title="unrecognised error answer",
-            meaning=f"{VENDOR_NAMES[vendor]} answered HTTP {http_status} with JSON that carries no error code "
-            "livetop knows how to read.",
+            meaning=f"{VENDOR_NAMES[vendor]} answered HTTP {http_status} with JSON that carries no error "
+            "code"
+            " livetop knows how to read.",
             action=_status_action(http_status),
             retryable=_retryable_status(http_status),
             raw_message=_with_request_id(raw, rid),
@@ -352,8 +174,9 @@ def decode(
             code=code,
             http_status=http_status,
             title="unknown error code",
-            meaning=f"{VENDOR_NAMES[vendor]} answered with code {code}, which livetop's catalog does not list; "
-            "the vendor's own message is shown below.",
+            meaning=f"{VENDOR_NAMES[vendor]} answered with code {code}, which livetop's catalog does not "
+            "list;"
+            " the vendor's own message is shown below.",
             action="Read the vendor's message. " + _status_action(http_status),
             retryable=_retryable_status(http_status),
             raw_message=raw,
@@ -386,7 +209,7 @@ def _status_action(status: int | None) -> str:
     if status == 429:
         return "The vendor is throttling: livetop backs off by itself."
     if _retryable_status(status):
-        return "Usually transient: livetop retries. If it lasts, check the vendor's status page or open a ticket."
+        return "Usually transient: livetop retries. If it lasts, check the status page or file a ticket."
     if status in (401, 403):
         return "Check the account's credentials and permissions in the config."
     if status == 404:
@@ -402,7 +225,10 @@ def _body_transport(
     if not stripped:
         title, what = "empty answer", "an empty body"
     elif stripped.startswith("<"):
-        title, what = "HTML error page", "an HTML page instead of JSON (usually a proxy or gateway in between)"
+        title, what = (
+            "HTML error page",
+            "an HTML page instead of JSON (usually a proxy or gateway in between)",
+        )
     elif stripped[0] in "{[":
         title, what = "truncated answer", "JSON that is cut off or invalid (the connection may have dropped)"
     else:
@@ -410,8 +236,10 @@ def _body_transport(
     if status is not None and 400 <= status < 500 and status not in (408, 429):
         action = "Check the account's endpoint in the config: it may point at the wrong host, port or path."
     else:
-        action = ("Usually transient: livetop retries. If it lasts, check the endpoint URL and any proxy "
-                  "between livetop and the vendor.")
+        action = (
+            "Usually transient: livetop retries. If it lasts, check the endpoint URL and any proxy "
+            "between livetop and the vendor."
+        )
     return DecodedError(
         vendor=vendor,
         code=f"HTTP {status}" if status else "HTTP ?",
@@ -419,7 +247,8 @@ def _body_transport(
         title=title,
         meaning=f"{name} answered HTTP {status} with {what}.",
         action=action,
-        retryable=_retryable_status(status),
+        # A 2xx that is not JSON is a body cut short or rewritten on the way: asking again can help.
+        retryable=_retryable_status(status) or (status is not None and 200 <= status < 300),
         raw_message=excerpt(text, secrets),
         kind="transport",
         throttled=status == 429,
@@ -447,12 +276,16 @@ def transport_error(vendor: str, exc: BaseException) -> DecodedError:
     if tls:
         code, title, retryable = "NET.TLS", "TLS verification failed", False
         meaning = "The endpoint's TLS certificate could not be verified (or the TLS handshake failed)."
-        action = ("Check the account's endpoint URL (host name and https). For a test endpoint with a private "
-                  "certificate you trust, set verify_tls = false on that account.")
+        action = (
+            "Check the account's endpoint URL (host name and https). For a test endpoint with a private "
+            "certificate you trust, set verify_tls = false on that account."
+        )
     elif isinstance(exc, httpx.TimeoutException):
         code, title, retryable = "NET.TIMEOUT", "timed out", True
         meaning = "The vendor did not answer within the account's timeout."
-        action = "livetop retries. If it lasts, check the network, or raise the account's timeout in the config."
+        action = (
+            "livetop retries. If it lasts, check the network, or raise the account's timeout in the config."
+        )
     elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         code, title, retryable = "NET.URL", "bad endpoint URL", False
         meaning = "The account's endpoint is not a usable http(s) URL."
@@ -464,14 +297,23 @@ def transport_error(vendor: str, exc: BaseException) -> DecodedError:
     elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
         code, title, retryable = "NET.DROPPED", "connection dropped", True
         meaning = "The connection broke before a complete answer arrived."
-        action = "Usually transient: livetop retries. If it lasts, check proxies between livetop and the vendor."
+        action = (
+            "Usually transient: livetop retries. If it lasts, check proxies between livetop and the vendor."
+        )
     else:
         code, title, retryable = "NET.ERROR", "network error", True
         meaning = "The request failed before the vendor answered."
         action = "livetop retries. If it lasts, check the account's endpoint and the network."
     return DecodedError(
-        vendor=vendor, code=code, http_status=None, title=title, meaning=meaning, action=action,
-        retryable=retryable, raw_message=detail, kind="transport",
+        vendor=vendor,
+        code=code,
+        http_status=None,
+        title=title,
+        meaning=meaning,
+        action=action,
+        retryable=retryable,
+        raw_message=detail,
+        kind="transport",
     )
 
 
@@ -495,6 +337,12 @@ def malformed(vendor: str, http_status: int | None, detail: str) -> DecodedError
 def client_error(vendor: str, code: str, title: str, meaning: str, action: str) -> DecodedError:
     """A rule livetop enforces before sending (the vendor would refuse the request anyway)."""
     return DecodedError(
-        vendor=vendor, code=code, http_status=None, title=title, meaning=meaning, action=action,
-        retryable=False, kind="client",
+        vendor=vendor,
+        code=code,
+        http_status=None,
+        title=title,
+        meaning=meaning,
+        action=action,
+        retryable=False,
+        kind="client",
     )

@@ -39,4 +39,6 @@ def effective_limits(account: AccountConfig) -> Limits:
     rate = account.rate_per_second or DEFAULT_RATE_PER_SECOND.get(account.vendor, FALLBACK_RATE_PER_SECOND)
     # One second's worth of requests as a burst: a per-minute vendor limit is never exceeded by a start-up
     # burst, and the first poll of many domains does not wait needlessly.
-    return Limits(concurrency=max(1, int(concurrency)), rate_per_second=float(rate), burst=max(1.0, float(rate)))
+    return Limits(
+        concurrency=max(1, int(concurrency)), rate_per_second=float(rate), burst=max(1.0, float(rate))
+    )

@@ -10,7 +10,9 @@ from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD
 from livetop.vendors.base import Pacer, Provider
 
 
-def make_provider(account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None) -> Provider:
+def make_provider(
+    account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None
+) -> Provider:
     """A provider for `account` on its pooled `client`. Vendor modules are imported lazily: a JD-only config
     never loads the Huawei signer, and vice versa."""
     if account.vendor == VENDOR_HUAWEI:

@@ -35,11 +35,15 @@ class JdcloudProvider(Provider):
         secret = creds.secret_key.reveal() if creds.secret_key else ""
         if not username or not secret:
             missing = "username (the JD pin)" if not username else "secret_key"
-            raise VendorError(client_error(
-                VENDOR_JDCLOUD, "CLIENT.CREDENTIALS", "credentials missing",
-                f"Account {self.account.name!r} has no {missing}; JD signs every request with both.",
-                f"Add {missing.split()[0]} (or {missing.split()[0]}_env) to the account in the config.",
-            ))
+            raise VendorError(
+                client_error(
+                    VENDOR_JDCLOUD,
+                    "CLIENT.CREDENTIALS",
+                    "credentials missing",
+                    f"Account {self.account.name!r} has no {missing}; JD signs every request with both.",
+                    f"Add {missing.split()[0]} (or {missing.split()[0]}_env) to the account in the config.",
+                )
+            )
         return username, secret
 
     def request_body(self, domain: str, start_time: datetime, end_time: datetime) -> dict[str, str]:
@@ -64,11 +68,15 @@ class JdcloudProvider(Provider):
             start = utc(start) if start is not None else None
             end = utc(end) if end is not None else self.clock.now()
         except ValueError:
-            raise VendorError(client_error(
-                VENDOR_JDCLOUD, "CLIENT.NAIVE_TIME", "time without a zone",
-                "A time was given without a timezone; livetop cannot tell whether it is UTC or Beijing time.",
-                "Give times with an offset or a trailing Z (UTC).",
-            )) from None
+            raise VendorError(
+                client_error(
+                    VENDOR_JDCLOUD,
+                    "CLIENT.NAIVE_TIME",
+                    "time without a zone",
+                    "A time was given without a timezone: is it UTC or Beijing time?",
+                    "Give times with an offset or a trailing Z (UTC).",
+                )
+            ) from None
         problem = check_range(start, end)
         if problem is not None:
             raise VendorError(problem)

@@ -51,7 +51,7 @@ def parse_bandwidth_flow(
 ) -> BandwidthFlow:
     """Points of `domain` whose bucket start is in [start, end) (unbounded sides when None).
 
-    `unit_base` 1000: 1 Mbps = 10^6 bit/s, 1 MB = 10^6 bytes; 1024: 1 Mbps = 1024^2 bit/s, 1 MB = 1024^2 bytes.
+    `unit_base` 1000: 1 Mbps = 10^6 bit/s and 1 MB = 10^6 bytes; 1024: 1024^2 bit/s and 1024^2 bytes.
     Raises `VendorError` with a decoded error for every failure.
     """
     if not 200 <= http_status < 300:
@@ -61,7 +61,9 @@ def parse_bandwidth_flow(
         doc = json.loads(body.decode("utf-8"), parse_float=Decimal)
     except (UnicodeDecodeError, ValueError):
         # Not JSON at all (truncated, an HTML page): the catalog's transport decoding shows an excerpt.
-        raise VendorError(decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets)) from None
+        raise VendorError(
+            decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets)
+        ) from None
 
     def bad(detail: str) -> VendorError:
         return VendorError(malformed(VENDOR_JDCLOUD, http_status, detail))

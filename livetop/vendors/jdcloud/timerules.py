@@ -28,7 +28,7 @@ def format_beijing(when: datetime) -> str:
 
 
 def parse_beijing(label: str) -> datetime:
-    """JD's `yyyy-mm-dd hh:mi` (Beijing time; stray spaces and a `:ss` tolerated) -> UTC. Raises ValueError."""
+    """JD's `yyyy-mm-dd hh:mi` (Beijing time; stray spaces and `:ss` tolerated) -> UTC. Raises ValueError."""
     m = _LABEL.match(label)
     if not m:
         raise ValueError(f"not a JD time label: {label!r}")
@@ -51,14 +51,19 @@ def check_range(start: datetime | None, end: datetime | None) -> DecodedError | 
     """The rules JD would refuse a request for, as a client error (None when the range is fine)."""
     if start is None:
         return client_error(
-            VENDOR_JDCLOUD, "CLIENT.NO_START", "start time required",
+            VENDOR_JDCLOUD,
+            "CLIENT.NO_START",
+            "start time required",
             "JD's bandwidth_flow needs a start_time; an end without a start is refused.",
             "Give a start time (e.g. --start 2026-11-20T08:00:00Z).",
         )
     if end is not None and end < start:
         return client_error(
-            VENDOR_JDCLOUD, "CLIENT.END_BEFORE_START", "end before start",
-            f"The range ends ({utc(end):%Y-%m-%dT%H:%M:%SZ}) before it starts ({utc(start):%Y-%m-%dT%H:%M:%SZ}).",
+            VENDOR_JDCLOUD,
+            "CLIENT.END_BEFORE_START",
+            "end before start",
+            f"The range ends ({utc(end):%Y-%m-%dT%H:%M:%SZ}) before it starts "
+            f"({utc(start):%Y-%m-%dT%H:%M:%SZ}).",
             "Swap the times: the end must not be before the start.",
         )
     return None
