@@ -73,49 +73,7 @@ def sim_config(sim: SimulatorThread, tmp_path: Path) -> Config:
 
 
 def load_sim_config(path: Path) -> Config:
-    """Read a config written by the simulator with livetop's own loader."""
+    """Read a config written by the simulator with livetop's own loader (as `livetop --config` would)."""
     from livetop.config.load import load_config
 
-    try:
-        return load_config(path)
-    except NotImplementedError:
-        # The loader lands in a parallel change; until then build the same Config from the file directly.
-        return _config_from_file(path)
-
-
-def _config_from_file(path: Path) -> Config:
-    import tomllib
-
-    from livetop.config.schema import AccountConfig, Credentials, DomainConfig, Secret
-    from livetop.model import parse_duration
-
-    raw = tomllib.loads(path.read_text("utf-8"))
-    accounts = []
-    for acc in raw["accounts"]:
-        secret = {k: Secret(acc[k], "config file") for k in ("token", "password", "access_key", "secret_key") if k in acc}
-        domains = tuple(
-            DomainConfig(d) if isinstance(d, str) else DomainConfig(d["name"], d.get("label")) for d in acc["domains"]
-        )
-        accounts.append(
-            AccountConfig(
-                name=acc["name"],
-                vendor=acc["vendor"],
-                endpoint=acc["endpoint"],
-                auth=acc["auth"],
-                credentials=Credentials(
-                    username=acc.get("username"), domain_name=acc.get("domain_name"), **secret
-                ),
-                domains=domains,
-                region=acc.get("region"),
-                project_id=acc.get("project_id"),
-                iam_endpoint=acc.get("iam_endpoint"),
-                timeout_seconds=float(parse_duration(acc.get("timeout", "10s"))),
-                rate_per_second=acc.get("rate_per_second"),
-            )
-        )
-    return Config(
-        path=path,
-        refresh_seconds=float(parse_duration(raw["refresh"])),
-        window_seconds=parse_duration(raw["window"]),
-        accounts=tuple(accounts),
-    )
+    return load_config(path)
