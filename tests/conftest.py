@@ -43,7 +43,9 @@ def make_sim(sim_clock: ManualClock) -> Iterator[Callable[..., SimulatorThread]]
     """
     started: list[SimulatorThread] = []
 
-    def factory(scenario: Scenario | dict[str, Any] | str | Path | None = None, clock: Clock | None = None) -> SimulatorThread:
+    def factory(
+        scenario: Scenario | dict[str, Any] | str | Path | None = None, clock: Clock | None = None
+    ) -> SimulatorThread:
         if scenario is None:
             scenario = demo_scenario_for_tests()
         elif isinstance(scenario, dict):
@@ -67,7 +69,7 @@ def sim(make_sim: Callable[..., SimulatorThread]) -> SimulatorThread:
 
 @pytest.fixture
 def sim_config(sim: SimulatorThread, tmp_path: Path) -> Config:
-    """The livetop Config a user would get from `livetop simulate --write-config` (mode 0600, inline secrets)."""
+    """The Config a user gets from `livetop simulate --write-config` (mode 0600, inline secrets)."""
     path = sim.sim.write_config(tmp_path / "livetop.toml", timeout=TEST_CLIENT_TIMEOUT)
     return load_sim_config(path)
 

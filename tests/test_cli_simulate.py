@@ -75,7 +75,10 @@ def test_simulate_terminates_cleanly_on_sigterm():
     "content, expected",
     [
         ("accounts = [\n", "not valid TOML"),
-        ('[[accounts]]\nname = "a"\nvendor = "huawei"\nratee_per_second = 3\n', "accounts[0].ratee_per_second: unknown key"),
+        (
+            '[[accounts]]\nname = "a"\nvendor = "huawei"\nratee_per_second = 3\n',
+            "accounts[0].ratee_per_second: unknown key",
+        ),
     ],
 )
 def test_bad_scenario_exits_2_with_a_message(tmp_path, content, expected):
@@ -83,7 +86,9 @@ def test_bad_scenario_exits_2_with_a_message(tmp_path, content, expected):
     scenario.write_text(content)
     result = subprocess.run(
         [sys.executable, "-m", "livetop", "simulate", "--scenario", str(scenario)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stdout == ""
@@ -92,6 +97,7 @@ def test_bad_scenario_exits_2_with_a_message(tmp_path, content, expected):
 
 
 def test_help_does_not_import_the_simulator():
-    code = "import sys; from livetop.cli import build_parser; build_parser(); print('livetop.sim' in sys.modules)"
+    code = "import sys; "
+    code += "from livetop.cli import build_parser; build_parser(); print('livetop.sim' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False"

@@ -23,7 +23,9 @@ NOW = "2026-11-20T12:00:00Z"
 # --- request helpers (what a correct client sends) ----------------------------------------------------------
 
 
-def hw_signed(sim, account_name, metric, params, *, sk=None, sdk_date=None, project_header=None, path_project=None):
+def hw_signed(
+    sim, account_name, metric, params, *, sk=None, sdk_date=None, project_header=None, path_project=None
+):
     """GET a Huawei v1 stats API signed with AK/SK exactly as signer.py does."""
     acc = sim.sim.scenario.account(account_name)
     url = httpx.URL(sim.url)
@@ -35,7 +37,9 @@ def hw_signed(sim, account_name, metric, params, *, sk=None, sdk_date=None, proj
         "X-Project-Id": project_header or acc.project_id,
         "X-Sdk-Date": sdk_date or sim.sim.clock.now().strftime("%Y%m%dT%H%M%SZ"),
     }
-    headers["Authorization"], _ = signer.sign(acc.access_key, sk or acc.secret_key, "GET", path, query, headers)
+    headers["Authorization"], _ = signer.sign(
+        acc.access_key, sk or acc.secret_key, "GET", path, query, headers
+    )
     return httpx.get(f"{sim.url}{path}?{signer.canonical_query(query)}", headers=headers)
 
 
@@ -87,7 +91,7 @@ def assert_gateway_error(response, status, code, message=None):
     return body
 
 
-# --- happy paths ---------------------------------------------------------------------------------------------
+# --- happy paths --------------------------------------------------------------------------------------------
 
 
 def test_huawei_bandwidth_aksk_shape(sim):
@@ -99,8 +103,12 @@ def test_huawei_bandwidth_aksk_shape(sim):
     assert stamps[0] == HOUR_AGO and stamps[-1] == "2026-11-20T11:55:00Z"
     assert all(isinstance(row["bw_bps"], int) and row["bw_bps"] > 0 for row in body["bandwidth_info"])
     assert sim.sim.log[-1][1:] == (
-        "hw-sports", "huawei", "/v1/5f2c7a0e8b9d4c61a3e0f1b2c3d4e5f6/stream/bandwidth",
-        window("play.sports-live.example.com"), 200, "",
+        "hw-sports",
+        "huawei",
+        "/v1/5f2c7a0e8b9d4c61a3e0f1b2c3d4e5f6/stream/bandwidth",
+        window("play.sports-live.example.com"),
+        200,
+        "",
     )
 
 
@@ -109,18 +117,30 @@ def test_huawei_traffic_with_iam_token_and_steps(sim):
     body = hw_token_get(sim, token, "traffic", window("play.news.example.cn", step="15")).json()
     assert [row["timestamp"][11:16] for row in body["traffic_info"]] == ["11:00", "11:15", "11:30", "11:45"]
     assert all(isinstance(row["traffic"], int) and row["traffic"] > 0 for row in body["traffic_info"])
-    five = hw_token_get(sim, token, "traffic", window("play.news.example.cn", step="5")).json()["traffic_info"]
+    five = hw_token_get(sim, token, "traffic", window("play.news.example.cn", step="5")).json()[
+        "traffic_info"
+    ]
     # A 15-minute bucket holds exactly the bytes of its three 5-minute buckets (up to rounding).
     assert abs(body["traffic_info"][0]["traffic"] - sum(r["traffic"] for r in five[:3])) <= 2
 
 
 def test_huawei_domain_omitted_is_the_tenant_total(sim):
     token = iam_token(sim)
-    total = hw_token_get(sim, token, "traffic", {"start_time": HOUR_AGO, "end_time": NOW}).json()["traffic_info"]
-    owned = ["play.news.example.cn", "play.concert.example.cn", "play.vod-mirror.example.cn",
-             "play.edge-old.example.cn", "play.slow-origin.example.cn"]
+    total = hw_token_get(sim, token, "traffic", {"start_time": HOUR_AGO, "end_time": NOW}).json()[
+        "traffic_info"
+    ]
+    owned = [
+        "play.news.example.cn",
+        "play.concert.example.cn",
+        "play.vod-mirror.example.cn",
+        "play.edge-old.example.cn",
+        "play.slow-origin.example.cn",
+    ]
     per_domain = [sim.sim.curve(d) for d in owned]
-    expected = sum(sum(c.rate_bps(m) for c in per_domain) * 60 / 8 for m in range(int(SIM_START.timestamp()) // 60 - 60, int(SIM_START.timestamp()) // 60))
+    expected = sum(
+        sum(c.rate_bps(m) for c in per_domain) * 60 / 8
+        for m in range(int(SIM_START.timestamp()) // 60 - 60, int(SIM_START.timestamp()) // 60)
+    )
     assert abs(sum(row["traffic"] for row in total) - expected) < 12
 
 
@@ -129,7 +149,9 @@ def test_huawei_latest_period_and_start_only(sim):
     sim.sim.clock.advance(150)  # 12:02:30
     latest = hw_token_get(sim, token, "bandwidth", {"domain": "play.news.example.cn"}).json()
     assert [r["timestamp"] for r in latest["bandwidth_info"]] == ["2026-11-20T12:00:00Z"]
-    start_only = hw_token_get(sim, token, "traffic", {"domain": "play.news.example.cn", "start_time": "2026-11-20T11:50:00Z"})
+    start_only = hw_token_get(
+        sim, token, "traffic", {"domain": "play.news.example.cn", "start_time": "2026-11-20T11:50:00Z"}
+    )
     assert [r["timestamp"][11:16] for r in start_only.json()["traffic_info"]] == ["11:50", "11:55", "12:00"]
 
 
@@ -137,7 +159,10 @@ def test_iam_token_issue(sim):
     acc = sim.sim.scenario.account("hw-media")
     with_catalog = httpx.post(f"{sim.url}/v3/auth/tokens", json=iam_body(acc))
     assert with_catalog.status_code == 201 and "catalog" in with_catalog.json()["token"]
-    by_region = httpx.post(f"{sim.url}/v3/auth/tokens?nocatalog=true", json=iam_body(acc, scope={"project": {"name": "cn-north-4"}}))
+    by_region = httpx.post(
+        f"{sim.url}/v3/auth/tokens?nocatalog=true",
+        json=iam_body(acc, scope={"project": {"name": "cn-north-4"}}),
+    )
     token = by_region.json()["token"]
     assert "catalog" not in token
     assert token["issued_at"] == "2026-11-20T12:00:00.000000Z"
@@ -151,8 +176,12 @@ def test_iam_refusals(sim):
     acc = sim.sim.scenario.account("hw-media")
     wrong = httpx.post(f"{sim.url}/v3/auth/tokens", json=iam_body(acc, password="nope"))
     assert wrong.status_code == 401
-    assert wrong.json() == {"error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}}
-    other_project = httpx.post(f"{sim.url}/v3/auth/tokens", json=iam_body(acc, scope={"project": {"id": "0" * 32}}))
+    assert wrong.json() == {
+        "error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}
+    }
+    other_project = httpx.post(
+        f"{sim.url}/v3/auth/tokens", json=iam_body(acc, scope={"project": {"id": "0" * 32}})
+    )
     assert other_project.status_code == 400 and other_project.json()["error_code"] == "IAM.1109"
     no_scope = httpx.post(f"{sim.url}/v3/auth/tokens", json=iam_body(acc, scope={}))
     assert no_scope.status_code == 400 and no_scope.json()["error_code"] == "IAM.0011"
@@ -185,28 +214,36 @@ def test_jd_time_point_start_relabels_the_same_buckets(sim):
 
 def test_jd_matches_huawei_units():
     """JD reports the same curve in Mbps/MB with 2 decimals that Huawei reports in bit/s and bytes."""
-    scenario = parse_scenario({
-        "accounts": [
-            {"name": "hw", "vendor": "huawei", "domains": ["same.example.com"]},
-            {"name": "jd", "vendor": "jdcloud", "domains": ["same.example.com"]},
-        ]
-    })
+    scenario = parse_scenario(
+        {
+            "accounts": [
+                {"name": "hw", "vendor": "huawei", "domains": ["same.example.com"]},
+                {"name": "jd", "vendor": "jdcloud", "domains": ["same.example.com"]},
+            ]
+        }
+    )
     from livetop.clock import ManualClock
 
     with SimulatorThread(scenario, clock=ManualClock(SIM_START)) as thread:
         hw = hw_signed(thread, "hw", "bandwidth", window("same.example.com")).json()["bandwidth_info"]
         acc = scenario.account("jd")
-        jd = httpx.post(f"{thread.url}/api/live/bandwidth_flow", json={
-            "username": acc.username, "signature": md5_signature("20261120", acc.username, acc.secret_key),
-            "domain": "same.example.com", "start_time": "2026-11-20 19:00", "end_time": "2026-11-20 19:55",
-            "time_point": "startTime",
-        }).json()["data"]
+        jd = httpx.post(
+            f"{thread.url}/api/live/bandwidth_flow",
+            json={
+                "username": acc.username,
+                "signature": md5_signature("20261120", acc.username, acc.secret_key),
+                "domain": "same.example.com",
+                "start_time": "2026-11-20 19:00",
+                "end_time": "2026-11-20 19:55",
+                "time_point": "startTime",
+            },
+        ).json()["data"]
     assert [round(row["bw_bps"] / 1e6, 2) for row in hw] == [
         v[" same.example.com "]["bandwidth"] for point in jd for v in point.values()
     ]
 
 
-# --- auth failures --------------------------------------------------------------------------------------------
+# --- auth failures ------------------------------------------------------------------------------------------
 
 
 def test_missing_auth(sim):
@@ -236,7 +273,9 @@ def test_token_for_another_project(sim):
 
 
 def test_aksk_wrong_secret(sim):
-    response = hw_signed(sim, "hw-sports", "bandwidth", window("play.sports-live.example.com"), sk="not-the-secret")
+    response = hw_signed(
+        sim, "hw-sports", "bandwidth", window("play.sports-live.example.com"), sk="not-the-secret"
+    )
     assert_gateway_error(response, 401, "APIGW.0301", "verify aksk signature fail")
 
 
@@ -245,8 +284,14 @@ def test_aksk_query_changed_after_signing(sim):
     url = httpx.URL(sim.url)
     path = f"/v1/{acc.project_id}/stream/bandwidth"
     signed_query = [("domain", "play.sports-live.example.com"), ("start_time", HOUR_AGO)]
-    headers = {"Host": f"{url.host}:{url.port}", "X-Project-Id": acc.project_id, "X-Sdk-Date": "20261120T120000Z"}
-    headers["Authorization"], _ = signer.sign(acc.access_key, acc.secret_key, "GET", path, signed_query, headers)
+    headers = {
+        "Host": f"{url.host}:{url.port}",
+        "X-Project-Id": acc.project_id,
+        "X-Sdk-Date": "20261120T120000Z",
+    }
+    headers["Authorization"], _ = signer.sign(
+        acc.access_key, acc.secret_key, "GET", path, signed_query, headers
+    )
     sent = signer.canonical_query(signed_query + [("step", "60")])
     response = httpx.get(f"{sim.url}{path}?{sent}", headers=headers)
     assert_gateway_error(response, 401, "APIGW.0301", "verify aksk signature fail")
@@ -263,18 +308,22 @@ def test_aksk_unknown_access_key(sim):
 @pytest.mark.parametrize("skew_minutes, status", [(-16, 401), (16, 401), (-14, 200), (14, 200)])
 def test_aksk_sdk_date_skew(sim, skew_minutes, status):
     sdk_date = (SIM_START + timedelta(minutes=skew_minutes)).strftime("%Y%m%dT%H%M%SZ")
-    response = hw_signed(sim, "hw-sports", "bandwidth", window("play.sports-live.example.com"), sdk_date=sdk_date)
+    response = hw_signed(
+        sim, "hw-sports", "bandwidth", window("play.sports-live.example.com"), sdk_date=sdk_date
+    )
     assert response.status_code == status
     if status == 401:
         assert_gateway_error(response, 401, "APIGW.0301", "the request time is out of range")
 
 
 def test_aksk_project_header_must_match_path(sim):
-    response = hw_signed(sim, "hw-sports", "bandwidth", window("play.sports-live.example.com"), project_header="f" * 32)
+    response = hw_signed(
+        sim, "hw-sports", "bandwidth", window("play.sports-live.example.com"), project_header="f" * 32
+    )
     assert_gateway_error(response, 401, "LIVE.100011015")
 
 
-# --- documented parameter rules -------------------------------------------------------------------------------
+# --- documented parameter rules -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -284,7 +333,10 @@ def test_aksk_project_header_must_match_path(sim):
         (window("play.sports-live.example.com", end="2026-11-20T12:00Z"), "end_time"),
         ({"domain": "play.sports-live.example.com", "end_time": NOW}, "start_time"),
         (window("play.sports-live.example.com", start="2026-10-20T11:00:00Z"), "end_time"),  # span > 30 days
-        (window("play.sports-live.example.com", start="2026-08-20T00:00:00Z", end="2026-08-21T00:00:00Z"), "start_time"),
+        (
+            window("play.sports-live.example.com", start="2026-08-20T00:00:00Z", end="2026-08-21T00:00:00Z"),
+            "start_time",
+        ),
         (window("play.sports-live.example.com", step="7"), "step"),
         (window("play.sports-live.example.com", step="five"), "step"),
         (window("play.not-ours.example.com"), "domain"),
@@ -297,7 +349,9 @@ def test_live_parameter_rules(sim, params, parameter):
 
 
 def test_span_of_exactly_30_days_and_89_days_back_are_allowed(sim):
-    params = window("play.sports-live.example.com", start="2026-08-23T12:00:00Z", end="2026-09-22T12:00:00Z", step="1440")
+    params = window(
+        "play.sports-live.example.com", start="2026-08-23T12:00:00Z", end="2026-09-22T12:00:00Z", step="1440"
+    )
     response = hw_signed(sim, "hw-sports", "traffic", params)
     assert response.status_code == 200 and response.json()["total"] == 30
 
@@ -335,7 +389,7 @@ def test_unknown_path_and_method(sim):
     assert_gateway_error(httpx.get(f"{sim.url}/api/live/bandwidth_flow"), 404, "APIGW.0101")
 
 
-# --- data ------------------------------------------------------------------------------------------------------
+# --- data ---------------------------------------------------------------------------------------------------
 
 
 def test_same_query_same_answer(sim, make_sim):
@@ -373,14 +427,26 @@ def test_newest_bucket_grows_with_the_clock(sim):
     assert later[-1]["traffic"] > grown[-1]["traffic"] > 0
     peak_then = hw_signed(sim, "hw-sports", "bandwidth", params).json()["bandwidth_info"][-1]["bw_bps"]
     sim.sim.clock.advance(150)
-    assert hw_signed(sim, "hw-sports", "bandwidth", params).json()["bandwidth_info"][-1]["bw_bps"] >= peak_then
+    assert (
+        hw_signed(sim, "hw-sports", "bandwidth", params).json()["bandwidth_info"][-1]["bw_bps"] >= peak_then
+    )
 
 
-# --- throttling and faults -------------------------------------------------------------------------------------
+# --- throttling and faults ----------------------------------------------------------------------------------
 
 
 def tight_limits(vendor):
-    return {"accounts": [{"name": "acct", "vendor": vendor, "rate_per_second": 0.01, "burst": 2, "domains": ["d.example.com"]}]}
+    return {
+        "accounts": [
+            {
+                "name": "acct",
+                "vendor": vendor,
+                "rate_per_second": 0.01,
+                "burst": 2,
+                "domains": ["d.example.com"],
+            }
+        ]
+    }
 
 
 def test_huawei_rate_limit(make_sim):
@@ -398,8 +464,12 @@ def test_huawei_rate_limit(make_sim):
 def test_jd_rate_limit(make_sim):
     thread = make_sim(tight_limits("jdcloud"))
     acc = thread.sim.scenario.account("acct")
-    body = {"username": acc.username, "signature": md5_signature("20261120", acc.username, acc.secret_key),
-            "domain": "d.example.com", "start_time": "2026-11-20 19:00"}
+    body = {
+        "username": acc.username,
+        "signature": md5_signature("20261120", acc.username, acc.secret_key),
+        "domain": "d.example.com",
+        "start_time": "2026-11-20 19:00",
+    }
     responses = [httpx.post(f"{thread.url}/api/live/bandwidth_flow", json=body) for _ in range(3)]
     assert [r.status_code for r in responses] == [200, 200, 429]
     assert responses[-1].json() == {
@@ -419,7 +489,9 @@ def test_throttle_domain(sim):
 
 
 def test_concurrency_500_domain(sim):
-    assert_gateway_error(hw_signed(sim, "hw-sports", "bandwidth", window("play.flash-sale.example.com")), 500, "LIVE.100011007")
+    assert_gateway_error(
+        hw_signed(sim, "hw-sports", "bandwidth", window("play.flash-sale.example.com")), 500, "LIVE.100011007"
+    )
 
 
 def test_html_502_domain(sim):
@@ -451,7 +523,9 @@ def test_timeout_domain_holds_then_504(make_sim):
     with pytest.raises(httpx.ReadTimeout):
         httpx.get(
             f"{thread.url}/v1/{scenario.account('hw-media').project_id}/stream/bandwidth",
-            params=window("play.slow-origin.example.cn"), headers={"X-Auth-Token": token}, timeout=0.05,
+            params=window("play.slow-origin.example.cn"),
+            headers={"X-Auth-Token": token},
+            timeout=0.05,
         )
     response = hw_token_get(thread, token, "bandwidth", window("play.slow-origin.example.cn"))
     assert_gateway_error(response, 504, "APIGW.0201")
@@ -459,25 +533,44 @@ def test_timeout_domain_holds_then_504(make_sim):
 
 def test_jd_fault_domains(sim):
     assert jd_post(sim, {"domain": "live.maintenance.example.com"}).json() == {
-        "status": 5, "msg": "system busy, please try again later"
+        "status": 5,
+        "msg": "system busy, please try again later",
     }
     broken = jd_post(sim, {"domain": "live.broken.example.com"})
     assert broken.status_code == 500 and broken.json()["error"]["status"] == "INTERNAL"
 
 
 def test_error_and_malformed_rates(make_sim):
-    always_500 = make_sim({"error_rate": 1.0, "accounts": [{"name": "a", "vendor": "huawei", "domains": ["d.example.com"]}]})
-    assert_gateway_error(hw_signed(always_500, "a", "traffic", window("d.example.com")), 500, "LIVE.100011005")
-    never = make_sim({"accounts": [{"name": "a", "vendor": "huawei", "error_rate": 0.0, "domains": ["d.example.com"]}]})
+    always_500 = make_sim(
+        {"error_rate": 1.0, "accounts": [{"name": "a", "vendor": "huawei", "domains": ["d.example.com"]}]}
+    )
+    assert_gateway_error(
+        hw_signed(always_500, "a", "traffic", window("d.example.com")), 500, "LIVE.100011005"
+    )
+    never = make_sim(
+        {"accounts": [{"name": "a", "vendor": "huawei", "error_rate": 0.0, "domains": ["d.example.com"]}]}
+    )
     assert hw_signed(never, "a", "traffic", window("d.example.com")).status_code == 200
-    garbled = make_sim({"accounts": [{"name": "a", "vendor": "huawei", "domains": [{"name": "d.example.com", "malformed_rate": 1.0}]}]})
+    garbled = make_sim(
+        {
+            "accounts": [
+                {
+                    "name": "a",
+                    "vendor": "huawei",
+                    "domains": [{"name": "d.example.com", "malformed_rate": 1.0}],
+                }
+            ]
+        }
+    )
     response = hw_signed(garbled, "a", "traffic", window("d.example.com"))
     assert response.status_code == 200 and garbled.sim.log[-1].code == "MALFORMED"
 
 
 def test_error_rate_is_seeded():
     def codes():
-        scenario = parse_scenario({"error_rate": 0.5, "accounts": [{"name": "a", "vendor": "huawei", "domains": ["d.x"]}]})
+        scenario = parse_scenario(
+            {"error_rate": 0.5, "accounts": [{"name": "a", "vendor": "huawei", "domains": ["d.x"]}]}
+        )
         from livetop.clock import ManualClock
 
         with SimulatorThread(scenario, clock=ManualClock(SIM_START)) as thread:
@@ -488,10 +581,20 @@ def test_error_rate_is_seeded():
 
 
 def test_latency_knob_resolution():
-    scenario = parse_scenario({
-        "latency_ms": 100, "latency_jitter_ms": 0,
-        "accounts": [{"name": "a", "vendor": "huawei", "latency_ms": 7, "domains": [{"name": "d.x", "latency_ms": 3}, "e.x"]}],
-    })
+    scenario = parse_scenario(
+        {
+            "latency_ms": 100,
+            "latency_jitter_ms": 0,
+            "accounts": [
+                {
+                    "name": "a",
+                    "vendor": "huawei",
+                    "latency_ms": 7,
+                    "domains": [{"name": "d.x", "latency_ms": 3}, "e.x"],
+                }
+            ],
+        }
+    )
     from livetop.sim.faults import FaultDice
 
     dice = FaultDice(scenario)
@@ -501,7 +604,7 @@ def test_latency_knob_resolution():
     assert dice.latency_seconds("", dice.knobs(None, None)) == 0.1
 
 
-# --- server, scenarios, config ---------------------------------------------------------------------------------
+# --- server, scenarios, config ------------------------------------------------------------------------------
 
 
 def test_keep_alive_serves_several_requests_on_one_connection(sim):
@@ -553,13 +656,32 @@ def test_write_config(sim, tmp_path):
 @pytest.mark.parametrize(
     "data, key, problem",
     [
-        ({"accounts": [{"name": "a", "vendor": "huawei", "rate_per_secnd": 1}]}, "accounts[0].rate_per_secnd", "rate_per_second"),
+        (
+            {"accounts": [{"name": "a", "vendor": "huawei", "rate_per_secnd": 1}]},
+            "accounts[0].rate_per_secnd",
+            "rate_per_second",
+        ),
         ({"accounts": [{"name": "a", "vendor": "aliyun"}]}, "accounts[0].vendor", "not one of"),
-        ({"accounts": [{"name": "a", "vendor": "huawei", "domains": [{"name": "d", "fault": "jd_status"}]}]},
-         "accounts[0].domains[0].fault", "not one of"),
+        (
+            {
+                "accounts": [
+                    {"name": "a", "vendor": "huawei", "domains": [{"name": "d", "fault": "jd_status"}]}
+                ]
+            },
+            "accounts[0].domains[0].fault",
+            "not one of",
+        ),
         ({"error_rate": 2, "accounts": [{"name": "a", "vendor": "huawei"}]}, "error_rate", "between 0 and 1"),
-        ({"accounts": [{"name": "a", "vendor": "jdcloud", "burst": "lots"}]}, "accounts[0].burst", "must be a number"),
-        ({"accounts": [{"name": "a", "vendor": "jdcloud"}, {"name": "a", "vendor": "huawei"}]}, "accounts[1].name", "duplicate"),
+        (
+            {"accounts": [{"name": "a", "vendor": "jdcloud", "burst": "lots"}]},
+            "accounts[0].burst",
+            "must be a number",
+        ),
+        (
+            {"accounts": [{"name": "a", "vendor": "jdcloud"}, {"name": "a", "vendor": "huawei"}]},
+            "accounts[1].name",
+            "duplicate",
+        ),
         ({"accounts": []}, "accounts", "at least one"),
     ],
 )

@@ -66,14 +66,20 @@ async def _serve(scenario, args: argparse.Namespace) -> int:
     try:
         await sim.start()
     except OSError as exc:
-        print(f"livetop simulate: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"livetop simulate: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     try:
         if args.write_config:
             try:
                 path = sim.write_config(args.write_config)
             except OSError as exc:
-                print(f"livetop simulate: cannot write {args.write_config}: {exc.strerror or exc}", file=sys.stderr)
+                print(
+                    f"livetop simulate: cannot write {args.write_config}: {exc.strerror or exc}",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
         print(f"listening on {sim.url}", flush=True)
         _describe(scenario, args.write_config and path, sys.stderr)
@@ -89,7 +95,11 @@ def _describe(scenario, config_path, out) -> None:
     print(f"scenario: {scenario.source}", file=out)
     listed = scenario.domain_count <= LIST_DOMAINS_UP_TO
     for acc in scenario.accounts:
-        print(f"  {acc.name} ({acc.vendor}, auth {acc.auth}, {acc.rate_per_second:.4g} req/s): {len(acc.domains)} domains", file=out)
+        print(
+            f"  {acc.name} ({acc.vendor}, auth {acc.auth}, {acc.rate_per_second:.4g} req/s): "
+            f"{len(acc.domains)} domains",
+            file=out,
+        )
         for dom in acc.domains:
             if listed or dom.fault:
                 note = f"  [answers {dom.fault}]" if dom.fault else ""

@@ -57,7 +57,16 @@ def daily_shape(beijing_hour: float) -> float:
 class DomainCurve:
     """The precomputed parameters of one domain's traffic; `rate_bps(minute)` is cheap."""
 
-    __slots__ = ("name", "base_bps", "phase_hours", "noise_key", "event", "event_start_ts", "event_period", "peak_factor")
+    __slots__ = (
+        "name",
+        "base_bps",
+        "phase_hours",
+        "noise_key",
+        "event",
+        "event_start_ts",
+        "event_period",
+        "peak_factor",
+    )
 
     def __init__(self, domain: SimDomain, seed: str, anchor_ts: int, event_period_seconds: int) -> None:
         digest = hashlib.sha256(f"{seed}/{domain.name}".encode()).digest()
@@ -97,14 +106,21 @@ class DomainCurve:
         if t < _DROP_RECOVER_START:
             return _DROP_FLOOR
         if t < _DROP_END:
-            return _DROP_FLOOR + (1.0 - _DROP_FLOOR) * (t - _DROP_RECOVER_START) / (_DROP_END - _DROP_RECOVER_START)
+            return _DROP_FLOOR + (1.0 - _DROP_FLOOR) * (t - _DROP_RECOVER_START) / (
+                _DROP_END - _DROP_RECOVER_START
+            )
         return 1.0
 
     def rate_bps(self, minute: int) -> float:
         """Average bit/s during the minute starting at `minute * 60` seconds since the epoch."""
         beijing_hour = ((minute + _BEIJING_OFFSET_MINUTES) % 1440) / 60.0 + self.phase_hours
         noise = (_mix64(self.noise_key ^ (minute * 0x9E3779B97F4A7C15)) >> 11) / float(1 << 53)  # [0, 1)
-        return self.base_bps * daily_shape(beijing_hour % 24.0) * self.event_factor(minute * 60) * (0.96 + 0.08 * noise)
+        return (
+            self.base_bps
+            * daily_shape(beijing_hour % 24.0)
+            * self.event_factor(minute * 60)
+            * (0.96 + 0.08 * noise)
+        )
 
 
 def total_rate(curves: Sequence[DomainCurve]) -> Callable[[int], float]:
@@ -112,7 +128,9 @@ def total_rate(curves: Sequence[DomainCurve]) -> Callable[[int], float]:
     return lambda minute: sum(curve.rate_bps(minute) for curve in curves)
 
 
-def buckets(rate: Callable[[int], float], start_ts: int, end_ts: int, step_seconds: int, now_ts: float) -> list[Bucket]:
+def buckets(
+    rate: Callable[[int], float], start_ts: int, end_ts: int, step_seconds: int, now_ts: float
+) -> list[Bucket]:
     """Buckets aligned to multiples of `step_seconds` whose start is in [start_ts, end_ts) and before now."""
     first = -(-start_ts // step_seconds) * step_seconds
     last = min(end_ts, math.ceil(now_ts))

@@ -67,7 +67,7 @@ class FaultDice:
         return self._rng(account_name).random() < probability
 
     def malformed(self, account_name: str, good_body: bytes, wrong_shape: bytes) -> bytes:
-        """Half the time the good body cut short (a dropped connection mid-body), half a body of the wrong shape."""
+        """Half the time the good body cut short (a connection dropped mid-body), half a wrong-shaped one."""
         if self._rng(account_name).random() < 0.5:
             return truncated(good_body)
         return wrong_shape

@@ -87,7 +87,7 @@ class HttpServer:
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away; nothing to answer
         except asyncio.CancelledError:
-            pass  # stop() ends held connections; asyncio's stream callback would report a re-raise as an error
+            pass  # stop() ends held connections; re-raising would make asyncio log an error
         finally:
             self._connections.discard(task)
             writer.close()
@@ -102,7 +102,9 @@ class HttpServer:
             except h11.RemoteProtocolError as exc:
                 if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
                     status = exc.error_status_hint
-                    await self._send(conn, writer, Response(status, b"bad request\n", "text/plain"), close=True)
+                    await self._send(
+                        conn, writer, Response(status, b"bad request\n", "text/plain"), close=True
+                    )
                 return
             if request is None:
                 return
@@ -137,11 +139,15 @@ class HttpServer:
                     key = name.decode("latin-1").lower()
                     text = value.decode("latin-1")
                     headers[key] = f"{headers[key]}, {text}" if key in headers else text
-                return Request(head.method.decode("ascii"), head.target.decode("latin-1"), headers, bytes(body))
+                return Request(
+                    head.method.decode("ascii"), head.target.decode("latin-1"), headers, bytes(body)
+                )
             elif isinstance(event, (h11.ConnectionClosed, h11.PAUSED)):
                 return None
 
-    async def _send(self, conn: h11.Connection, writer: asyncio.StreamWriter, response: Response, close: bool = False) -> None:
+    async def _send(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, response: Response, close: bool = False
+    ) -> None:
         headers = [
             ("Content-Type", response.content_type),
             ("Content-Length", str(len(response.body))),

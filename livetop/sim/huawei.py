@@ -35,7 +35,9 @@ INFO_KEY = {"bandwidth": "bandwidth_info", "traffic": "traffic_info"}
 
 def error_response(status: int, code: str, message: str, request_id: str, headers=None) -> Response:
     """The gateway / Live error body: error_code, error_msg, request_id."""
-    return json_response(status, {"error_code": code, "error_msg": message, "request_id": request_id}, headers)
+    return json_response(
+        status, {"error_code": code, "error_msg": message, "request_id": request_id}, headers
+    )
 
 
 def api_not_found(request_id: str) -> Outcome:
@@ -47,7 +49,9 @@ def api_not_found(request_id: str) -> Outcome:
 
 def throttled(account: SimAccount, retry_after: str, request_id: str) -> Response:
     limit = max(1, round(account.rate_per_second * 60))
-    message = f"The throttling threshold has been reached: policy user over ratelimit,limit:{limit},time:1 minute"
+    message = (
+        f"The throttling threshold has been reached: policy user over ratelimit,limit:{limit},time:1 minute"
+    )
     return error_response(429, "APIGW.0308", message, request_id, [("Retry-After", retry_after)])
 
 
@@ -57,7 +61,9 @@ class _Refused(Exception):
 
 
 def _param_error(name: str, detail: str = "") -> _Refused:
-    return _Refused(400, "LIVE.100011001", f"Invalid request parameter: {name}" + (f" ({detail})" if detail else ""))
+    return _Refused(
+        400, "LIVE.100011001", f"Invalid request parameter: {name}" + (f" ({detail})" if detail else "")
+    )
 
 
 def _auth_error(message: str, code: str = "APIGW.0301") -> _Refused:
@@ -77,7 +83,9 @@ def authenticate(sim: Simulator, request: Request, project_id: str) -> SimAccoun
         account = sim.scenario.account(issued.account)
         assert account is not None
         if issued.project_id != project_id:
-            raise _Refused(401, "LIVE.100011015", "The project ID in the URI does not match the token's project.")
+            raise _Refused(
+                401, "LIVE.100011015", "The project ID in the URI does not match the token's project."
+            )
         return account
     if authorization:
         return _verify_aksk(sim, request, project_id, authorization)
@@ -92,7 +100,11 @@ def _verify_aksk(sim: Simulator, request: Request, project_id: str, authorizatio
     if account is None:
         raise _auth_error("Get secretKey failed")
     signed = [name for name in parts["SignedHeaders"].split(";") if name]
-    if "host" not in signed or "x-sdk-date" not in signed or any(name not in request.headers for name in signed):
+    if (
+        "host" not in signed
+        or "x-sdk-date" not in signed
+        or any(name not in request.headers for name in signed)
+    ):
         raise _auth_error("verify aksk signature fail")
     sdk_date = request.headers["x-sdk-date"]
     if not _SDK_DATE_RE.fullmatch(sdk_date):
@@ -192,7 +204,9 @@ def handle_live(sim: Simulator, request: Request, request_id: str, project_id: s
     if fault == faults.FAULT_INTERNAL_500 or sim.dice.roll(account.name, knobs.error_rate):
         return _refuse(outcome, _Refused(500, "LIVE.100011005", "Internal server error."), request_id)
     rate = sim.curve(domain_name).rate_bps if domain_name else sim.total_rate(account.name)
-    rows = data.buckets(rate, int(start.timestamp()), int(end.timestamp()), step_seconds, sim.clock.now().timestamp())
+    rows = data.buckets(
+        rate, int(start.timestamp()), int(end.timestamp()), step_seconds, sim.clock.now().timestamp()
+    )
     body = json_response(200, _payload(metric, rows)).body
     if fault == faults.FAULT_MALFORMED or sim.dice.roll(account.name, knobs.malformed_rate):
         outcome.code = "MALFORMED"
@@ -203,7 +217,9 @@ def handle_live(sim: Simulator, request: Request, request_id: str, project_id: s
 
 
 def _payload(metric: str, rows: list[data.Bucket]) -> dict:
-    stamps = [datetime.fromtimestamp(row.start_ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for row in rows]
+    stamps = [
+        datetime.fromtimestamp(row.start_ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for row in rows
+    ]
     if metric == "bandwidth":
         info = [{"bw_bps": round(row.peak_bps), "timestamp": ts} for row, ts in zip(rows, stamps)]
     else:

@@ -21,7 +21,9 @@ from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import Scenario, SimAccount
 
 MAX_TOKENS = 10000  # a long demo renews tokens forever; keep the newest only
-WRONG_CREDENTIALS = {"error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}}
+WRONG_CREDENTIALS = {
+    "error": {"code": 401, "message": "The username or password is wrong.", "title": "Unauthorized"}
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +71,31 @@ class Iam:
             body = json.loads(request.body or b"null")
             user = body["auth"]["identity"]["password"]["user"]
             methods = body["auth"]["identity"]["methods"]
-            name, password, domain_name = str(user["name"]), str(user["password"]), str(user["domain"]["name"])
+            name, password, domain_name = (
+                str(user["name"]),
+                str(user["password"]),
+                str(user["domain"]["name"]),
+            )
             scope = body["auth"].get("scope") or {}
         except (ValueError, TypeError, KeyError, AttributeError):
             return self._error(400, "IAM.0011", "Request body is invalid.", request_id)
         if not isinstance(methods, list) or "password" not in methods:
-            return self._error(400, "IAM.0011", "Request body is invalid: methods must include password.", request_id)
+            return self._error(
+                400, "IAM.0011", "Request body is invalid: methods must include password.", request_id
+            )
         account = self._users.get((domain_name, name))
         if account is None or not hmac.compare_digest(password.encode(), account.password.encode()):
             return Outcome(json_response(401, WRONG_CREDENTIALS), VENDOR_HUAWEI, code="401")
         project = scope.get("project") if isinstance(scope, dict) else None
         if not isinstance(project, dict) or not ({"id", "name"} & project.keys()):
             # Live only accepts project-scoped tokens; a domain-scoped one would fail later, so refuse here.
-            return self._error(400, "IAM.0011", "A project-scoped token is required: set scope.project.", request_id, account)
-        if project.get("id", account.project_id) != account.project_id or project.get("name", account.region) != account.region:
+            return self._error(
+                400, "IAM.0011", "A project-scoped token is required: set scope.project.", request_id, account
+            )
+        if (
+            project.get("id", account.project_id) != account.project_id
+            or project.get("name", account.region) != account.region
+        ):
             return self._error(400, "IAM.1109", "The project is not found.", request_id, account)
         token, issued = self.issue(account)
         payload: dict[str, Any] = {
@@ -104,6 +117,10 @@ class Iam:
         response = json_response(201, payload, [("X-Subject-Token", token)])
         return Outcome(response, VENDOR_HUAWEI, account=account.name)
 
-    def _error(self, status: int, code: str, message: str, request_id: str, account: SimAccount | None = None) -> Outcome:
+    def _error(
+        self, status: int, code: str, message: str, request_id: str, account: SimAccount | None = None
+    ) -> Outcome:
         body = {"error_msg": message, "error_code": code, "request_id": request_id}
-        return Outcome(json_response(status, body), VENDOR_HUAWEI, account=account.name if account else "", code=code)
+        return Outcome(
+            json_response(status, body), VENDOR_HUAWEI, account=account.name if account else "", code=code
+        )

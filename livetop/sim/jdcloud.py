@@ -113,13 +113,20 @@ def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> 
     if fault == faults.FAULT_JD_STATUS:
         return _fail(outcome, _Failed(STATUS_BUSY, "system busy, please try again later"))
     if fault == faults.FAULT_INTERNAL_500 or sim.dice.roll(account.name, knobs.error_rate):
-        outcome.response, outcome.code = gateway_error(500, "INTERNAL", "Internal error", request_id), "INTERNAL"
+        outcome.response, outcome.code = (
+            gateway_error(500, "INTERNAL", "Internal error", request_id),
+            "INTERNAL",
+        )
         return outcome
     start_ts, end_ts = int(start.timestamp()), int(end.timestamp())
     label_shift = POINT_SECONDS if time_point == "endTime" else 0
     # A point labelled L is returned when start <= L <= end; with endTime labels L is its bucket's end.
     rows = data.buckets(
-        sim.curve(domain_name).rate_bps, start_ts - label_shift, end_ts - label_shift + 1, POINT_SECONDS, now.timestamp()
+        sim.curve(domain_name).rate_bps,
+        start_ts - label_shift,
+        end_ts - label_shift + 1,
+        POINT_SECONDS,
+        now.timestamp(),
     )
     key = f" {domain_name} "  # padded like the vendor's own example
     points = [
@@ -133,7 +140,9 @@ def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> 
     payload = json_response(200, {"status": 0, "msg": "成功", "data": points}).body
     if fault == faults.FAULT_MALFORMED or sim.dice.roll(account.name, knobs.malformed_rate):
         outcome.code = "MALFORMED"
-        payload = sim.dice.malformed(account.name, payload, json_response(200, {"status": 0, "msg": "成功", "data": {}}).body)
+        payload = sim.dice.malformed(
+            account.name, payload, json_response(200, {"status": 0, "msg": "成功", "data": {}}).body
+        )
     outcome.response = Response(200, payload)
     return outcome
 

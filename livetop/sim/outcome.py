@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from livetop.sim.http11 import Response
 from livetop.sim.scenario import FaultKnobs
@@ -18,7 +17,3 @@ class Outcome:
     params: dict[str, str] = field(default_factory=dict)  # query / body fields, secrets left out
     knobs: FaultKnobs | None = None  # resolved latency knobs; None = scenario-wide
     hold_seconds: float = 0.0  # extra wait before answering (the "timeout" fault)
-
-
-def utc_from_ts(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)

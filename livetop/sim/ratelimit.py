@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 
 class TokenBucket:
-    def __init__(self, rate_per_second: float, burst: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate_per_second: float, burst: float, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate_per_second
         self.burst = burst
         self._monotonic = monotonic

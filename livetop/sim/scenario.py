@@ -27,8 +27,24 @@ EVENTS = (EVENT_KICKOFF, EVENT_DROP, EVENT_NONE)
 
 # Per-domain fault kinds and the vendors that can answer with them.
 FAULTS_BY_VENDOR = {
-    VENDOR_HUAWEI: ("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "concurrency_500"),
-    VENDOR_JDCLOUD: ("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "jd_status"),
+    VENDOR_HUAWEI: (
+        "not_owned",
+        "malformed",
+        "html_502",
+        "internal_500",
+        "throttle",
+        "timeout",
+        "concurrency_500",
+    ),
+    VENDOR_JDCLOUD: (
+        "not_owned",
+        "malformed",
+        "html_502",
+        "internal_500",
+        "throttle",
+        "timeout",
+        "jd_status",
+    ),
 }
 AUTH_BY_VENDOR = {VENDOR_HUAWEI: ("aksk", "password"), VENDOR_JDCLOUD: ("md5",)}
 # Without a number in the scenario: Huawei v1 documents 300/min per user (vendors.md §E); JD publishes none.
@@ -158,9 +174,16 @@ class Scenario:
             domains = tuple(kept[acc.name] + generated[acc.name])
             factor = max(1.0, len(domains) / max(1, len(acc.domains)))
             accounts.append(
-                replace(acc, domains=domains, rate_per_second=acc.rate_per_second * factor, burst=acc.burst * factor)
+                replace(
+                    acc,
+                    domains=domains,
+                    rate_per_second=acc.rate_per_second * factor,
+                    burst=acc.burst * factor,
+                )
             )
-        return replace(self, accounts=tuple(accounts), source=f"{self.source} (scaled to {n_domains} domains)")
+        return replace(
+            self, accounts=tuple(accounts), source=f"{self.source} (scaled to {n_domains} domains)"
+        )
 
 
 def _slug(text: str) -> str:
@@ -234,7 +257,9 @@ class _Reader:
         for key in table:
             if key not in allowed:
                 near = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f" (did you mean `{near[0]}`?)" if near else f"; known keys: {', '.join(sorted(allowed))}"
+                hint = (
+                    f" (did you mean `{near[0]}`?)" if near else f"; known keys: {', '.join(sorted(allowed))}"
+                )
                 raise ScenarioError(source, self.key(key), f"unknown key{hint}")
         self.table = table
 
@@ -244,7 +269,9 @@ class _Reader:
     def error(self, name: str, problem: str) -> ScenarioError:
         return ScenarioError(self.source, self.key(name), problem)
 
-    def str(self, name: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
+    def str(
+        self, name: str, default: str | None = None, choices: tuple[str, ...] | None = None
+    ) -> str | None:
         value = self.table.get(name, default)
         if value is None:
             return None
@@ -271,7 +298,7 @@ class _Reader:
             try:
                 return float(parse_duration(value))
             except ValueError:
-                raise self.error(name, f"{value!r} is not a duration such as \"30s\", \"15m\" or \"24h\"") from None
+                raise self.error(name, f'{value!r} is not a duration such as "30s", "15m" or "24h"') from None
         return self.number(name, default, low=0.001)
 
     def knobs(self) -> FaultKnobs:
@@ -372,8 +399,13 @@ def _check_unique_credentials(source: str | None, accounts: tuple[SimAccount, ..
         elif acc.auth == "aksk":
             keys = [(("ak", acc.access_key), "access_key"), (("project", acc.project_id), "project_id")]
         else:
-            keys = [(("iam", f"{acc.domain_name}/{acc.username}"), "username"), (("project", acc.project_id), "project_id")]
+            keys = [
+                (("iam", f"{acc.domain_name}/{acc.username}"), "username"),
+                (("project", acc.project_id), "project_id"),
+            ]
         for ident, key in keys:
             if ident in seen:
-                raise ScenarioError(source, f"accounts[{i}].{key}", f"already used by account {seen[ident]!r}")
+                raise ScenarioError(
+                    source, f"accounts[{i}].{key}", f"already used by account {seen[ident]!r}"
+                )
             seen[ident] = acc.name

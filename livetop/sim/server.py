@@ -55,13 +55,17 @@ class RequestLogBook(deque):
 
 
 class Simulator:
-    def __init__(self, scenario: Scenario, clock: Clock = SYSTEM_CLOCK, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, scenario: Scenario, clock: Clock = SYSTEM_CLOCK, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.scenario = scenario
         self.clock = clock
         self.iam = Iam(scenario, clock)
         self.dice = FaultDice(scenario)
         self.log: RequestLogBook = RequestLogBook(maxlen=LOG_LIMIT)
-        self.accounts_by_access_key = {a.access_key: a for a in scenario.accounts if a.vendor == VENDOR_HUAWEI and a.auth == "aksk"}
+        self.accounts_by_access_key = {
+            a.access_key: a for a in scenario.accounts if a.vendor == VENDOR_HUAWEI and a.auth == "aksk"
+        }
         self.accounts_by_jd_user = {a.username: a for a in scenario.accounts if a.vendor == VENDOR_JDCLOUD}
         self._limiters = {a.name: TokenBucket(a.rate_per_second, a.burst) for a in scenario.accounts}
         anchor_ts = int(floor_to(clock.now(), EVENT_ANCHOR_SECONDS).timestamp())
@@ -70,7 +74,9 @@ class Simulator:
         for acc in scenario.accounts:
             for dom in acc.domains:
                 if dom.name not in self._curves:
-                    self._curves[dom.name] = DomainCurve(dom, scenario.seed, anchor_ts, scenario.event_period_seconds)
+                    self._curves[dom.name] = DomainCurve(
+                        dom, scenario.seed, anchor_ts, scenario.event_period_seconds
+                    )
             owned = [self._curves[d.name] for d in acc.domains if d.fault != FAULT_NOT_OWNED]
             self._totals[acc.name] = total_rate(owned)
         self._http = HttpServer(self._handle, host, port)
@@ -193,7 +199,9 @@ class Simulator:
             entry["rate_per_second"] = acc.rate_per_second
             if timeout is not None:
                 entry["timeout"] = timeout
-            entry["domains"] = [{"name": d.name, "label": d.label} if d.label else d.name for d in acc.domains]
+            entry["domains"] = [
+                {"name": d.name, "label": d.label} if d.label else d.name for d in acc.domains
+            ]
             accounts.append(entry)
         return {"refresh": "30s", "window": "1h", "accounts": accounts}
 
@@ -214,7 +222,9 @@ class Simulator:
 class SimulatorThread:
     """A Simulator on its own event loop in a daemon thread; a context manager."""
 
-    def __init__(self, scenario: Scenario, clock: Clock = SYSTEM_CLOCK, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, scenario: Scenario, clock: Clock = SYSTEM_CLOCK, port: int = 0, host: str = "127.0.0.1"
+    ) -> None:
         self.sim = Simulator(scenario, clock=clock, host=host, port=port)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
