@@ -265,6 +265,14 @@ def test_expired_token(sim):
     assert sim.sim.log[-1].code == "APIGW.0307"
 
 
+def test_issue_token_for_token_mode_configs(sim):
+    token = sim.sim.issue_token("hw-media", lifetime_seconds=600)
+    assert sim.sim.iam_calls == 1
+    assert hw_token_get(sim, token, "traffic", window("play.news.example.cn")).status_code == 200
+    sim.sim.clock.advance(600)
+    assert_gateway_error(hw_token_get(sim, token, "traffic", window("play.news.example.cn")), 401, "APIGW.0307")
+
+
 def test_token_for_another_project(sim):
     token = iam_token(sim)
     other = sim.sim.scenario.account("hw-sports").project_id

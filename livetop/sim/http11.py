@@ -7,7 +7,6 @@ Connection tasks are tracked so `stop()` can end requests that are deliberately 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -90,9 +89,7 @@ class HttpServer:
             pass  # stop() ends held connections; re-raising would make asyncio log an error
         finally:
             self._connections.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            writer.close()  # not awaited: a cancelled task must finish without blocking again
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = h11.Connection(h11.SERVER)
