@@ -440,3 +440,65 @@ def test_iam_body_is_project_scoped_by_id():
             "scope": {"project": {"id": "pid01"}},
         }
     }
+
+
+def iam_answer(status=201, token="MIIsimTOKEN", body=None):
+    if body is None:
+        body = {
+            "token": {"expires_at": "2026-11-21T12:00:00.000000Z", "issued_at": "2026-11-20T12:00:00.000000Z"}
+        }
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"X-Subject-Token": token} if token else {}
+    return httpx.Response(status, headers=headers, content=content)
+
+
+def password_auth(clock, renew_before_seconds=300.0):
+    return PasswordAuth(
+        httpx.AsyncClient(), "http://127.0.0.1:9/v3/auth/tokens?nocatalog=true", "ops", Secret("pw-secret"),
+        "acme", "pid01", clock, renew_before_seconds,
+    )
+
+
+def test_iam_answer_sets_token_expiry_and_renewal_time():
+    clock = ManualClock(NOW)
+    auth = password_auth(clock)
+    auth._store(iam_answer())
+    assert auth.expires_at == at("2026-11-21T12:00:00Z")
+    assert auth.generation == 1
+    clock.set(at("2026-11-21T11:54:59Z"))
+    assert auth._fresh()
+    clock.advance(1)
+    assert not auth._fresh()  # 5 minutes before expiry
+    assert "MIIsimTOKEN" not in repr(auth) and "pw-secret" not in repr(auth)
+
+
+def test_short_lived_token_keeps_half_its_life_usable():
+    clock = ManualClock(NOW)
+    auth = password_auth(clock)
+    body = {"token": {"expires_at": "2026-11-20T12:04:00Z", "issued_at": "2026-11-20T12:00:00Z"}}
+    auth._store(iam_answer(body=body))
+    clock.advance(119)
+    assert auth._fresh()
+    clock.advance(1)
+    assert not auth._fresh()
+
+
+@pytest.mark.parametrize(
+    "answer, detail",
+    [
+        (iam_answer(token=""), "X-Subject-Token"),
+        (iam_answer(body=b"<html>ok</html>"), "not JSON"),
+        (iam_answer(body={"token": {}}), "expires_at"),
+        (iam_answer(body={"token": {"expires_at": "tomorrow"}}), "expires_at"),
+        (iam_answer(body={"token": {"expires_at": "2026-11-21T12:00:00"}}), "expires_at"),
+        (iam_answer(body=[1]), "expires_at"),
+    ],
+)
+def test_iam_success_without_a_usable_token_is_malformed(answer, detail):
+    auth = password_auth(ManualClock(NOW))
+    with pytest.raises(VendorError) as info:
+        auth._store(answer)
+    assert info.value.error.kind == "malformed"
+    assert detail in info.value.error.meaning + info.value.error.raw_message + info.value.error.title
+    assert auth.generation == 0
+

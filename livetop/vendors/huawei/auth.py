@@ -172,7 +172,7 @@ class PasswordAuth(httpx.Auth):
         self.expires_at: datetime | None = None
         self._renew_at: datetime | None = None
         self.generation = 0  # tokens issued so far
-        self._attempts = 0  # IAM calls started so far
+        self._finished = 0  # IAM calls finished so far, with or without a token
         self._last_failure: DecodedError | None = None
 
     def secrets(self) -> tuple[str, ...]:
@@ -209,36 +209,38 @@ class PasswordAuth(httpx.Auth):
         """The cached token, or a new one when there is none or it is within the renewal margin."""
         if self._fresh():
             return self._token.reveal(), self.generation
-        attempts_seen = self._attempts
+        finished_seen = self._finished
         async with self._lock:
             if not self._fresh():
-                self._raise_shared_failure(attempts_seen)
+                self._raise_shared_failure(finished_seen)
                 await self._issue()
             return self._token.reveal(), self.generation
 
     async def _renewed_after(self, rejected_generation: int) -> tuple[str, int]:
         """A token newer than the one the gateway rejected."""
-        attempts_seen = self._attempts
+        finished_seen = self._finished
         async with self._lock:
             if self.generation == rejected_generation:
-                self._raise_shared_failure(attempts_seen)
+                self._raise_shared_failure(finished_seen)
                 await self._issue()
             return self._token.reveal(), self.generation
 
-    def _raise_shared_failure(self, attempts_seen: int) -> None:
-        # Someone called IAM while we waited for the lock, and it failed: that is our answer too.
-        if self._attempts != attempts_seen and self._last_failure is not None:
+    def _raise_shared_failure(self, finished_seen: int) -> None:
+        # An IAM call finished while we waited for the lock, and it failed: that is our answer too.
+        if self._finished != finished_seen and self._last_failure is not None:
             raise VendorError(self._last_failure)
 
     async def _issue(self) -> None:
         """One IAM call. Holds the lock (callers do)."""
-        self._attempts += 1
+        # Cleared first: a call that is cancelled or fails unexpectedly leaves nothing for waiters to share.
+        self._last_failure = None
         try:
             self._store(await self._request_token())
         except VendorError as exc:
             self._last_failure = exc.error
             raise
-        self._last_failure = None
+        finally:
+            self._finished += 1
 
     async def _request_token(self) -> httpx.Response:
         body = iam_token_request_body(
