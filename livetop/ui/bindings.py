@@ -1,0 +1,82 @@
+"""Key bindings as data: the catalogue the help screen and the command palette list, and the `[keys]` check.
+
+Every livetop binding has an id; `[keys]` in the config maps ids to keys and Textual's keymap applies it.
+Keys that tmux and terminals keep for themselves are never bound by default and draw a warning when a user
+maps one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+# tmux's prefixes (C-b, often C-a), flow control (C-s), and C-h/j/k/l (backspace, newline and the usual
+# pane-navigation keys of tmux/vim setups).
+RESERVED_KEYS = frozenset({"ctrl+a", "ctrl+b", "ctrl+s", "ctrl+h", "ctrl+j", "ctrl+k", "ctrl+l"})
+
+
+@dataclass(frozen=True, slots=True)
+class BindingInfo:
+    """One binding as the help screen shows it."""
+
+    id: str
+    keys: tuple[str, ...]  # effective keys (after the keymap), Textual names
+    description: str  # short: the footer label
+    help: str  # longer: what it does
+    action: str
+
+
+def _bindings(items: Iterable[BindingType]) -> list[Binding]:
+    return [b if isinstance(b, Binding) else Binding(*b) for b in items]
+
+
+def catalogue(
+    groups: Iterable[tuple[str, Iterable[BindingType]]], keymap: Mapping[str, str]
+) -> list[tuple[str, list[BindingInfo]]]:
+    """(group title, bindings with an id) with the keys the keymap gives them."""
+    out: list[tuple[str, list[BindingInfo]]] = []
+    for title, items in groups:
+        infos = []
+        for b in _bindings(items):
+            if not b.id:
+                continue
+            keys = keymap.get(b.id, b.key)
+            infos.append(
+                BindingInfo(
+                    id=b.id,
+                    keys=tuple(k.strip() for k in keys.split(",") if k.strip()),
+                    description=b.description,
+                    help=b.tooltip or b.description,
+                    action=b.action,
+                )
+            )
+        out.append((title, infos))
+    return out
+
+
+def binding_ids(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> set[str]:
+    return {b.id for _, items in groups for b in _bindings(items) if b.id}
+
+
+def check_keymap(keymap: Mapping[str, str], known_ids: set[str]) -> list[str]:
+    """Problems with a `[keys]` table, as sentences for a notification. Unknown ids are ignored by Textual,
+    so a typo would silently do nothing: say so, with the ids that exist."""
+    problems = []
+    for binding_id, keys in keymap.items():
+        if binding_id not in known_ids:
+            near = sorted(i for i in known_ids if i.split(".")[-1] == binding_id.split(".")[-1])
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problems.append(f"[keys] {binding_id!r} is not a livetop binding id{hint}; see ? for the list")
+            continue
+        if not isinstance(keys, str) or not keys.strip():
+            problems.append(f'[keys] {binding_id!r} needs one or more keys, e.g. "enter,o"')
+            continue
+        taken = sorted({k.strip().lower() for k in keys.split(",")} & RESERVED_KEYS)
+        if taken:
+            problems.append(
+                f"[keys] {binding_id!r} uses {', '.join(taken)}, which tmux or the terminal usually keeps; "
+                "it may never reach livetop"
+            )
+    return problems

@@ -1,0 +1,104 @@
+"""The drilldown's pure half: billing figures, chart ticks and bar grouping for one domain. No Textual."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from livetop.engine.store import DomainSnapshot
+from livetop.model import format_bps, format_bytes, format_window
+
+# Steps a time axis may use, in seconds: every label lands on a round clock time.
+TIME_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+# Bucket sizes bars may be grouped into (multiples of the 5-minute bucket, round on a clock).
+BAR_STEPS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600)
+
+
+def clock_time(dt: datetime | None, seconds: bool = False) -> str:
+    """Local wall-clock time of an aware datetime: what the operator's own clock shows."""
+    if dt is None:
+        return "-"
+    return dt.astimezone().strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def figures(d: DomainSnapshot, window_seconds: int) -> list[tuple[str, str]]:
+    """The figures that matter for CDN billing, over the window: (label, value) pairs."""
+    peak = format_bps(d.peak_bps)
+    if d.peak_at is not None:
+        peak += f" at {clock_time(d.peak_at)}"
+    return [
+        ("now", format_bps(d.bandwidth_now)),
+        ("peak", peak),
+        ("95th percentile", format_bps(d.p95_bps)),
+        ("average", format_bps(d.mean_bps)),
+        (f"traffic ({format_window(window_seconds)})", format_bytes(d.traffic_bytes)),
+    ]
+
+
+def nice_step(span: float, max_ticks: int) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving at most `max_ticks` intervals over `span`."""
+    if span <= 0 or max_ticks <= 0:
+        return 1.0
+    raw = span / max_ticks
+    power = 10 ** math.floor(math.log10(raw))
+    for mult in (1, 2, 2.5, 5, 10):
+        if mult * power >= raw:
+            return mult * power
+    return 10 * power
+
+
+def value_ticks(top: float, max_ticks: int = 4) -> list[float]:
+    """0, step, 2·step, … up to the first tick at or above `top`: the y axis of a chart that starts at zero."""
+    if top <= 0 or not math.isfinite(top):
+        return [0.0, 1.0]
+    step = nice_step(top, max_ticks)
+    ticks = [0.0]
+    while ticks[-1] < top - 1e-9 * top:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def time_ticks(start: float, end: float, max_ticks: int) -> list[float]:
+    """Epoch seconds of round clock times (UTC-aligned) between start and end, at most `max_ticks` of them."""
+    span = end - start
+    if span <= 0 or max_ticks <= 0:
+        return []
+    step = next((s for s in TIME_STEPS if span / s <= max_ticks), TIME_STEPS[-1])
+    first = math.ceil(start / step) * step
+    ticks = []
+    t = first
+    while t <= end:
+        ticks.append(float(t))
+        t += step
+    return ticks
+
+
+def tick_label(ts: float) -> str:
+    return clock_time(datetime.fromtimestamp(ts, tz=UTC))
+
+
+def group_buckets(
+    times: Sequence[int], values: Sequence[float], max_bars: int
+) -> tuple[list[int], list[float], int]:
+    """Sum consecutive buckets into round-sized groups so at most `max_bars` bars are drawn.
+
+    Returns (group start times, group sums, group size in seconds). The group size is the bucket size when
+    the buckets already fit."""
+    if not times:
+        return [], [], BAR_STEPS[0]
+    bucket = min((b - a for a, b in itertools.pairwise(times) if b > a), default=BAR_STEPS[0])
+    span = times[-1] - times[0] + bucket
+    size = bucket
+    for step in BAR_STEPS:
+        if step >= bucket and step % bucket == 0:
+            size = step
+            if span / step <= max(1, max_bars):
+                break
+    sums: dict[int, float] = {}
+    for t, v in zip(times, values, strict=False):
+        start = t - t % size
+        sums[start] = sums.get(start, 0.0) + v
+    starts = sorted(sums)
+    return starts, [sums[s] for s in starts], size

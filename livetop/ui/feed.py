@@ -1,0 +1,117 @@
+"""Coalesce the store's change notifications before they reach the screen.
+
+The store calls its listeners once per changed domain; with a thousand domains polled in a burst that is a
+thousand calls in a few hundred milliseconds. The feed collects the changed keys and hands them over at most
+once per `min_interval`, after a short `settle` delay so one burst becomes one delivery. No Textual here: it
+runs on the asyncio loop the engine and the app share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from livetop.engine.store import DomainKey, Store
+
+Deliver = Callable[[frozenset[DomainKey]], None]
+
+
+class SnapshotFeed:
+    def __init__(
+        self,
+        store: Store,
+        deliver: Deliver,
+        *,
+        min_interval: float = 0.25,
+        settle: float = 0.03,
+    ) -> None:
+        self.store = store
+        self.deliver = deliver
+        self.min_interval = min_interval
+        self.settle = settle
+        self.deliveries = 0
+        self._pending: set[DomainKey] = set()
+        self._handle: asyncio.TimerHandle | None = None
+        self._last: float | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        if self._unsubscribe is None:
+            self._unsubscribe = self.store.subscribe(self._on_change)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._pending.clear()
+
+    @property
+    def pending(self) -> frozenset[DomainKey]:
+        return frozenset(self._pending)
+
+    def _on_change(self, keys: frozenset[DomainKey]) -> None:
+        self._pending |= keys
+        if self._handle is not None:
+            return
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        delay = self.settle
+        if self._last is not None:
+            delay = max(delay, self._last + self.min_interval - now)
+        self._handle = loop.call_later(delay, self.flush)
+
+    def flush(self) -> None:
+        """Deliver what is pending now (also called by the timer)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if not self._pending:
+            return
+        keys = frozenset(self._pending)
+        self._pending.clear()
+        try:
+            self._last = asyncio.get_running_loop().time()
+        except RuntimeError:
+            self._last = None
+        self.deliveries += 1
+        self.deliver(keys)
+
+
+def has_answered(store: Store, key: DomainKey) -> bool:
+    """The domain has data, or its first fetch failed with a decoded error."""
+    if store.has_data(key):
+        return True
+    snap = store.domain(key)
+    return snap is not None and snap.error is not None
+
+
+async def wait_for_first_data(store: Store, timeout: float, share: float = 1.0) -> bool:
+    """Wait until `share` of the domains have answered (data or error), at most `timeout` seconds.
+
+    The TUI's first frame then already shows the window's history instead of a screen of "loading" marks;
+    a domain that never answers (a timeout) does not hold the start-up for longer than `timeout`. Checks only
+    the keys that changed, so a thousand domains answering cost a thousand checks, not a million."""
+    done_event = asyncio.Event()
+    watched = store.keys()
+    waiting = {key for key in watched if not has_answered(store, key)}
+    total = len(watched)
+
+    def check(keys: frozenset[DomainKey]) -> None:
+        for key in keys & waiting:
+            if has_answered(store, key):
+                waiting.discard(key)
+        if total - len(waiting) >= share * total:
+            done_event.set()
+
+    unsubscribe = store.subscribe(check)
+    try:
+        check(frozenset())
+        await asyncio.wait_for(done_event.wait(), timeout)
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        unsubscribe()
