@@ -89,7 +89,13 @@ class Overview(ScrollView, can_focus=True):
         Binding("pageup", "cursor_page_up", "Page up", id="overview.page_up", show=False),
         Binding("g,home", "cursor_first", "First domain", id="overview.first", show=False),
         Binding("G,shift+g,end", "cursor_last", "Last domain", id="overview.last", show=False),
-        Binding("enter", "select_domain", "Open domain", id="overview.select"),
+        Binding(
+            "enter",
+            "select_domain",
+            "Open",
+            id="overview.select",
+            tooltip="Open the selected domain: charts, billing figures, errors, last requests",
+        ),
     ]
 
     class Selected(_DomainMessage):
@@ -104,6 +110,7 @@ class Overview(ScrollView, can_focus=True):
         ascii_mode: bool = False,
         sparkline_from_zero: bool = False,
         sort: str = "bandwidth",
+        insecure_accounts: frozenset[str] = frozenset(),
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -114,6 +121,7 @@ class Overview(ScrollView, can_focus=True):
         self._sort = sort
         self._ascii_mode = ascii_mode
         self._from_zero = sparkline_from_zero
+        self._insecure = frozenset(insecure_accounts)  # accounts with verify_tls = false: said on their total
         self._filter_text = ""
         self._frozen = False
         self._snap: StoreSnapshot | None = None  # what is displayed
@@ -368,7 +376,13 @@ class Overview(ScrollView, can_focus=True):
         row = self._rows[index - 1]
         age = render.age_text(self._age_now, row.domain.updated_at) if row.domain else ""
         return render.row_runs(
-            row, columns, width, age=age, ascii_mode=self._ascii_mode, from_zero=self._from_zero
+            row,
+            columns,
+            width,
+            age=age,
+            ascii_mode=self._ascii_mode,
+            from_zero=self._from_zero,
+            insecure_accounts=self._insecure,
         )
 
     def render_line(self, y: int) -> Strip:

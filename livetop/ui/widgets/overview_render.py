@@ -213,9 +213,19 @@ def total_label(t: TotalSnapshot, width: int) -> str:
 
 
 def total_runs(
-    t: TotalSnapshot, columns: list[Column], width: int, *, ascii_mode: bool, from_zero: bool
+    t: TotalSnapshot,
+    columns: list[Column],
+    width: int,
+    *,
+    ascii_mode: bool,
+    from_zero: bool,
+    insecure: bool = False,
 ) -> list[Run]:
-    """An account or grand total line: sums over the watched domains, labelled as such by the store."""
+    """An account or grand total line: sums over the watched domains, labelled as such by the store. An account
+    that does not verify TLS certificates says so here, where its figures are (verify_tls = false)."""
+    notes = ["TLS NOT VERIFIED"] if insecure else []
+    if t.errors:
+        notes.append(f"{t.errors} failing")
     cells: dict[str, Run] = {
         "mark": (ASCII_TOTAL_MARK if ascii_mode else TOTAL_MARK, "total"),
         "vendor": (VENDOR_SHORT.get(t.vendor, "") if t.vendor else "", "total"),
@@ -224,7 +234,7 @@ def total_runs(
         "peak": (format_bps(t.peak_bps), "total"),
         "traffic": (format_bytes(t.traffic_bytes), "total"),
         "age": ("", "total"),
-        "error": (f"{t.errors} failing" if t.errors else "", "error"),
+        "error": (", ".join(notes), "error"),
     }
     for col in columns:
         if col.name == "spark":
@@ -248,12 +258,22 @@ def row_key(row: Row, selected: DomainKey | None, age: str) -> tuple:
 
 
 def row_runs(
-    row: Row, columns: list[Column], width: int, *, age: str, ascii_mode: bool, from_zero: bool
+    row: Row,
+    columns: list[Column],
+    width: int,
+    *,
+    age: str,
+    ascii_mode: bool,
+    from_zero: bool,
+    insecure_accounts: frozenset[str] = frozenset(),
 ) -> list[Run]:
     if row.domain is not None:
         return domain_runs(row.domain, columns, width, age=age, ascii_mode=ascii_mode, from_zero=from_zero)
     if row.total is not None:
-        return total_runs(row.total, columns, width, ascii_mode=ascii_mode, from_zero=from_zero)
+        insecure = row.total.account in insecure_accounts if row.total.account else False
+        return total_runs(
+            row.total, columns, width, ascii_mode=ascii_mode, from_zero=from_zero, insecure=insecure
+        )
     return note_runs(row.text, width, ascii_mode)
 
 

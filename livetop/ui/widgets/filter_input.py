@@ -1,0 +1,75 @@
+"""The `/` filter line: filters the overview as you type; Enter keeps the filter, Esc clears it.
+
+No blinking cursor (a dashboard left on a filter must not write to the terminal twice a second)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Static
+
+
+class FilterInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Clear filter", id="filter.cancel", show=False),
+    ]
+
+    class Closed(Message):
+        """The filter line closed: `text` is the filter to keep ("" after Esc)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            placeholder="part of a domain, label, account, vendor or error code", id=id, compact=True
+        )
+        self.cursor_blink = False
+
+    def action_cancel(self) -> None:
+        self.value = ""
+        self.post_message(self.Closed(""))
+
+    async def action_submit(self) -> None:
+        self.post_message(self.Closed(self.value.strip()))
+
+
+class FilterBar(Horizontal):
+    """`filter /` and the input; hidden until `/` is pressed."""
+
+    DEFAULT_CSS = """
+    FilterBar {
+        display: none;
+        height: 1;
+        padding: 0 1;
+        &.-open { display: block; }
+        & > #filter-prompt { width: auto; color: $accent; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("filter / ", id="filter-prompt")
+        yield FilterInput(id="filter")
+
+    @property
+    def input(self) -> FilterInput:
+        return self.query_one(FilterInput)
+
+    @property
+    def is_open(self) -> bool:
+        return self.has_class("-open")
+
+    def open(self, text: str) -> None:
+        field = self.input
+        field.value = text
+        field.cursor_position = len(text)
+        self.add_class("-open")
+        field.focus()
+
+    def close(self) -> None:
+        self.remove_class("-open")

@@ -1,0 +1,160 @@
+"""The overview's status line: what is on screen (window, refresh, sort, filter, frozen), how many domains are
+healthy or failing, and a second line when an account does not verify TLS certificates.
+
+Redrawn only when its text changes: it shows no clock and no age, so an idle screen writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from livetop.engine.store import (
+    STATUS_ERROR,
+    STATUS_LOADING,
+    STATUS_OK,
+    STATUS_PAUSED,
+    STATUS_STALE,
+    StoreSnapshot,
+)
+from livetop.model import format_duration, format_window
+
+
+@dataclass(frozen=True, slots=True)
+class StatusState:
+    window_seconds: int
+    refresh_seconds: float
+    sort: str
+    filter_text: str = ""
+    frozen: bool = False
+    total: int = 0
+    shown: int = 0
+    counts: tuple[tuple[str, int], ...] = ()  # (status, count) in a fixed order
+    insecure_accounts: tuple[str, ...] = ()
+
+
+_COUNT_ORDER = (
+    (STATUS_OK, "ok", "ok"),
+    (STATUS_ERROR, "failing", "error"),
+    (STATUS_STALE, "stale", "warning"),
+    (STATUS_LOADING, "loading", "dim"),
+    (STATUS_PAUSED, "paused", "dim"),
+)
+
+
+def count_statuses(snap: StoreSnapshot | None) -> tuple[tuple[str, int], ...]:
+    if snap is None:
+        return ()
+    counts = Counter(d.status for d in snap.domains)
+    return tuple((status, counts[status]) for status, _, _ in _COUNT_ORDER if counts[status])
+
+
+def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
+    """The line as parts, most important first; each part is a list of (text, role) runs."""
+    parts: list[list[tuple[str, str]]] = []
+    if state.frozen:
+        parts.append([(" FROZEN ", "frozen")])
+    labels = {status: (label, role) for status, label, role in _COUNT_ORDER}
+    counts: list[tuple[str, str]] = [(f"{state.total} domain{'s' if state.total != 1 else ''}", "body")]
+    for i, (status, n) in enumerate(state.counts):
+        label, role = labels[status]
+        counts.append((": " if i == 0 else ", ", "dim"))
+        counts.append((f"{n} {label}", role))
+    parts.append(counts)
+    if state.filter_text:
+        parts.append(
+            [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
+        )
+    parts.append([("window ", "dim"), (format_window(state.window_seconds), "body")])
+    parts.append([("every ", "dim"), (format_duration(state.refresh_seconds), "body")])
+    parts.append([("sort ", "dim"), (state.sort, "body")])
+    return parts
+
+
+def fit_parts(parts: list[list[tuple[str, str]]], width: int, sep: str = " · ") -> list[tuple[str, str]]:
+    """Keep the leading parts that fit in `width` cells, joined by `sep`."""
+    runs: list[tuple[str, str]] = []
+    used = 0
+    for part in parts:
+        size = sum(cell_len(t) for t, _ in part)
+        extra = size + (cell_len(sep) if runs else 0)
+        if used + extra > width and runs:
+            break
+        if runs:
+            runs.append((sep, "dim"))
+        runs.extend(part)
+        used += extra
+    return runs
+
+
+class StatusBar(Widget):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "status-bar--dim",
+        "status-bar--ok",
+        "status-bar--error",
+        "status-bar--warning",
+        "status-bar--frozen",
+        "status-bar--accent",
+    }
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: auto;
+        padding: 0 1;
+        & > .status-bar--dim { color: $foreground-muted; }
+        & > .status-bar--ok { color: $success; }
+        & > .status-bar--error { color: $error; text-style: bold; }
+        & > .status-bar--warning { color: $warning; }
+        & > .status-bar--frozen { background: $warning; color: $background; text-style: bold; }
+        & > .status-bar--accent { color: $accent; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._state: StatusState | None = None
+
+    @property
+    def state(self) -> StatusState | None:
+        return self._state
+
+    def show(self, state: StatusState) -> None:
+        if state == self._state:
+            return
+        layout_changed = self._state is None or bool(state.insecure_accounts) != bool(
+            self._state.insecure_accounts
+        )
+        self._state = state
+        self.refresh(layout=layout_changed)
+
+    def _style(self, role: str) -> Style:
+        if role == "body":
+            return Style()
+        return self.get_component_rich_style(f"status-bar--{role}", partial=True)
+
+    def render(self) -> Text:
+        state = self._state
+        if state is None:
+            return Text("starting…")
+        width = max(1, self.content_size.width)
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        for chunk, role in fit_parts(status_parts(state), width):
+            text.append(chunk, self._style(role))
+        if state.insecure_accounts:
+            accounts = ", ".join(state.insecure_accounts)
+            text.append("\n")
+            text.append(
+                f"⚠ TLS certificates NOT verified for {accounts} (verify_tls = false)", self._style("warning")
+            )
+        return text
+
+    @property
+    def plain(self) -> str:
+        """The text as shown (for tests and the tmux check)."""
+        return self.render().plain
