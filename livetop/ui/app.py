@@ -1,0 +1,279 @@
+"""The livetop Textual app: wires the engine's store to the screens, themes, keymap and the terminal watch.
+
+The engine runs on the app's event loop (it is asyncio); the screens receive immutable snapshots. Store change
+notifications are coalesced by a SnapshotFeed, so a thousand domains updating mean a few repaints a second at
+most, and only the screen on top does any work.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from livetop.clock import SYSTEM_CLOCK, Clock
+from livetop.config.schema import Config, ConfigError
+from livetop.engine import Engine
+from livetop.engine.store import DomainKey
+from livetop.model import format_window
+from livetop.ui import bindings as keys
+from livetop.ui.feed import SnapshotFeed
+from livetop.ui.screens.drilldown import DrilldownScreen
+from livetop.ui.screens.help import HelpScreen
+from livetop.ui.screens.overview import OverviewScreen
+from livetop.ui.terminal import TerminalWatch
+from livetop.ui.themes import ANSI_THEME, DEFAULT_THEME, ThemeSet, load_themes, next_theme
+from livetop.ui.widgets.overview import Overview
+
+ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600)
+TICK_SECONDS = 1.0  # ages and stale marks move with time, not only with data
+WATCH_SECONDS = 2.0
+
+
+def zoom(current: int, direction: int) -> int:
+    """The next window in ZOOM_WINDOWS (direction -1: shorter, +1: longer); a window outside the list snaps to
+    its neighbour in that direction."""
+    if direction < 0:
+        shorter = [w for w in ZOOM_WINDOWS if w < current]
+        return shorter[-1] if shorter else current
+    longer = [w for w in ZOOM_WINDOWS if w > current]
+    return longer[0] if longer else current
+
+
+class LivetopApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "livetop"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="app.refresh",
+            tooltip="Poll the selected domain now (also retries a domain stopped by an error)",
+        ),
+        Binding(
+            "R",
+            "refresh_all",
+            "Refresh all",
+            id="app.refresh_all",
+            show=False,
+            tooltip="Poll every domain now",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "zoom(-1)",
+            "Zoom",
+            id="app.zoom_in",
+            key_display="+/-",
+            tooltip="Zoom in: shorter window, 24h → 6h → 3h → 1h",
+        ),
+        Binding(
+            "minus",
+            "zoom(1)",
+            "Zoom out",
+            id="app.zoom_out",
+            show=False,
+            tooltip="Zoom out: longer window, 1h → 3h → 6h → 24h (the history is fetched again)",
+        ),
+        Binding(
+            "t", "next_theme", "Theme", id="app.theme", show=False, tooltip="Next theme (saved in the config)"
+        ),
+        Binding(
+            "question_mark",
+            "help",
+            "Help",
+            id="app.help",
+            key_display="?",
+            tooltip="This help: every key, what it does, its id for [keys]",
+        ),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit livetop"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        engine: Engine | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        persist_theme: bool = True,
+        themes: ThemeSet | None = None,
+        tick_seconds: float = TICK_SECONDS,
+        feed_interval: float = 0.25,
+        watch_terminal: bool = True,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.engine = engine or Engine(config, clock, stagger=False)
+        self.store = self.engine.store
+        self.persist_theme = persist_theme and config.path is not None
+        self._themes = themes
+        self.tick_seconds = tick_seconds
+        self.feed = SnapshotFeed(self.store, self._deliver, min_interval=feed_interval)
+        self.watch_terminal = watch_terminal
+        self.terminal_watch = TerminalWatch(self._terminal_gone)
+        self.theme_names: list[str] = []
+        self._mounted_once = False
+        self.saved_themes: list[str] = []  # themes written to the config (tests read it)
+
+    # --- wiring -----------------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        insecure = tuple(a.name for a in self.config.accounts if not a.verify_tls)
+        return OverviewScreen(
+            self.store,
+            self.config.ui,
+            refresh_seconds=self.engine.refresh_seconds,
+            insecure_accounts=insecure,
+        )
+
+    def _load_themes(self) -> list[str]:
+        found = self._themes if self._themes is not None else load_themes()
+        for theme in found.themes.values():
+            self.register_theme(theme)
+        self.theme_names = list(found.themes)
+        return list(found.problems)
+
+    def _initial_theme(self, problems: list[str]) -> str:
+        wanted = self.config.ui.theme
+        if wanted == DEFAULT_THEME and os.environ.get("TERM") == "linux" and ANSI_THEME in self.theme_names:
+            return ANSI_THEME  # the Linux console has 16 colours: let its palette draw them
+        if wanted in self.available_themes:
+            return wanted
+        fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        problems.append(
+            f"theme {wanted!r} not found (known: {', '.join(self.theme_names)}); using {fallback}"
+        )
+        return fallback
+
+    async def on_mount(self) -> None:
+        problems = self._load_themes()
+        self.theme = self._initial_theme(problems)
+        if self.config.keys:
+            problems += keys.check_keymap(self.config.keys, keys.binding_ids(self.binding_groups()))
+            self.set_keymap(dict(self.config.keys))
+        for problem in problems:
+            self.notify(problem, severity="warning", timeout=10)
+        self.feed.start()
+        await self.engine.start()
+        self.set_interval(self.tick_seconds, self._tick, name="tick")
+        if self.watch_terminal and not self.is_headless:
+            self.terminal_watch.install_signals()
+            self.set_interval(WATCH_SECONDS, self.terminal_watch.check, name="terminal watch")
+        self._mounted_once = True
+
+    async def on_unmount(self) -> None:
+        self.feed.stop()
+        self.terminal_watch.uninstall_signals()
+        await self.engine.stop()
+
+    def _deliver(self, changed: frozenset[DomainKey]) -> None:
+        for screen in self.screen_stack:
+            handler = getattr(screen, "store_changed", None)
+            if handler is not None:
+                handler(changed)
+
+    def _tick(self) -> None:
+        handler = getattr(self.screen, "store_changed", None)
+        if handler is not None and isinstance(self.screen, OverviewScreen):
+            handler(None)
+
+    def _terminal_gone(self, reason: str) -> None:
+        self.exit(return_code=129, message=f"livetop: {reason}; exiting")
+
+    # --- bindings everywhere (help, command palette) ------------------------------------------------
+
+    @classmethod
+    def binding_groups(cls) -> list[tuple[str, list[BindingType]]]:
+        return [
+            ("Overview", [*Overview.BINDINGS, *OverviewScreen.BINDINGS]),
+            ("Drilldown", list(DrilldownScreen.BINDINGS)),
+            ("Everywhere", list(cls.BINDINGS)),
+        ]
+
+    def binding_catalogue(self) -> list[tuple[str, list[keys.BindingInfo]]]:
+        return keys.catalogue(self.binding_groups(), self._keymap)
+
+    def key_label(self, key: str) -> str:
+        return self.get_key_display(Binding(key, ""))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        targets: list[tuple[object, list[BindingType]]] = [(self, list(self.BINDINGS))]
+        if isinstance(screen, OverviewScreen):
+            targets += [(screen, list(OverviewScreen.BINDINGS)), (screen.overview, list(Overview.BINDINGS))]
+        elif isinstance(screen, DrilldownScreen):
+            targets.append((screen, list(DrilldownScreen.BINDINGS)))
+        for node, items in targets:
+            for info in keys.catalogue([("", items)], self._keymap)[0][1]:
+                if info.id == "overview.clear_filter" or info.action == "quit":
+                    continue  # "Quit" is already a system command; clearing needs a filter first
+                shown = ", ".join(self.key_label(k) for k in info.keys)
+                yield SystemCommand(
+                    info.description,
+                    f"{info.help} [{shown}]",
+                    lambda node=node, action=info.action: self.call_later(node.run_action, action),
+                )
+
+    # --- actions ----------------------------------------------------------------------------------------
+
+    def _current_domain(self) -> DomainKey | None:
+        getter = getattr(self.screen, "current_domain", None)
+        return getter() if getter is not None else None
+
+    def action_refresh(self) -> None:
+        key = self._current_domain()
+        if key is not None:
+            self.engine.refresh(key)
+            self.notify(f"refreshing {key.domain}", timeout=2)
+
+    def action_refresh_all(self) -> None:
+        self.engine.refresh(None)
+        self.notify(f"refreshing all {len(self.store.keys())} domains", timeout=2)
+
+    def action_zoom(self, direction: int) -> None:
+        current = self.store.window_seconds
+        window = zoom(current, direction)
+        if window == current:
+            edge = "shortest" if direction < 0 else "longest"
+            self.notify(f"window {format_window(current)} is the {edge}", timeout=2)
+            return
+        self.engine.set_window(window)  # a longer window is backfilled by every domain's next poll, now
+        self.feed.flush()
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                screen.update_status()
+
+    def action_next_theme(self) -> None:
+        names = self.theme_names or sorted(self.available_themes)
+        self.theme = next_theme(names, self.theme)
+
+    def watch_theme(self, name: str) -> None:
+        if not self._mounted_once or not self.persist_theme or self.config.path is None:
+            return
+        from livetop.config.edit import set_ui_value
+
+        try:
+            set_ui_value(self.config.path, "theme", name)
+        except ConfigError as exc:  # e.g. a read-only config: the theme still applies for this session
+            self.notify(
+                f"theme {name} is active but was not saved: {exc.message()}", severity="warning", timeout=6
+            )
+            return
+        self.saved_themes.append(name)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.binding_catalogue(), self.key_label))
+
+    def open_drilldown(self, key: DomainKey) -> None:
+        self.push_screen(DrilldownScreen(self.store, key))
+
+    def on_overview_selected(self, message: Overview.Selected) -> None:
+        if message.key is not None:
+            self.open_drilldown(message.key)

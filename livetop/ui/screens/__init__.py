@@ -1,0 +1,1 @@
+"""Screens of the livetop UI, one per module."""

@@ -1,0 +1,207 @@
+"""The overview screen: status line, the Overview widget, the `/` filter, the error panel and the footer.
+
+It takes a store snapshot only when something it shows can change and it is on top: a frozen view or a screen
+behind the drilldown or the help costs nothing until it is seen again.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Input
+
+from livetop.config.schema import UiConfig
+from livetop.engine.store import DomainKey, Store, StoreSnapshot
+from livetop.ui.error_groups import error_kinds, group_errors
+from livetop.ui.widgets.error_panel import ErrorPanel
+from livetop.ui.widgets.filter_input import FilterBar, FilterInput
+from livetop.ui.widgets.overview import Overview
+from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses
+
+
+class OverviewScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="overview.filter",
+            key_display="/",
+            tooltip="Filter the domains by part of a name, label, account, vendor or error code",
+        ),
+        Binding(
+            "s",
+            "sort",
+            "Sort",
+            id="overview.sort",
+            tooltip="Cycle the sort: bandwidth, change (biggest drop first), name, vendor, errors",
+        ),
+        Binding(
+            "f",
+            "freeze",
+            "Freeze",
+            id="overview.freeze",
+            tooltip="Freeze or unfreeze the view (polling goes on; unfreezing shows the newest data)",
+        ),
+        Binding(
+            "e",
+            "errors",
+            "Errors",
+            id="overview.errors",
+            tooltip="Show or hide the error panel: every decoded error, what it means and what to do",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="overview.clear_filter",
+            show=False,
+            tooltip="Clear the filter",
+        ),
+    ]
+
+    def __init__(
+        self, store: Store, ui: UiConfig, *, refresh_seconds: float, insecure_accounts: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(id="overview-screen")
+        self.store = store
+        self.ui = ui
+        self.refresh_seconds = refresh_seconds
+        self.insecure_accounts = insecure_accounts
+        self.auto_open_errors = ui.error_panel_auto_open
+        self._dirty = True
+        self._seen_error_kinds: frozenset[tuple[str, str]] = frozenset()
+        self._snap: StoreSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield FilterBar(id="filter-bar")
+        yield Overview(
+            id="overview",
+            ascii_mode=self.ui.ascii_sparklines,
+            sparkline_from_zero=self.ui.sparkline_from_zero,
+            sort=self.ui.sort if self.ui.sort in Overview.SORTS else "bandwidth",
+            insecure_accounts=frozenset(self.insecure_accounts),
+        )
+        yield ErrorPanel(id="errors", classes="-hidden")
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def overview(self) -> Overview:
+        return self.query_one(Overview)
+
+    @property
+    def error_panel(self) -> ErrorPanel:
+        return self.query_one(ErrorPanel)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.overview.focus()
+        self.refresh_view()
+
+    # --- data in ----------------------------------------------------------------------------------------
+
+    def store_changed(self, keys: frozenset[DomainKey] | None = None) -> None:
+        """Called by the app with the coalesced changed keys (None: time moved on, ages may change)."""
+        if not self.is_current or self.overview.frozen:
+            if keys:
+                self._dirty = True
+            return
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        if self._dirty and not self.overview.frozen:
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Show a fresh snapshot: rows, status line, error panel (if open) and the auto-open check."""
+        self._dirty = False
+        snap = self.store.snapshot()
+        self._snap = snap
+        self.overview.set_snapshot(snap)
+        kinds = error_kinds(snap)
+        new_kinds = kinds - self._seen_error_kinds
+        self._seen_error_kinds |= kinds
+        if new_kinds and self.auto_open_errors and not self.error_panel_open:
+            self.set_error_panel(True)
+        elif self.error_panel_open:
+            self.error_panel.show(group_errors(snap))
+        self.update_status()
+
+    def update_status(self) -> None:
+        snap = self.overview.snapshot
+        ov = self.overview
+        self.status_bar.show(
+            StatusState(
+                window_seconds=snap.window_seconds if snap else self.store.window_seconds,
+                refresh_seconds=self.refresh_seconds,
+                sort=ov.sort,
+                filter_text=ov.filter_text,
+                frozen=ov.frozen,
+                total=len(snap.domains) if snap else 0,
+                shown=ov.visible_domain_count,
+                counts=count_statuses(snap),
+                insecure_accounts=self.insecure_accounts,
+            )
+        )
+
+    # --- the error panel ----------------------------------------------------------------------------
+
+    @property
+    def error_panel_open(self) -> bool:
+        return not self.error_panel.has_class("-hidden")
+
+    def set_error_panel(self, open_: bool) -> None:
+        panel = self.error_panel
+        if open_:
+            panel.show(group_errors(self.overview.snapshot))
+        panel.set_class(not open_, "-hidden")
+
+    # --- actions ----------------------------------------------------------------------------------------
+
+    def current_domain(self) -> DomainKey | None:
+        return self.overview.selected_key
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open(self.overview.filter_text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterInput) and self.query_one(FilterBar).is_open:
+            self.overview.filter_text = event.value.strip()
+            self.update_status()
+
+    def on_filter_input_closed(self, event: FilterInput.Closed) -> None:
+        self.query_one(FilterBar).close()
+        self.overview.filter_text = event.text
+        self.overview.focus()
+        self.update_status()
+
+    def action_clear_filter(self) -> None:
+        if self.overview.filter_text:
+            self.overview.filter_text = ""
+            self.update_status()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.overview.filter_text)
+        return True
+
+    def action_sort(self) -> None:
+        self.overview.cycle_sort()
+        self.update_status()
+
+    def action_freeze(self) -> None:
+        frozen = self.overview.toggle_freeze()
+        if not frozen:
+            self.refresh_view()
+        else:
+            self.update_status()
+
+    def action_errors(self) -> None:
+        self.set_error_panel(not self.error_panel_open)
