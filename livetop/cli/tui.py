@@ -1,17 +1,69 @@
-"""`livetop tui` (placeholder until its issue lands)."""
+"""`livetop [--config FILE]`: the TUI on the user's accounts (the default command).
+
+Textual and the engine are imported only here, inside run(): `livetop --help` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-HELP = "tui"
+from livetop.cli.common import EXIT_CONFIG, add_config_argument, load_config_or_none
+
+HELP = "watch every configured play domain in the terminal (the default command)"
+
+# The first frame waits at most this long for the first answers, so it shows the window's history rather than
+# a screen of "loading" marks; a domain that never answers does not hold the start-up longer than this.
+FIRST_DATA_WAIT = 1.5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    add_config_argument(parser)
+
+
+def terminal_problem() -> str | None:
+    """Why the TUI cannot run here, or None."""
+    if not sys.stdin.isatty():
+        return "the TUI needs a terminal on stdin (for scripts and cron use `livetop snapshot`)"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    print("livetop tui: not available yet", file=sys.stderr)
-    return 2
+    problem = terminal_problem()
+    if problem:
+        print(f"livetop: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    config = load_config_or_none(args)
+    if config is None:
+        return EXIT_CONFIG
+    if not any(a.domains for a in config.accounts):
+        print(
+            f"livetop: {config.path}: no domains configured under any account (add domains = [...] to an "
+            "account, or try `livetop demo`)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    return run_tui(config)
+
+
+def run_tui(config, *, persist_theme: bool = True, first_data_wait: float = FIRST_DATA_WAIT) -> int:
+    """Run the app on `config` until the user quits (or the terminal goes away); returns the exit code."""
+    import asyncio
+
+    from livetop.ui.app import LivetopApp  # before the engine starts: the import must not eat its time
+
+    async def main() -> int:
+        from livetop.engine import Engine
+        from livetop.ui.feed import wait_for_first_data
+
+        engine = Engine(config, stagger=False)
+        app = LivetopApp(config, engine, persist_theme=persist_theme)
+        try:
+            await engine.start()
+            await wait_for_first_data(engine.store, first_data_wait)
+            await app.run_async()
+            return app.return_code or 0
+        finally:
+            await engine.stop()
+
+    return asyncio.run(main())
