@@ -85,7 +85,10 @@ class HuaweiProvider(Provider):
                 for sample in samples:
                     merged[sample.bucket_start] = sample
             samples = [merged[t] for t in sorted(merged) if start <= t < end]
-            setattr(result, metric, samples)
+            if metric == METRIC_BANDWIDTH:
+                result.bandwidth = samples
+            else:
+                result.traffic = samples
         return result
 
     async def _fetch_window(
