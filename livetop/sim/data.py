@@ -133,9 +133,8 @@ def buckets(
 ) -> list[Bucket]:
     """Buckets aligned to multiples of `step_seconds` whose start is in [start_ts, end_ts) and before now."""
     first = -(-start_ts // step_seconds) * step_seconds
-    last = min(end_ts, math.ceil(now_ts))
     out: list[Bucket] = []
-    for bucket_start in range(first, last, step_seconds):
+    for bucket_start in range(first, end_ts, step_seconds):
         if bucket_start >= now_ts:
             break
         bucket_end = min(bucket_start + step_seconds, now_ts)

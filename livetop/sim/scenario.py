@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import math
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,15 +77,8 @@ class FaultKnobs:
 
     def over(self, base: FaultKnobs) -> FaultKnobs:
         """These knobs, with the unset ones taken from `base`."""
-        return FaultKnobs(
-            *(
-                mine if mine is not None else theirs
-                for mine, theirs in zip(
-                    (self.latency_ms, self.latency_jitter_ms, self.error_rate, self.malformed_rate),
-                    (base.latency_ms, base.latency_jitter_ms, base.error_rate, base.malformed_rate),
-                )
-            )
-        )
+        mine = {f.name: getattr(self, f.name) for f in fields(self)}
+        return FaultKnobs(**{k: getattr(base, k) if v is None else v for k, v in mine.items()})
 
 
 NO_FAULTS = FaultKnobs(latency_ms=0.0, latency_jitter_ms=0.0, error_rate=0.0, malformed_rate=0.0)
@@ -269,7 +262,7 @@ class _Reader:
     def error(self, name: str, problem: str) -> ScenarioError:
         return ScenarioError(self.source, self.key(name), problem)
 
-    def str(
+    def text(
         self, name: str, default: str | None = None, choices: tuple[str, ...] | None = None
     ) -> str | None:
         value = self.table.get(name, default)
@@ -326,7 +319,7 @@ def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
     return Scenario(
         accounts=accounts,
         source=source,
-        seed=top.str("seed", "livetop") or "livetop",
+        seed=top.text("seed", "livetop") or "livetop",
         token_lifetime_seconds=int(top.duration("token_lifetime", 86400)),
         event_period_seconds=int(top.duration("event_period", 7200)),
         timeout_hold_seconds=top.duration("timeout_hold", 120.0),
@@ -337,13 +330,13 @@ def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
 
 def _parse_account(source: str | None, raw: Any, index: int) -> SimAccount:
     r = _Reader(source, raw, f"accounts[{index}]", _ACCOUNT_KEYS)
-    name = r.str("name")
+    name = r.text("name")
     if name is None:
         raise r.error("name", "is required")
-    vendor = r.str("vendor", choices=(VENDOR_HUAWEI, VENDOR_JDCLOUD))
+    vendor = r.text("vendor", choices=(VENDOR_HUAWEI, VENDOR_JDCLOUD))
     if vendor is None:
         raise r.error("vendor", f"is required ({VENDOR_HUAWEI} or {VENDOR_JDCLOUD})")
-    auth = r.str("auth", AUTH_BY_VENDOR[vendor][0], choices=AUTH_BY_VENDOR[vendor])
+    auth = r.text("auth", AUTH_BY_VENDOR[vendor][0], choices=AUTH_BY_VENDOR[vendor])
     raw_domains = r.table.get("domains", [])
     if not isinstance(raw_domains, list):
         raise r.error("domains", "must be a list of domain names or tables")
@@ -358,13 +351,13 @@ def _parse_account(source: str | None, raw: Any, index: int) -> SimAccount:
         vendor=vendor,
         auth=auth,
         domains=domains,
-        region=r.str("region", "cn-north-4"),
-        project_id=r.str("project_id") or _derived("project", name, 32),
-        access_key=r.str("access_key") or "SIMAK" + _derived("ak", name, 15).upper(),
-        secret_key=r.str("secret_key") or _derived("sk", name, 40),
-        username=r.str("username") or _slug(name) + ("-ops" if vendor == VENDOR_HUAWEI else "_pin"),
-        password=r.str("password") or "pw-" + _derived("pw", name, 16),
-        domain_name=r.str("domain_name") or _slug(name) + "-account",
+        region=r.text("region", "cn-north-4"),
+        project_id=r.text("project_id") or _derived("project", name, 32),
+        access_key=r.text("access_key") or "SIMAK" + _derived("ak", name, 15).upper(),
+        secret_key=r.text("secret_key") or _derived("sk", name, 40),
+        username=r.text("username") or _slug(name) + ("-ops" if vendor == VENDOR_HUAWEI else "_pin"),
+        password=r.text("password") or "pw-" + _derived("pw", name, 16),
+        domain_name=r.text("domain_name") or _slug(name) + "-account",
         rate_per_second=r.number("rate_per_second", DEFAULT_RATE[vendor], low=0.001),
         burst=r.number("burst", DEFAULT_BURST, low=1.0),
         knobs=r.knobs(),
@@ -376,16 +369,16 @@ def _parse_domain(account: _Reader, vendor: str, raw: Any, index: int) -> SimDom
     if isinstance(raw, str):
         raw = {"name": raw}
     r = _Reader(account.source, raw, path, _DOMAIN_KEYS)
-    name = r.str("name")
+    name = r.text("name")
     if name is None:
         raise r.error("name", "is required")
     return SimDomain(
         name=name,
-        label=r.str("label"),
+        label=r.text("label"),
         base_mbps=r.number("base_mbps", low=0.001),
-        event=r.str("event", choices=EVENTS),
+        event=r.text("event", choices=EVENTS),
         event_offset_minutes=r.number("event_offset_minutes", low=-100000.0, high=100000.0),
-        fault=r.str("fault", choices=FAULTS_BY_VENDOR[vendor]),
+        fault=r.text("fault", choices=FAULTS_BY_VENDOR[vendor]),
         knobs=r.knobs(),
     )
 

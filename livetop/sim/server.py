@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -117,8 +118,6 @@ class Simulator:
 
     def issue_token(self, account_name: str, lifetime_seconds: float | None = None) -> str:
         """A token as IAM would issue it for a password account (for configs using `auth = "token"`)."""
-        from datetime import timedelta
-
         account = self._account(account_name)
         lifetime = timedelta(seconds=lifetime_seconds) if lifetime_seconds is not None else None
         return self.iam.issue(account, lifetime)[0]
