@@ -71,7 +71,8 @@ def _max_in_any_second(times: list[float]) -> int:
 async def test_200_domains_poll_concurrently_and_a_paced_account_never_exceeds_its_rate(make_sim, tmp_path):
     scenario = _scenario(_domains("a", 70), _domains("b", 70), _domains("j", 60), jd_rate=25.0, jd_burst=25.0)
     thread = make_sim(scenario, clock=SYSTEM_CLOCK)  # real time: the rate is counted per real second
-    config = _config(thread, tmp_path, jd={"rate_per_second": 20.0})
+    # A generous client timeout: on a loaded 2-core CI machine a request may wait behind 200 others.
+    config = _config(thread, tmp_path, timeout="20s", jd={"rate_per_second": 20.0})
 
     engine = Engine(config, clock=SYSTEM_CLOCK, stagger=False)
     try:

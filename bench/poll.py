@@ -1,0 +1,215 @@
+"""What it costs to fetch the window of N play domains: livetop's engine beside two plain-httpx baselines.
+
+    .venv/bin/python bench/poll.py                      # N = 100 and 1000, the figures in bench/README.md
+    .venv/bin/python bench/poll.py --domains 100 --latency-ms 0
+
+The simulator runs in its own process (`livetop simulate`, so its CPU is not on the client's GIL) with one
+Huawei IAM-password account, no rate limit and a fixed added latency per answer (default 30 ms, like a real
+API across the internet). Each contender fetches the same thing: a 1 h window of bandwidth and traffic for
+every domain (2 requests per domain, plus one IAM token).
+
+- sequential: a for-loop of plain httpx calls, one after the other: what a shell script would do.
+- ceiling: a bare concurrent httpx loop (asyncio.gather, no rate limit, the same connection cap as livetop):
+  the most this simulator serves on this machine.
+- livetop: `Engine.poll_all_once()` with the account's concurrency set to the same cap and its rate limit
+  raised out of the way: parsing, time rules, merging into the store and snapshotting included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import tomli_w
+
+from livetop.clock import SYSTEM_CLOCK
+from livetop.config.load import load_config
+from livetop.engine import Engine
+from livetop.model import floor_to
+
+PROJECT_ID = "b0" * 16
+
+
+def scenario(n_domains: int, latency_ms: float) -> dict:
+    return {
+        "seed": "bench-poll",
+        "latency_ms": latency_ms,
+        "latency_jitter_ms": 0,
+        "accounts": [
+            {
+                "name": "bench",
+                "vendor": "huawei",
+                "auth": "password",
+                "project_id": PROJECT_ID,
+                "rate_per_second": 1e6,
+                "burst": 1e6,
+                "domains": [f"play{i:04d}.bench.example.com" for i in range(n_domains)],
+            }
+        ],
+    }
+
+
+class SimProcess:
+    """`livetop simulate` in a child process, for the duration of a `with` block."""
+
+    def __init__(self, workdir: Path, n_domains: int, latency_ms: float) -> None:
+        self.scenario_path = workdir / f"scenario-{n_domains}.toml"
+        self.scenario_path.write_text(tomli_w.dumps(scenario(n_domains, latency_ms)))
+        self.config_path = workdir / f"config-{n_domains}.toml"
+
+    def __enter__(self) -> SimProcess:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "livetop", "simulate", "--port", "0", "--scenario", str(self.scenario_path),
+             "--write-config", str(self.config_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        first = self.proc.stdout.readline().strip()
+        if not first.startswith("listening on "):
+            self.proc.kill()
+            raise SystemExit(f"bench: the simulator did not start ({first!r})")
+        self.url = first.removeprefix("listening on ")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def _window(now, window_seconds: int = 3600):
+    start = floor_to(now - timedelta(seconds=window_seconds), 300)
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return start.strftime(fmt), now.strftime(fmt)
+
+
+def _token_request(account) -> tuple[str, dict]:
+    creds = account.credentials
+    body = {"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": creds.username, "password": creds.password.reveal(), "domain": {"name": creds.domain_name}}}},
+        "scope": {"project": {"id": account.project_id}},
+    }}
+    return f"{account.iam_endpoint}/v3/auth/tokens?nocatalog=true", body
+
+
+def _requests(account, token: str) -> list[tuple[str, dict, dict]]:
+    start, end = _window(SYSTEM_CLOCK.now())
+    out = []
+    for domain in account.domains:
+        for metric in ("bandwidth", "traffic"):
+            params = {"domain": domain.name, "start_time": start, "end_time": end, "step": "5"}
+            out.append((f"/v1/{account.project_id}/stream/{metric}", params, {"X-Auth-Token": token}))
+    return out
+
+
+def run_sequential(account) -> int:
+    with httpx.Client(base_url=account.endpoint, timeout=30) as client:
+        url, body = _token_request(account)
+        token = client.post(url, json=body).headers["X-Subject-Token"]
+        count = 1
+        for path, params, headers in _requests(account, token):
+            response = client.get(path, params=params, headers=headers)
+            response.raise_for_status()
+            response.json()
+            count += 1
+    return count
+
+
+async def run_ceiling(account, connections: int) -> int:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=account.endpoint, timeout=30, limits=limits) as client:
+        url, body = _token_request(account)
+        token = (await client.post(url, json=body)).headers["X-Subject-Token"]
+        gate = asyncio.Semaphore(connections)
+
+        async def one(path, params, headers) -> None:
+            async with gate:
+                response = await client.get(path, params=params, headers=headers)
+                response.raise_for_status()
+                response.json()
+
+        jobs = _requests(account, token)
+        await asyncio.gather(*(one(*job) for job in jobs))
+    return len(jobs) + 1
+
+
+async def run_livetop(config, connections: int) -> int:
+    account = replace(config.accounts[0], concurrency=connections, rate_per_second=1e6)
+    engine = Engine(replace(config, accounts=(account,)), stagger=False)
+    try:
+        snap = await engine.poll_all_once()
+    finally:
+        await engine.stop()
+    failed = snap.failed()
+    if failed:
+        raise SystemExit(f"bench: livetop failed {len(failed)} domains, e.g. {failed[0].error}")
+    missing = [d for d in snap.domains if d.bandwidth_now is None or d.traffic_bytes is None]
+    if missing:
+        raise SystemExit(f"bench: livetop has no data for {len(missing)} domains")
+    return sum(r.requests for d in snap.domains for r in d.requests) + 1
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(name: str, fn) -> dict:
+    cpu0, t0 = _cpu(), time.perf_counter()
+    count = fn()
+    wall = time.perf_counter() - t0
+    return {"name": name, "wall": wall, "requests": count, "rps": count / wall, "cpu": _cpu() - cpu0}
+
+
+def bench(n_domains: int, latency_ms: float, connections: int, skip_sequential: bool) -> list[dict]:
+    with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp, SimProcess(
+        Path(tmp), n_domains, latency_ms
+    ) as sim:
+        config = load_config(sim.config_path)
+        account = config.accounts[0]
+        rows = []
+        if not skip_sequential:
+            rows.append(measure("sequential httpx loop", lambda: run_sequential(account)))
+        rows.append(measure("ceiling: bare concurrent httpx", lambda: asyncio.run(run_ceiling(account, connections))))
+        rows.append(measure("livetop engine", lambda: asyncio.run(run_livetop(config, connections))))
+    for row in rows:
+        row["n"] = n_domains
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--domains", type=int, nargs="+", default=[100, 1000], metavar="N")
+    parser.add_argument("--latency-ms", type=float, default=30.0, help="added latency per simulator answer")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="connection cap for ceiling and livetop (16 was fastest for bare httpx here)")
+    parser.add_argument("--skip-sequential", action="store_true", help="leave out the slow sequential loop")
+    args = parser.parse_args(argv)
+
+    print(f"# bench/poll.py — {os.cpu_count()} cores, simulator latency {args.latency_ms:g} ms, "
+          f"{args.connections} connections\n")
+    print("| N | contender | wall s | requests | req/s | client CPU s | × ceiling | × faster than sequential |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n in args.domains:
+        rows = bench(n, args.latency_ms, args.connections, args.skip_sequential)
+        by_name = {r["name"]: r for r in rows}
+        ceiling = by_name["ceiling: bare concurrent httpx"]["wall"]
+        sequential = by_name.get("sequential httpx loop", {}).get("wall")
+        for r in rows:
+            vs_seq = f"{sequential / r['wall']:.1f}" if sequential else "-"
+            print(f"| {n} | {r['name']} | {r['wall']:.2f} | {r['requests']} | {r['rps']:.0f} | {r['cpu']:.2f} "
+                  f"| {r['wall'] / ceiling:.2f} | {vs_seq} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
