@@ -323,6 +323,28 @@ async def test_wrong_password_is_the_decoded_iam_error_and_iam_is_asked_once(hw_
         assert_no_secret(outcome, wrong, PASSWORD)
 
 
+async def test_a_late_request_shares_a_recent_iam_failure_and_a_later_one_tries_again(hw_sim, accounts, sim_clock):
+    pw = accounts["hw-pw"]
+    account = replace(pw, credentials=replace(pw.credentials, password=Secret("not-the-password-5521")))
+    now = sim_clock.now()
+
+    def iam_requests() -> int:
+        return len([e for e in hw_sim.sim.log if "/v3/" in e.path])
+
+    async with make_client(account) as client:
+        provider = HuaweiProvider(account, client, sim_clock)
+        with pytest.raises(VendorError):
+            await provider.fetch("play.pw.example.cn", now - timedelta(minutes=10), now)
+        sim_clock.advance(10)  # a domain whose poll starts a moment after the burst failed
+        with pytest.raises(VendorError) as late:
+            await provider.fetch("play.pw.example.cn", now - timedelta(minutes=10), now)
+        assert late.value.error.code == "IAM.401" and iam_requests() == 1
+        sim_clock.advance(30)  # the next poll, or the user's refresh after fixing the IAM user, asks again
+        with pytest.raises(VendorError):
+            await provider.fetch("play.pw.example.cn", now - timedelta(minutes=10), now)
+        assert iam_requests() == 2
+
+
 async def test_unreachable_iam_is_a_transport_error(accounts, sim_clock):
     account = replace(accounts["hw-pw"], iam_endpoint="http://127.0.0.1:9", timeout_seconds=2.0)
     now = sim_clock.now()

@@ -27,6 +27,10 @@ from livetop.vendors.catalog import client_error, decode, malformed, transport_e
 from livetop.vendors.huawei import signer
 
 DEFAULT_RENEW_BEFORE_SECONDS = 300.0
+# After a failed IAM call, requests within this many seconds (injected clock) get the same error instead of
+# calling IAM again: a burst of domains, or one that starts a moment late, must not hammer IAM with a wrong
+# password (repeated failures lock the IAM user). Later polls and a user's refresh try again.
+IAM_FAILURE_HOLD_SECONDS = 30.0
 SDK_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
 
@@ -143,7 +147,8 @@ class PasswordAuth(httpx.Auth):
     Renewal is single-flight: an asyncio.Lock serialises IAM calls and a generation counter tells a waiter
     that someone else already renewed while it waited, so N requests that find the token expired cost one
     IAM call. A failed IAM call is shared the same way: waiters queued behind it get its error instead of
-    calling IAM again (repeated wrong passwords lock the IAM user).
+    calling IAM again (repeated wrong passwords lock the IAM user), and so do requests arriving within
+    IAM_FAILURE_HOLD_SECONDS after it.
     """
 
     requires_response_body = True  # the 401's body says whether the token expired
@@ -174,6 +179,7 @@ class PasswordAuth(httpx.Auth):
         self.generation = 0  # tokens issued so far
         self._finished = 0  # IAM calls finished so far, with or without a token
         self._last_failure: DecodedError | None = None
+        self._failed_at: datetime | None = None
 
     def secrets(self) -> tuple[str, ...]:
         token = (self._token.reveal(),) if self._token is not None else ()
@@ -226,8 +232,11 @@ class PasswordAuth(httpx.Auth):
             return self._token.reveal(), self.generation
 
     def _raise_shared_failure(self, finished_seen: int) -> None:
-        # An IAM call finished while we waited for the lock, and it failed: that is our answer too.
-        if self._finished != finished_seen and self._last_failure is not None:
+        # An IAM call finished while we waited for the lock, or failed moments ago: that is our answer too.
+        if self._last_failure is None:
+            return
+        recent = (self._clock.now() - self._failed_at).total_seconds() < IAM_FAILURE_HOLD_SECONDS
+        if self._finished != finished_seen or recent:
             raise VendorError(self._last_failure)
 
     async def _issue(self) -> None:
@@ -238,6 +247,7 @@ class PasswordAuth(httpx.Auth):
             self._store(await self._request_token())
         except VendorError as exc:
             self._last_failure = exc.error
+            self._failed_at = self._clock.now()
             raise
         finally:
             self._finished += 1
