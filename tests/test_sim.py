@@ -265,6 +265,13 @@ def test_expired_token(sim):
     assert sim.sim.log[-1].code == "APIGW.0307"
 
 
+def test_a_token_mode_account_gets_a_ready_token_in_the_written_config(sim):
+    entry = next(a for a in sim.sim.config_dict()["accounts"] if a["name"] == "hw-partner")
+    assert entry["auth"] == "token" and sim.sim.iam_calls == 0  # handed out of band, not a client's IAM call
+    response = hw_token_get(sim, entry["token"], "bandwidth", window("play.partner.example.com"), "hw-partner")
+    assert response.status_code == 200 and response.json()["bandwidth_info"]
+
+
 def test_issue_token_for_token_mode_configs(sim):
     token = sim.sim.issue_token("hw-media", lifetime_seconds=600)
     assert sim.sim.iam_calls == 1
@@ -491,7 +498,8 @@ def test_jd_rate_limit(make_sim):
 
 
 def test_throttle_domain(sim):
-    response = hw_signed(sim, "hw-sports", "bandwidth", window("play.busy-event.example.com"))
+    token = sim.sim.issue_token("hw-partner")
+    response = hw_token_get(sim, token, "bandwidth", window("play.busy-event.example.com"), "hw-partner")
     assert_gateway_error(response, 429, "APIGW.0308")
     assert response.headers["Retry-After"] == "5"
 
@@ -654,11 +662,13 @@ def test_write_config(sim, tmp_path):
     assert path.stat().st_mode & 0o777 == 0o600
     config = load_sim_config(path)
     assert config.refresh_seconds == 30 and config.window_seconds == 3600
-    assert [a.name for a in config.accounts] == ["hw-sports", "hw-media", "jd-live"]
+    assert [a.name for a in config.accounts] == ["hw-sports", "hw-media", "hw-partner", "jd-live"]
     assert {a.endpoint for a in config.accounts} == {sim.url}
     media = config.account("hw-media")
     assert media.auth == "password" and media.iam_endpoint == sim.url and media.region == "cn-north-4"
     assert config.account("hw-sports").domains[0].label == "Football final"
+    partner = config.account("hw-partner")
+    assert partner.auth == "token" and partner.credentials.token.reveal().startswith("MII")
 
 
 @pytest.mark.parametrize(

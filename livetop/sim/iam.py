@@ -49,14 +49,19 @@ class Iam:
         self._tokens: OrderedDict[str, IssuedToken] = OrderedDict()
         self.calls = 0  # tokens issued
 
-    def issue(self, account: SimAccount, lifetime: timedelta | None = None) -> tuple[str, IssuedToken]:
+    def issue(
+        self, account: SimAccount, lifetime: timedelta | None = None, count: bool = True
+    ) -> tuple[str, IssuedToken]:
+        """A token for `account`. `count=False` for tokens handed out of band (a token-mode config), which
+        are not IAM calls a client made."""
         now = self._clock.now()
         token = "MIIsim" + secrets.token_urlsafe(96)
         issued = IssuedToken(account.name, account.project_id, now, now + (lifetime or self._lifetime))
         self._tokens[token] = issued
         while len(self._tokens) > MAX_TOKENS:
             self._tokens.popitem(last=False)
-        self.calls += 1
+        if count:
+            self.calls += 1
         return token, issued
 
     def lookup(self, token: str) -> IssuedToken | None:

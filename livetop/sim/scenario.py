@@ -46,7 +46,8 @@ FAULTS_BY_VENDOR = {
         "jd_status",
     ),
 }
-AUTH_BY_VENDOR = {VENDOR_HUAWEI: ("aksk", "password"), VENDOR_JDCLOUD: ("md5",)}
+# "token": the account is configured with a token this simulator's IAM issued (`config_dict` issues one).
+AUTH_BY_VENDOR = {VENDOR_HUAWEI: ("aksk", "password", "token"), VENDOR_JDCLOUD: ("md5",)}
 # Without a number in the scenario: Huawei v1 documents 300/min per user (vendors.md §E); JD publishes none.
 DEFAULT_RATE = {VENDOR_HUAWEI: 5.0, VENDOR_JDCLOUD: 10.0}
 DEFAULT_BURST = 20.0

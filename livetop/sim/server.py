@@ -185,6 +185,8 @@ class Simulator:
                 entry.update(region=acc.region, project_id=acc.project_id, auth=acc.auth)
                 if acc.auth == "aksk":
                     entry.update(access_key=acc.access_key, secret_key=acc.secret_key)
+                elif acc.auth == "token":
+                    entry.update(token=self.iam.issue(acc, count=False)[0])
                 else:
                     entry.update(
                         username=acc.username,
