@@ -29,10 +29,6 @@ def terminal_problem() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = terminal_problem()
-    if problem:
-        print(f"livetop: {problem}", file=sys.stderr)
-        return EXIT_CONFIG
     config = load_config_or_none(args)
     if config is None:
         return EXIT_CONFIG
@@ -42,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
             "account, or try `livetop demo`)",
             file=sys.stderr,
         )
+        return EXIT_CONFIG
+    problem = terminal_problem()
+    if problem:
+        print(f"livetop: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     return run_tui(config)
 

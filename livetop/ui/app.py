@@ -8,6 +8,7 @@ most, and only the screen on top does any work.
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -173,18 +174,38 @@ class LivetopApp(App[int]):
         await self.engine.stop()
 
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
+        if self._exit:  # shutting down: the screens are going away
+            return
         for screen in self.screen_stack:
             handler = getattr(screen, "store_changed", None)
             if handler is not None:
                 handler(changed)
 
     def _tick(self) -> None:
+        if self._exit:
+            return
         handler = getattr(self.screen, "store_changed", None)
         if handler is not None and isinstance(self.screen, OverviewScreen):
             handler(None)
 
     def _terminal_gone(self, reason: str) -> None:
-        self.exit(return_code=129, message=f"livetop: {reason}; exiting")
+        self._silence_driver()
+        self.exit(return_code=129)
+
+    def _silence_driver(self) -> None:
+        """Nobody reads the terminal any more: drop every write. Textual's writer thread dies on the first
+        EIO and its bounded queue would then block the shutdown's terminal-restoring writes for ever."""
+        driver = self._driver
+        if driver is None:
+            return
+        driver.write = lambda data: None  # type: ignore[method-assign]
+        writer = getattr(driver, "_writer_thread", None)
+        pending = getattr(writer, "_queue", None)
+        while pending is not None and not pending.empty():
+            try:
+                pending.get_nowait()
+            except queue.Empty:
+                break
 
     # --- bindings everywhere (help, command palette) ------------------------------------------------
 

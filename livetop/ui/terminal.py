@@ -27,9 +27,15 @@ def stdin_is_terminal(fd: int | None = None) -> bool:
 class TerminalWatch:
     """Calls `on_gone(reason)` once when the terminal is lost; `check()` is meant for a 1-2 s timer."""
 
-    def __init__(self, on_gone: Callable[[str], None], fd: int | None = None) -> None:
+    def __init__(
+        self,
+        on_gone: Callable[[str], None],
+        fd: int | None = None,
+        hard_exit_after: float | None = HARD_EXIT_AFTER,
+    ) -> None:
         self.on_gone = on_gone
         self.fd = fd
+        self.hard_exit_after = hard_exit_after
         self.gone: str | None = None
         self._installed: list[int] = []
 
@@ -61,7 +67,8 @@ class TerminalWatch:
         self.gone = reason
         # Restoring the terminal may block on a tty nobody reads any more: a daemon timer guarantees the
         # process ends even then (the simulator child of `livetop demo` is stopped by its own death signal).
-        timer = threading.Timer(HARD_EXIT_AFTER, os._exit, args=(129,))
-        timer.daemon = True
-        timer.start()
+        if self.hard_exit_after is not None:
+            timer = threading.Timer(self.hard_exit_after, os._exit, args=(129,))
+            timer.daemon = True
+            timer.start()
         self.on_gone(reason)
