@@ -137,6 +137,7 @@ class Overview(ScrollView, can_focus=True):
         self._layout: tuple[int, list[Column]] = (-1, [])
         self._strips: dict[Hashable, tuple[tuple, Strip]] = {}
         self._drawn: dict[int, tuple | None] = {}  # viewport line -> key of what was last rendered there
+        self._drawn_strips: dict[int, Strip] = {}  # viewport line -> the strip last rendered there
 
     # --- public interface -------------------------------------------------------------------------------
 
@@ -390,9 +391,15 @@ class Overview(ScrollView, can_focus=True):
         index = 0 if y == 0 else self.scroll_offset.y + y
         if index > len(self._rows):
             self._drawn[y] = None
+            self._drawn_strips.pop(y, None)
             return Strip.blank(width, self.rich_style)
         key = self._line_key(index, width)
+        strip = self._strip(index, width, key)
         self._drawn[y] = key
+        self._drawn_strips[y] = strip
+        return strip
+
+    def _strip(self, index: int, width: int, key: tuple) -> Strip:
         ident = "header" if index == 0 else self._rows[index - 1].ident
         cached = self._strips.get(ident)
         if cached is not None and cached[0] == key:
@@ -409,6 +416,17 @@ class Overview(ScrollView, can_focus=True):
         strip = Strip(Segment.simplify(segments), width)
         self._strips[ident] = (key, strip)
         return strip
+
+    def _unchanged_on_screen(self, y: int, index: int, width: int, key: tuple) -> bool:
+        """A new key can still draw the same cells (a retry failing with the same error bumps the domain's
+        version): then nothing needs to be written."""
+        shown = self._drawn_strips.get(y)
+        if shown is None:
+            return False
+        if list(self._strip(index, width, key)) != list(shown):
+            return False
+        self._drawn[y] = key
+        return True
 
     def _refresh_changed(self) -> None:
         """Repaint just the visible lines whose key differs from what was last drawn there."""
@@ -429,7 +447,7 @@ class Overview(ScrollView, can_focus=True):
                 # Only the age moved ("10s" -> "15s"): repaint up to its cells (Textual writes a partial
                 # line from the widget's left edge, so what is saved is the error column to its right).
                 self.refresh(Region(age_span[0], y, age_span[1], 1))
-            else:
+            elif key is None or not self._unchanged_on_screen(y, index, width, key):
                 dirty.append(y)
         for first, count in render.runs_of_lines(dirty):  # one refresh per run of consecutive lines
             self.refresh_lines(top + first, count)
