@@ -1,0 +1,494 @@
+"""The TUI end to end: Pilot tests of the real app on the real engine, talking HTTP to the simulator.
+
+Every test starts the demo scenario (no added latency) on a free port, points a config at it, and drives the
+app with keys. The simulator and the engine share a ManualClock, so data ages only when a test says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from livetop.clock import ManualClock
+from livetop.config.schema import Config
+from livetop.engine import Engine
+from livetop.engine.store import STATUS_LOADING, DomainKey
+from livetop.sim.scenario import Scenario
+from livetop.ui.app import LivetopApp
+from livetop.ui.bindings import RESERVED_KEYS
+from livetop.ui.screens.drilldown import DrilldownScreen, Figures
+from livetop.ui.screens.help import HelpScreen
+from livetop.ui.screens.overview import OverviewScreen
+from livetop.ui.widgets.chart import Chart
+from livetop.ui.widgets.overview import Overview
+from tests.conftest import demo_scenario_for_tests, load_sim_config
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(autouse=True)
+def no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the shipped themes only (not whatever the machine's user put in ~/.config)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+
+
+def ui_scenario() -> Scenario:
+    # The throttled domain's Retry-After gates its whole account; 1 s keeps its siblings from waiting 5 s.
+    return replace(demo_scenario_for_tests(), throttle_retry_after=1)
+
+
+def write_config(sim, tmp_path: Path, **changes) -> Config:
+    path = sim.sim.write_config(tmp_path / "livetop.toml", timeout="1s")
+    return replace(load_sim_config(path), **changes)
+
+
+def make_app(config: Config, clock: ManualClock, **options) -> LivetopApp:
+    options.setdefault("persist_theme", False)
+    engine = Engine(config, clock, stagger=False)
+    return LivetopApp(config, engine, clock=clock, watch_terminal=False, **options)
+
+
+async def until(pilot, predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Wait on the app's state (not a fixed sleep); the bound only turns a hang into a failure."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def overview_screen(app: LivetopApp) -> OverviewScreen:
+    screen = app.screen_stack[0]
+    assert isinstance(screen, OverviewScreen)
+    return screen
+
+
+def shown_all_answers(app: LivetopApp) -> bool:
+    """Every domain on the overview has data or an error (none still loading)."""
+    snap = overview_screen(app).overview.snapshot
+    return snap is not None and all(d.status != STATUS_LOADING for d in snap.domains)
+
+
+def lines(overview: Overview) -> list[str]:
+    return [overview.render_line(y).text for y in range(overview.scrollable_content_region.height)]
+
+
+def plain(renderable, width: int = 120) -> str:
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def displays(config: Config) -> dict[DomainKey, str]:
+    return {DomainKey(a.name, d.name): d.display for a in config.accounts for d in a.domains}
+
+
+def unthrottled_healthy(app: LivetopApp) -> DomainKey:
+    """A healthy domain in an account none of whose domains is told to slow down: a throttling answer slows
+    its whole account (as the vendor's per-user limit would), which would only slow these tests."""
+    snap = app.store.snapshot()
+    throttled = {d.account for d in snap.domains if d.error is not None and d.error.throttled}
+    return next(d.key for d in snap.domains if d.error is None and d.account not in throttled)
+
+
+async def started(pilot, app: LivetopApp) -> OverviewScreen:
+    await until(pilot, lambda: shown_all_answers(app), "every domain to answer")
+    return overview_screen(app)
+
+
+# --- overview ---------------------------------------------------------------------------------------
+
+
+async def test_overview_lists_every_demo_domain_with_values(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    faulty = {d.name for a in sim.sim.scenario.accounts for d in a.domains if d.fault}
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        text = lines(screen.overview)
+        for key, display in displays(config).items():
+            row = next((t for t in text if f" {display} " in t), None)
+            assert row is not None, f"{display} missing from the overview"
+            if key.domain in faulty:
+                assert row.startswith("✖"), row
+            else:
+                assert row.startswith("● ") and " 0s " in row, row
+                assert re.search(r"\d [KMGT]?bps .*\d [KMGT]?bps +[\d.]+ [KMGT]?B ", row), row
+        assert sum(t.startswith("Σ") for t in text) == len(config.accounts) + 1
+        status = screen.status_bar.plain
+        total = len(displays(config))
+        assert f"{total} domains: {total - len(faulty)} ok, {len(faulty)} failing" in status
+        assert "window 1h" in status and "every 30s" in status and "sort bandwidth" in status
+
+
+async def test_enter_opens_the_drilldown_of_the_selected_domain_and_esc_keeps_the_selection(
+    make_sim, sim_clock, tmp_path
+):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        await pilot.press("j", "j")
+        selected = ov.selected_key
+        assert selected is not None and selected != ov.snapshot.domains[0].key
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the drilldown")
+        drill = app.screen
+        assert drill.key == selected
+        await pilot.pause()
+        d = app.store.domain(selected)
+        title = str(drill.query_one("#dd-title").content)
+        assert selected.domain in title and selected.account in title
+        figures = dict(drill.query_one(Figures)._pairs)
+        assert set(figures) == {"now", "peak", "95th percentile", "average", "traffic (1h)"}
+        if d.bandwidth_now is not None:
+            assert figures["now"].endswith("bps") and " at " in figures["peak"]
+            chart = drill.query_one("#bandwidth-chart", Chart)
+            assert chart.data.values == tuple(d.bandwidth.values)
+            drawn = chart.render().plain
+            assert "bps" in drawn and ":" in drawn  # humanised y labels, HH:MM time axis
+        requests = plain(drill.query_one("#dd-requests").content)
+        assert "Last requests" in requests and ("200" in requests or d.error is not None)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, OverviewScreen), "the overview")
+        assert ov.selected_key == selected
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the drilldown again")
+        await pilot.press("backspace")
+        await until(pilot, lambda: isinstance(app.screen, OverviewScreen), "the overview again")
+        assert ov.selected_key == selected
+
+
+async def test_drilldown_follows_new_data_and_decodes_a_failing_domain(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        healthy = unthrottled_healthy(app)
+        app.open_drilldown(healthy)
+        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the drilldown")
+        drill = app.screen
+        before = app.store.domain(healthy)
+        sim_clock.advance(300)  # a new 5-minute bucket exists now
+        await pilot.press("r")  # refresh the domain on screen
+        await until(pilot, lambda: app.store.domain(healthy).version > before.version, "the refresh")
+        await until(
+            pilot,
+            lambda: drill.query_one("#bandwidth-chart", Chart).data.times[-1] > before.bandwidth.times[-1],
+            "the chart to follow",
+        )
+        await pilot.press("escape")
+        failing = next(d for d in app.store.snapshot().domains if d.error is not None and d.error.meaning)
+        app.open_drilldown(failing.key)
+        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the failing domain's drilldown")
+        await pilot.pause()
+        errors = plain(app.screen.query_one("#dd-errors").content)
+        assert failing.error.code in errors and failing.error.meaning.split()[0] in errors
+        assert "means" in errors and "do" in errors
+
+
+# --- error panel ------------------------------------------------------------------------------------
+
+
+async def test_error_panel_shows_the_decoded_errors_of_the_failing_demo_domains(
+    make_sim, sim_clock, tmp_path
+):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        assert screen.error_panel_open  # opened by itself when the errors appeared (ui.error_panel_auto_open)
+        snap = screen.overview.snapshot
+        failing = [d for d in snap.domains if d.error is not None]
+        codes = {d.error.code for d in failing}
+        assert {"LIVE.100011001", "APIGW.0308", "LIVE.100011007"} <= codes
+        assert any(code.startswith("JD.") for code in codes)
+        await pilot.pause(0.3)
+        text = " ".join(screen.error_panel.plain_text(width=200).split())
+        for d in failing:
+            assert d.error.code in text and d.error.title in text
+            assert " ".join(d.error.action.split()) in text
+            assert f"{d.account}/{d.domain}" in text
+        assert "means" in text and "since" in text and "latest" in text
+        secrets = [
+            s.reveal()
+            for a in config.accounts
+            for s in (a.credentials.secret_key, a.credentials.access_key, a.credentials.password)
+            if s is not None
+        ]
+        assert secrets and not any(secret in text for secret in secrets)
+        await pilot.press("e")
+        assert not screen.error_panel_open
+        await pilot.press("e")
+        assert screen.error_panel_open
+
+
+async def test_error_panel_stays_closed_when_auto_open_is_off(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    config = replace(config, ui=replace(config.ui, error_panel_auto_open=False))
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        assert not screen.error_panel_open
+
+
+# --- filter, sort, freeze, zoom -------------------------------------------------------------------------
+
+
+async def test_filter_narrows_as_you_type_enter_keeps_esc_clears(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        total = ov.visible_domain_count
+        await pilot.press("slash", *"esports")
+        assert ov.visible_domain_count == 1 and "esports" in ov.selected_key.domain
+        assert "“esports” 1 shown" in screen.status_bar.plain
+        await pilot.press("enter")
+        assert ov.filter_text == "esports" and ov.has_focus
+        await pilot.press("escape")  # on the overview: clears the filter
+        assert ov.filter_text == "" and ov.visible_domain_count == total
+        await pilot.press("slash", *"jd")
+        assert ov.visible_domain_count == sum(
+            len(a.domains) for a in config.accounts if a.vendor == "jdcloud"
+        )
+        await pilot.press("escape")  # in the filter line: clears and closes
+        assert ov.filter_text == "" and ov.visible_domain_count == total and ov.has_focus
+
+
+async def test_sort_cycles_through_every_mode(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        seen = []
+        for _ in Overview.SORTS:
+            await pilot.press("s")
+            seen.append(ov.sort)
+            assert f"sort {ov.sort}" in screen.status_bar.plain and f"↓{ov.sort}" in lines(ov)[0]
+            if ov.sort == "name":
+                first_account = [r.domain for r in ov._rows if r.domain is not None][
+                    : len(config.accounts[0].domains)
+                ]
+                names = [d.display.casefold() for d in first_account]
+                assert names == sorted(names)
+            if ov.sort == "errors":
+                first = next(r.domain for r in ov._rows if r.domain is not None)
+                assert first.error is not None
+        assert seen == [*Overview.SORTS[1:], Overview.SORTS[0]]
+
+
+async def test_freeze_holds_the_view_while_polling_goes_on(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        await pilot.press("f")
+        assert ov.frozen and "FROZEN" in screen.status_bar.plain
+        frozen = ov.snapshot
+        healthy = unthrottled_healthy(app)
+        sim_clock.advance(300)
+        await pilot.press("R")  # refresh all: the store moves on...
+        await until(
+            pilot, lambda: app.store.domain(healthy).version > frozen.by_key[healthy].version, "a refresh"
+        )
+        await pilot.pause(0.5)
+        assert ov.snapshot is frozen  # ...the view does not
+        await pilot.press("f")
+        assert not ov.frozen and "FROZEN" not in screen.status_bar.plain
+        assert ov.snapshot.by_key[healthy].version == app.store.domain(healthy).version
+
+
+async def test_zoom_walks_the_windows_and_backfills_history(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        healthy = unthrottled_healthy(app)
+        one_hour_ago = sim_clock.now().timestamp() - 3600
+        assert app.store.domain(healthy).bandwidth.times[0] >= one_hour_ago
+        await pilot.press("plus")  # already the shortest window
+        assert app.store.window_seconds == 3600
+        await pilot.press("minus")
+        assert app.store.window_seconds == 3 * 3600
+        await pilot.pause(0.3)
+        assert "LAST 3h" in lines(ov)[0] and "window 3h" in screen.status_bar.plain
+        await until(
+            pilot,
+            lambda: app.store.domain(healthy).bandwidth.times[0] < one_hour_ago - 3600,
+            "the 3h backfill",
+        )
+        await pilot.press("minus", "minus", "minus")
+        assert app.store.window_seconds == 24 * 3600
+        await pilot.press("plus", "plus")
+        assert app.store.window_seconds == 3 * 3600
+
+
+# --- themes, keys, help, palette --------------------------------------------------------------------
+
+
+async def test_t_cycles_the_livetop_themes_and_saves_the_choice(make_sim, sim_clock, tmp_path):
+    from livetop.config.load import load_config
+
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock, persist_theme=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "livetop-dark"
+        assert {"livetop-dark", "livetop-light", "livetop-ansi"} <= set(app.theme_names)
+        seen = []
+        for _ in app.theme_names:
+            await pilot.press("t")
+            seen.append(app.theme)
+            assert load_config(config.path).ui.theme == app.theme
+        assert sorted(seen) == sorted(app.theme_names) and seen[-1] == "livetop-dark"
+        assert app.saved_themes == seen
+
+
+async def test_remapped_keys_from_the_config_replace_the_defaults(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    keys = {"overview.sort": "o", "overview.select": "l", "app.quit": "x", "overview.sortt": "z"}
+    config = write_config(sim, tmp_path, keys=keys)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        notes = [n.message for n in app._notifications]
+        assert any(
+            "'overview.sortt' is not a livetop binding id" in m and "overview.sort" in m for m in notes
+        )
+        await pilot.press("s")
+        assert ov.sort == "bandwidth"  # the old key is gone
+        await pilot.press("o")
+        assert ov.sort == "change"
+        await pilot.press("?")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        table = plain(app.screen.query_one("#help-table").content)
+        assert any(line.split()[:1] == ["o"] and "overview.sort" in line for line in table.splitlines())
+        await pilot.press("escape")
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the drilldown by l")
+        await pilot.press("escape")
+        await pilot.press("q")  # no longer quits
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("x")
+        await pilot.pause()
+        assert app._exit
+
+
+async def test_help_lists_every_binding_and_none_sits_on_a_reserved_key(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("?")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
+        help_screen = app.screen
+        table = plain(help_screen.query_one("#help-table").content, width=160)
+        catalogue = app.binding_catalogue()
+        ids = [info.id for _, infos in catalogue for info in infos]
+        assert help_screen.listed_ids() == ids and len(ids) == len(set(ids))
+        assert {
+            "overview.select", "overview.filter", "overview.sort", "overview.freeze", "overview.errors",
+            "app.refresh", "app.refresh_all", "app.zoom_in", "app.zoom_out", "app.theme", "app.help", "app.quit",
+            "drilldown.back", "overview.cursor_down", "overview.first", "overview.last",
+        } <= set(ids)  # fmt: skip
+        for _, infos in catalogue:
+            for info in infos:
+                assert info.id in table and info.help.split()[0] in table
+                assert not set(info.keys) & RESERVED_KEYS
+        active = app.screen_stack[0].active_bindings
+        assert not set(active) & RESERVED_KEYS
+        await pilot.press("escape")
+        assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_the_command_palette_offers_every_action_by_name(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        commands = {c.title: c for c in app.get_system_commands(screen)}
+        for title in ("Open", "Filter", "Sort", "Freeze", "Errors", "Refresh", "Refresh all", "Zoom",
+                      "Zoom out", "Theme", "Help", "Down", "Last domain"):  # fmt: skip
+            assert title in commands, title
+        assert "[s]" in commands["Sort"].help
+        commands["Sort"].callback()
+        await pilot.pause()
+        assert screen.overview.sort == "change"
+        commands["Zoom out"].callback()
+        await pilot.pause()
+        assert app.store.window_seconds == 3 * 3600
+
+
+# --- size, idle -------------------------------------------------------------------------------------
+
+
+async def test_a_thousand_domain_demo_mounts_and_scrolls(make_sim, sim_clock, tmp_path):
+    sim = make_sim(demo_scenario_for_tests().scaled(1000))
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        ov = screen.overview
+        assert ov.visible_domain_count == 1000 and "1000 domains" in screen.status_bar.plain
+        first = ov.selected_key
+        await pilot.press("G")
+        last = ov.selected_key
+        assert last != first and last.account == config.accounts[-1].name
+        text = lines(ov)
+        assert "grand total, 1000 watched" in text[-1]
+        await pilot.press("pageup", "pageup", "k")
+        assert ov.selected_key not in (first, last)
+        assert any(app.store.domain(ov.selected_key).display in t for t in lines(ov)[1:])
+        await pilot.press("g")
+        top = app.store.domain(ov.selected_key)
+        assert ov.scroll_offset.y == 0 and f" {top.display[:24]}" in lines(ov)[1]
+
+
+async def test_idle_means_nothing_is_drawn(make_sim, sim_clock, tmp_path):
+    sim = make_sim(demo_scenario_for_tests().scaled(12, keep_faults=False))
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock, tick_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        await pilot.pause(0.5)
+        updates = []
+        real_display = app._display
+
+        def spy(screen, renderable):
+            if renderable is not None:
+                updates.append(renderable)
+            return real_display(screen, renderable)
+
+        app._display = spy
+        await pilot.pause(1.5)  # several ticks: the clock does not move and no data arrives
+        assert updates == []
+        sim_clock.advance(5)  # ages move from 0s to 5s: something to draw
+        await until(pilot, lambda: bool(updates), "the ages to be redrawn")

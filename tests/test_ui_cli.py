@@ -1,0 +1,236 @@
+"""`livetop` and `livetop demo` as a user starts them: real processes, a real pseudo-terminal, the simulator as
+a child process. Bounds on waits only turn a hang into a failure; nothing here measures speed."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from livetop.cli.demo import Simulator
+
+ROOT = Path(__file__).resolve().parent.parent
+HANG = 60.0  # seconds before a wait counts as a hang
+
+
+def child_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env.update(
+        TERM="xterm-256color",
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+        PYTHONPATH=str(ROOT),
+        TMPDIR=str(tmp_path / "tmp"),
+    )
+    env.pop("NO_COLOR", None)
+    return env
+
+
+def run_livetop(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "livetop", *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=child_env(tmp_path),
+        timeout=HANG,
+        check=False,
+    )
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def read_until(fd: int, needle: bytes, seen: bytearray) -> None:
+    deadline = time.monotonic() + HANG
+    while needle not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"{needle!r} never appeared; last output: {bytes(seen[-400:])!r}")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                raise AssertionError(f"the program ended before {needle!r}; output: {bytes(seen[-800:])!r}")
+            seen += chunk
+
+
+def wait_exit(pid: int, fd: int | None = None) -> int:
+    """Wait for the process to end, reading its terminal meanwhile (as a terminal does: a full pty buffer
+    would block its writes)."""
+    deadline = time.monotonic() + HANG
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if fd is not None and select.select([fd], [], [], 0.05)[0]:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                fd = None
+        else:
+            time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    raise AssertionError("livetop did not exit")
+
+
+def wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + HANG
+    while alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} still running"
+        time.sleep(0.05)
+
+
+def start_demo_in_pty(tmp_path: Path) -> tuple[int, int]:
+    """`livetop demo` in a new pseudo-terminal (its controlling terminal, 100x30), as a shell would start it."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once (no Python state of the test runner is used after fork)
+        os.execve(sys.executable, [sys.executable, "-m", "livetop", "demo"], child_env(tmp_path))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    return pid, fd
+
+
+# --- errors before any screen -------------------------------------------------------------------------
+
+
+def test_a_config_error_is_a_message_and_exit_2(tmp_path: Path):
+    bad = tmp_path / "config.toml"
+    bad.write_text('refresh = "soon"\n')
+    result = run_livetop("--config", str(bad), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "config error" in result.stderr and str(bad) in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    missing = run_livetop("--config", str(tmp_path / "nope.toml"), tmp_path=tmp_path)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_the_tui_refuses_to_start_without_a_terminal(tmp_path: Path):
+    result = run_livetop("demo", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and "livetop snapshot" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_importing_the_app_does_not_import_plotext():
+    code = "import sys, livetop.ui.app; print('plotext' in sys.modules, 'textual' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=HANG, check=False
+    )
+    assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+# --- the simulator child ------------------------------------------------------------------------------
+
+
+def test_the_demo_simulator_runs_as_a_child_and_stops(tmp_path: Path):
+    sim = Simulator(str(tmp_path / "config.toml"), 20, str(tmp_path / "sim.log"))
+    sim.start()
+    try:
+        url = sim.wait_listening()
+        assert url.startswith("http://127.0.0.1:")
+        config = tmp_path / "config.toml"
+        assert config.stat().st_mode & 0o777 == 0o600 and url in config.read_text()
+        answer = httpx.post(f"{url}/api/live/bandwidth_flow", json={}, timeout=10)
+        assert answer.status_code in (200, 400)  # a JD-shaped answer from the real server
+        pid = sim.proc.pid
+    finally:
+        sim.stop()
+    wait_gone(pid)
+    assert sim.proc is None
+
+
+def test_a_simulator_that_cannot_start_says_why(tmp_path: Path):
+    sim = Simulator(str(tmp_path / "no-such-dir" / "config.toml"), None, str(tmp_path / "sim.log"))
+    sim.start()
+    try:
+        with pytest.raises(RuntimeError, match="cannot write"):
+            sim.wait_listening()
+    finally:
+        sim.stop()
+
+
+# --- the demo in a real terminal ----------------------------------------------------------------------
+
+
+def test_demo_shows_data_quits_on_q_and_stops_its_simulator(tmp_path: Path):
+    pid, fd = start_demo_in_pty(tmp_path)
+    seen = bytearray()
+    try:
+        read_until(fd, b"Football final", seen)
+        read_until(fd, b"Gbps", seen)
+        sims = children_of(pid)
+        assert sims, "the simulator runs as a child process"
+        os.write(fd, b"q")
+        assert wait_exit(pid, fd) == 0
+    finally:
+        os.close(fd)
+    for child in sims:
+        wait_gone(child)
+    assert not list((tmp_path / "tmp").glob("livetop-demo-*"))  # its config with inline secrets is gone too
+
+
+def test_demo_exits_when_the_terminal_hangs_up(tmp_path: Path):
+    pid, fd = start_demo_in_pty(tmp_path)
+    seen = bytearray()
+    read_until(fd, b"Football final", seen)
+    sims = children_of(pid)
+    assert sims
+    os.close(fd)  # the SSH connection drops: SIGHUP, and the tty answers EIO from now on
+    assert wait_exit(pid) == 129
+    for child in sims:
+        wait_gone(child)
+
+
+def test_demo_exits_when_its_terminal_dies_without_a_hangup_signal(tmp_path: Path):
+    """Not the terminal's session leader (no SIGHUP arrives): the tty answering EIO is the only sign."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "livetop", "demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=child_env(tmp_path),
+        start_new_session=True,  # no controlling terminal: closing the master sends no SIGHUP
+    )
+    os.close(slave)
+    try:
+        read_until(master, b"Football final", bytearray())
+        sims = children_of(proc.pid)
+    finally:
+        os.close(master)
+    assert proc.wait(timeout=HANG) == 129
+    for child in sims:
+        wait_gone(child)

@@ -1,0 +1,290 @@
+"""The UI's pure parts: themes from files, the [keys] check, error grouping, drilldown figures and ticks, the
+coalescing feed, the first-data wait and the terminal watch."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from livetop.clock import ManualClock
+from livetop.engine.store import DomainKey, RequestRecord, Store
+from livetop.model import DecodedError, FetchResult, Sample
+from livetop.ui import themes
+from livetop.ui.app import LivetopApp, zoom
+from livetop.ui.bindings import RESERVED_KEYS, binding_ids, check_keymap
+from livetop.ui.drilldown_data import figures, group_buckets, time_ticks, value_ticks
+from livetop.ui.error_groups import error_kinds, group_errors
+from livetop.ui.feed import SnapshotFeed, wait_for_first_data
+from livetop.ui.terminal import TerminalWatch
+from livetop.ui.widgets.status_bar import StatusState, fit_parts, status_parts
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+A, B, C = (
+    DomainKey("hw", "a.example.com"),
+    DomainKey("hw", "b.example.com"),
+    DomainKey("jd", "c.example.com"),
+)
+
+# --- themes -----------------------------------------------------------------------------------------------
+
+
+def test_shipped_themes_load_and_the_ansi_one_uses_only_ansi_colours():
+    found = themes.load_themes([themes.shipped_themes_dir()])
+    assert found.problems == []
+    assert {"livetop-dark", "livetop-light", "livetop-ansi"} <= set(found.names)
+    ansi = found.themes["livetop-ansi"]
+    assert ansi.ansi is True
+    colours = [getattr(ansi, k) for k in ("primary", "secondary", "accent", "warning", "error", "success",
+                                          "foreground", "background", "surface", "panel")]  # fmt: skip
+    colours += list(ansi.variables.values())
+    assert all(c.startswith("ansi_") or c == "none" for c in colours), colours
+    assert found.themes["livetop-light"].dark is False
+
+
+def test_a_bad_theme_file_is_a_problem_not_a_crash_and_user_themes_override(tmp_path: Path):
+    user = tmp_path / "livetop" / "themes"
+    user.mkdir(parents=True)
+    (user / "broken.toml").write_text('name = "broken"\nprimary = "#12345"\n')
+    (user / "typo.toml").write_text('name = "typo"\nprimry = "#123456"\n')
+    (user / "garbage.toml").write_text("this is [not toml\n")
+    (user / "mine.toml").write_text('name = "livetop-light"\nprimary = "#ff0000"\ndark = false\n')
+    found = themes.load_themes([themes.shipped_themes_dir(), user])
+    assert len(found.problems) == 3
+    joined = "\n".join(found.problems)
+    assert "broken.toml: primary = '#12345' is not a colour" in joined
+    assert "typo.toml: unknown key 'primry'" in joined
+    assert "garbage.toml: not valid TOML" in joined
+    assert found.themes["livetop-light"].primary == "#ff0000"  # the user's file wins
+    assert "livetop-dark" in found.themes
+
+
+def test_user_themes_live_under_xdg_config_home(tmp_path: Path):
+    assert themes.user_themes_dir({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "livetop" / "themes"
+    assert themes.user_themes_dir({}).parts[-3:] == (".config", "livetop", "themes")
+
+
+def test_next_theme_wraps_around():
+    names = ["a", "b", "c"]
+    assert [themes.next_theme(names, n) for n in names] == ["b", "c", "a"]
+    assert themes.next_theme(names, "textual-dark") == "a"
+
+
+def test_zoom_steps_through_the_windows():
+    assert zoom(3600, 1) == 3 * 3600 and zoom(3 * 3600, 1) == 6 * 3600 and zoom(6 * 3600, 1) == 86400
+    assert zoom(86400, 1) == 86400 and zoom(3600, -1) == 3600 and zoom(86400, -1) == 6 * 3600
+    assert zoom(2 * 3600, 1) == 3 * 3600 and zoom(2 * 3600, -1) == 3600  # a config window off the ladder
+
+
+# --- [keys] -----------------------------------------------------------------------------------------------
+
+
+def test_keymap_check_names_typos_and_reserved_keys():
+    known = binding_ids(LivetopApp.binding_groups())
+    assert "overview.select" in known and "app.quit" in known
+    problems = check_keymap(
+        {"overview.select": "enter,o", "overview.selct": "x", "app.quit": "ctrl+b", "app.help": " "}, known
+    )
+    assert len(problems) == 3
+    assert "'overview.selct' is not a livetop binding id" in problems[0]
+    assert "ctrl+b" in problems[1] and "tmux" in problems[1]
+    assert "needs one or more keys" in problems[2]
+    assert check_keymap({"overview.sort": "o"}, known) == []
+
+
+def test_no_default_binding_sits_on_a_reserved_key():
+    from textual.binding import Binding
+
+    for _, items in LivetopApp.binding_groups():
+        for binding in items:
+            assert isinstance(binding, Binding) and binding.id and binding.description
+            assert not {k.strip() for k in binding.key.split(",")} & RESERVED_KEYS, binding
+
+
+# --- store fixtures ---------------------------------------------------------------------------------------
+
+
+def _record(clock: ManualClock, ok: bool, status: int | None = 200, code: str = "") -> RequestRecord:
+    return RequestRecord(
+        clock.now(), ok, status, code, 20.0, 2, clock.now() - timedelta(hours=1), clock.now()
+    )
+
+
+def _success(store: Store, clock: ManualClock, key: DomainKey, values: list[float]) -> None:
+    end = clock.now()
+    bw = [Sample(end - timedelta(minutes=5 * (len(values) - i)), v) for i, v in enumerate(values)]
+    tr = [Sample(s.bucket_start, s.value * 300 / 8) for s in bw]
+    store.record_success(key, FetchResult(bandwidth=bw, traffic=tr, requests=2), _record(clock, True))
+
+
+def _error(vendor: str, code: str, raw: str = "") -> DecodedError:
+    return DecodedError(
+        vendor, code, 400, f"title {code}", f"means {code}", f"do {code}", False, raw_message=raw
+    )
+
+
+def make_store() -> tuple[ManualClock, Store]:
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=60)
+    for key, vendor in ((A, "huawei"), (B, "huawei"), (C, "jdcloud")):
+        store.ensure(key, vendor, None)
+    return clock, store
+
+
+# --- error groups -----------------------------------------------------------------------------------------
+
+
+def test_errors_group_by_vendor_and_code_with_the_latest_message():
+    clock, store = make_store()
+    store.record_failure(A, _error("huawei", "LIVE.100011001", "first"), _record(clock, False, 400), True)
+    clock.advance(30)
+    store.record_failure(B, _error("huawei", "LIVE.100011001", "second"), _record(clock, False, 400), False)
+    store.record_failure(C, _error("jdcloud", "JD.STATUS.2", "start_time format error"),
+                         _record(clock, False, 200), False)  # fmt: skip
+    groups = group_errors(store.snapshot())
+    assert [(g.vendor, g.code, len(g.domains)) for g in groups] == [
+        ("huawei", "LIVE.100011001", 2),
+        ("jdcloud", "JD.STATUS.2", 1),
+    ]
+    live = groups[0]
+    assert live.domains == (A, B) and live.since == T0 and live.latest_at == T0 + timedelta(seconds=30)
+    assert live.error.raw_message == "second" and live.halted == 1
+    assert error_kinds(store.snapshot()) == {("huawei", "LIVE.100011001"), ("jdcloud", "JD.STATUS.2")}
+    _success(store, clock, A, [1e9])
+    assert [len(g.domains) for g in group_errors(store.snapshot())] == [1, 1]
+    assert group_errors(None) == []
+
+
+# --- drilldown figures and axes ---------------------------------------------------------------------------
+
+
+def test_billing_figures_come_from_the_snapshot():
+    clock, store = make_store()
+    _success(store, clock, A, [1e9, 3e9, 2e9, 2e9])
+    pairs = dict(figures(store.domain(A), 3600))
+    assert pairs["now"] == "2.00 Gbps"
+    assert pairs["peak"].startswith("3.00 Gbps at ")
+    assert pairs["95th percentile"] == "3.00 Gbps" and pairs["average"] == "2.00 Gbps"
+    assert pairs["traffic (1h)"] == "300 GB"  # (1+3+2+2) Gbps x 300 s / 8
+
+
+def test_value_ticks_are_round_and_cover_the_top():
+    assert value_ticks(6.38e9) == [0.0, 2e9, 4e9, 6e9, 8e9]
+    assert value_ticks(929e6) == [0.0, 250e6, 500e6, 750e6, 1000e6]
+    assert value_ticks(0.0) == [0.0, 1.0]
+
+
+def test_time_ticks_land_on_round_clock_times():
+    start = T0.timestamp() - 3600 + 120
+    ticks = time_ticks(start, T0.timestamp(), 6)
+    assert all(t % 600 == 0 for t in ticks) and ticks[-1] == T0.timestamp() and len(ticks) <= 6
+    assert all(t % 3600 == 0 for t in time_ticks(T0.timestamp() - 86400, T0.timestamp(), 12))
+
+
+def test_bars_group_into_round_buckets_when_there_are_too_many():
+    times = [int(T0.timestamp()) - 300 * i for i in range(1, 289)][::-1]  # 24 h of 5-minute buckets to 12:00
+    starts, sums, size = group_buckets(times, [1.0] * 288, 30)
+    assert size == 3600 and len(starts) == 24 and sums == [12.0] * 24
+    starts, sums, size = group_buckets(times[-12:], [2.0] * 12, 30)
+    assert size == 300 and sums == [2.0] * 12
+    assert group_buckets([], [], 10) == ([], [], 300)
+
+
+# --- status line --------------------------------------------------------------------------------------
+
+
+def test_status_line_keeps_the_important_parts_on_narrow_screens():
+    state = StatusState(3600, 30, "bandwidth", "arena", True, 12, 1, (("ok", 9), ("error", 3)))
+    full = "".join(t for t, _ in fit_parts(status_parts(state), 200))
+    assert (
+        full
+        == " FROZEN  · 12 domains: 9 ok, 3 failing · filter “arena” 1 shown · window 1h · every 30s · sort bandwidth"
+    )
+    narrow = "".join(t for t, _ in fit_parts(status_parts(state), 40))
+    assert narrow == " FROZEN  · 12 domains: 9 ok, 3 failing"
+
+
+# --- the feed -----------------------------------------------------------------------------------------
+
+
+async def test_the_feed_coalesces_a_burst_into_one_delivery():
+    clock, store = make_store()
+    delivered: list[frozenset[DomainKey]] = []
+    feed = SnapshotFeed(store, delivered.append, min_interval=0.2, settle=0.01)
+    feed.start()
+    for _ in range(100):
+        for key in (A, B, C):
+            _success(store, clock, key, [1e9])
+    assert delivered == []  # nothing synchronous: the writer is never slowed by the UI
+    await asyncio.sleep(0.05)
+    assert delivered == [frozenset({A, B, C})]
+    _success(store, clock, A, [2e9])
+    await asyncio.sleep(0.05)
+    assert len(delivered) == 1  # min_interval not over yet: held back...
+    await asyncio.sleep(0.25)
+    assert delivered[-1] == frozenset({A})  # ...then delivered
+    feed.stop()
+    _success(store, clock, B, [2e9])
+    await asyncio.sleep(0.3)
+    assert len(delivered) == 2
+
+
+async def test_first_data_wait_ends_when_every_domain_answered():
+    clock, store = make_store()
+    waiter = asyncio.create_task(wait_for_first_data(store, timeout=30))
+    await asyncio.sleep(0)
+    _success(store, clock, A, [1e9])
+    store.record_failure(B, _error("huawei", "X"), _record(clock, False, 400), False)
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    _success(store, clock, C, [1e9])
+    assert await waiter is True
+    _, empty = make_store()
+    assert await wait_for_first_data(empty, timeout=0.01) is False  # nobody answers: gives up
+
+
+# --- terminal watch -----------------------------------------------------------------------------------
+
+
+async def test_terminal_watch_notices_a_hung_up_pty_and_sighup():
+    master, slave = pty.openpty()
+    gone: list[str] = []
+    watch = TerminalWatch(gone.append, fd=slave, hard_exit_after=None)
+    watch.check()
+    assert gone == []
+    os.close(master)  # the terminal goes away: the tty now answers EIO
+    watch.check()
+    assert gone == ["stdin is no longer a terminal"]
+    os.close(slave)
+    gone2: list[str] = []
+    watch2 = TerminalWatch(gone2.append, fd=0, hard_exit_after=None)
+    watch2.install_signals()
+    try:
+        os.kill(os.getpid(), __import__("signal").SIGHUP)
+        for _ in range(100):
+            if gone2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        watch2.uninstall_signals()
+    assert gone2 == ["signal SIGHUP"]
+
+
+def test_a_pipe_is_not_a_terminal():
+    read, write = os.pipe()
+    gone: list[str] = []
+    TerminalWatch(gone.append, fd=read, hard_exit_after=None).check()
+    os.close(read)
+    os.close(write)
+    assert gone == ["stdin is no longer a terminal"]
+
+
+@pytest.mark.parametrize("name", ["livetop-dark", "livetop-light", "livetop-ansi"])
+def test_every_shipped_theme_builds_a_colour_system(name):
+    theme = themes.load_themes([themes.shipped_themes_dir()]).themes[name]
+    variables = theme.to_color_system().generate()
+    assert variables["error"] and variables["success"] and variables["foreground-muted"]
