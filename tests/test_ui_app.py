@@ -492,3 +492,40 @@ async def test_idle_means_nothing_is_drawn(make_sim, sim_clock, tmp_path):
         assert updates == []
         sim_clock.advance(5)  # ages move from 0s to 5s: something to draw
         await until(pilot, lambda: bool(updates), "the ages to be redrawn")
+
+
+async def test_config_edits_apply_while_running(make_sim, sim_clock, tmp_path):
+    import os
+
+    import tomli_w
+
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        data = sim.sim.config_dict(timeout="1s")
+        jd = next(a for a in data["accounts"] if a["vendor"] == "jdcloud")
+        dropped = jd["domains"].pop()
+        dropped_name = dropped if isinstance(dropped, str) else dropped["name"]
+        data["ui"] = {"ascii_sparklines": True}
+        data["keys"] = {"overview.freeze": "z"}
+        config.path.write_text(tomli_w.dumps(data))
+        os.chmod(config.path, 0o600)
+        assert await app.config_watcher.check()
+        await until(
+            pilot,
+            lambda: all(d.domain != dropped_name for d in screen.overview.snapshot.domains),
+            "the removed domain to leave the screen",
+        )
+        assert screen.overview.ascii_mode and not any("▁" in t or "█" in t for t in lines(screen.overview))
+        await pilot.press("z")
+        assert screen.overview.frozen
+        assert any("config reloaded" in n.message for n in app._notifications)
+        config.path.write_text('refresh = "whenever"\n')
+        assert not await app.config_watcher.check()
+        await pilot.pause()
+        assert any(n.severity == "error" and "refresh" in n.message for n in app._notifications), [
+            (n.severity, n.message) for n in app._notifications
+        ]
+        assert app.store.window_seconds == 3600  # the last good config keeps running

@@ -202,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         total = sum(len(a.domains) for a in config.accounts)
         config = replace(config, refresh_seconds=demo_refresh(total, args.refresh))
         # The config file is a throw-away: a theme chosen with `t` lasts for this demo only.
-        return run_tui(config, persist_theme=False)
+        return run_tui(config, user_config=False)
     finally:
         sim.stop()
         shutil.rmtree(workdir, ignore_errors=True)

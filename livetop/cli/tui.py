@@ -14,7 +14,7 @@ HELP = "watch every configured play domain in the terminal (the default command)
 
 # The first frame waits at most this long for the first answers, so it shows the window's history rather than
 # a screen of "loading" marks; a domain that never answers does not hold the start-up longer than this.
-FIRST_DATA_WAIT = 1.5
+FIRST_DATA_WAIT = 0.6
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,8 +46,11 @@ def run(args: argparse.Namespace) -> int:
     return run_tui(config)
 
 
-def run_tui(config, *, persist_theme: bool = True, first_data_wait: float = FIRST_DATA_WAIT) -> int:
-    """Run the app on `config` until the user quits (or the terminal goes away); returns the exit code."""
+def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_DATA_WAIT) -> int:
+    """Run the app on `config` until the user quits (or the terminal goes away); returns the exit code.
+
+    `user_config`: the file is the user's (theme choices are saved to it, edits to it apply at once); the
+    demo's generated file is neither."""
     import asyncio
 
     from livetop.ui.app import LivetopApp  # before the engine starts: the import must not eat its time
@@ -57,7 +60,7 @@ def run_tui(config, *, persist_theme: bool = True, first_data_wait: float = FIRS
         from livetop.ui.feed import wait_for_first_data
 
         engine = Engine(config, stagger=False)
-        app = LivetopApp(config, engine, persist_theme=persist_theme)
+        app = LivetopApp(config, engine, persist_theme=user_config, watch_config=user_config)
         try:
             await engine.start()
             await wait_for_first_data(engine.store, first_data_wait)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -20,6 +21,7 @@ from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import Config, ConfigError
 from livetop.engine import Engine
 from livetop.engine.store import DomainKey
+from livetop.engine.watch import ConfigWatcher
 from livetop.model import format_window
 from livetop.ui import bindings as keys
 from livetop.ui.feed import SnapshotFeed
@@ -107,6 +109,7 @@ class LivetopApp(App[int]):
         tick_seconds: float = TICK_SECONDS,
         feed_interval: float = 0.25,
         watch_terminal: bool = True,
+        watch_config: bool = True,
     ) -> None:
         super().__init__()
         self.config = config
@@ -118,6 +121,11 @@ class LivetopApp(App[int]):
         self.feed = SnapshotFeed(self.store, self._deliver, min_interval=feed_interval)
         self.watch_terminal = watch_terminal
         self.terminal_watch = TerminalWatch(self._terminal_gone)
+        self.config_watcher: ConfigWatcher | None = None
+        if watch_config and config.path is not None:
+            self.config_watcher = ConfigWatcher(
+                self.engine, config.path, on_applied=self._config_applied, on_error=self._config_problem
+            )
         self.theme_names: list[str] = []
         self._mounted_once = False
         self.saved_themes: list[str] = []  # themes written to the config (tests read it)
@@ -155,23 +163,49 @@ class LivetopApp(App[int]):
     async def on_mount(self) -> None:
         problems = self._load_themes()
         self.theme = self._initial_theme(problems)
-        if self.config.keys:
-            problems += keys.check_keymap(self.config.keys, keys.binding_ids(self.binding_groups()))
-            self.set_keymap(dict(self.config.keys))
+        problems += self._apply_keymap()
         for problem in problems:
             self.notify(problem, severity="warning", timeout=10)
         self.feed.start()
         await self.engine.start()
         self.set_interval(self.tick_seconds, self._tick, name="tick")
+        if self.config_watcher is not None:
+            self.config_watcher.start()
         if self.watch_terminal and not self.is_headless:
             self.terminal_watch.install_signals()
             self.set_interval(WATCH_SECONDS, self.terminal_watch.check, name="terminal watch")
         self._mounted_once = True
 
     async def on_unmount(self) -> None:
+        if self.config_watcher is not None:
+            await self.config_watcher.stop()
         self.feed.stop()
         self.terminal_watch.uninstall_signals()
         await self.engine.stop()
+
+    def _apply_keymap(self) -> list[str]:
+        self.set_keymap(dict(self.config.keys))
+        if not self.config.keys:
+            return []
+        return keys.check_keymap(self.config.keys, keys.binding_ids(self.binding_groups()))
+
+    def _config_applied(self, config: Config) -> None:
+        """The config file changed and loaded: accounts and domains are already in the engine; now the rest."""
+        ours = config == self.config  # our own edit (a saved theme) read back: nothing new to say
+        self.config = config
+        for problem in self._apply_keymap():
+            self.notify(problem, severity="warning", timeout=10)
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                screen.apply_config(config, self.engine.refresh_seconds)
+        if config.ui.theme != self.theme and config.ui.theme in self.available_themes:
+            self.theme = config.ui.theme
+        if not ours:
+            domains = sum(len(a.domains) for a in config.accounts)
+            self.notify(f"config reloaded: {len(config.accounts)} accounts, {domains} domains", timeout=4)
+
+    def _config_problem(self, message: str) -> None:
+        self.notify(message, title="config not applied", severity="error", timeout=15)
 
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
         if self._exit:  # shutting down: the screens are going away
@@ -277,6 +311,8 @@ class LivetopApp(App[int]):
     def watch_theme(self, name: str) -> None:
         if not self._mounted_once or not self.persist_theme or self.config.path is None:
             return
+        if name == self.config.ui.theme:  # already what the file says (e.g. the file was just reloaded)
+            return
         from livetop.config.edit import set_ui_value
 
         try:
@@ -286,6 +322,7 @@ class LivetopApp(App[int]):
                 f"theme {name} is active but was not saved: {exc.message()}", severity="warning", timeout=6
             )
             return
+        self.config = replace(self.config, ui=replace(self.config.ui, theme=name))
         self.saved_themes.append(name)
 
     def action_help(self) -> None:

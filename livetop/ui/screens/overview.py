@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
-from livetop.config.schema import UiConfig
+from livetop.config.schema import Config, UiConfig
 from livetop.engine.store import DomainKey, Store, StoreSnapshot
 from livetop.ui.error_groups import error_kinds, group_errors
 from livetop.ui.widgets.error_panel import ErrorPanel
@@ -104,6 +104,18 @@ class OverviewScreen(Screen):
     def on_mount(self) -> None:
         self.overview.focus()
         self.refresh_view()
+
+    def apply_config(self, config: Config, refresh_seconds: float) -> None:
+        """A reloaded config: refresh interval, TLS warnings and [ui] display settings."""
+        self.ui = config.ui
+        self.refresh_seconds = refresh_seconds
+        self.insecure_accounts = tuple(a.name for a in config.accounts if not a.verify_tls)
+        self.auto_open_errors = config.ui.error_panel_auto_open
+        ov = self.overview
+        ov.insecure_accounts = frozenset(self.insecure_accounts)
+        ov.ascii_mode = config.ui.ascii_sparklines
+        ov.sparkline_from_zero = config.ui.sparkline_from_zero
+        self.update_status()
 
     # --- data in ----------------------------------------------------------------------------------------
 

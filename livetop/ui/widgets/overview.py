@@ -221,6 +221,16 @@ class Overview(ScrollView, can_focus=True):
             self._restyle()
 
     @property
+    def insecure_accounts(self) -> frozenset[str]:
+        return self._insecure
+
+    @insecure_accounts.setter
+    def insecure_accounts(self, accounts: frozenset[str]) -> None:
+        if accounts != self._insecure:
+            self._insecure = frozenset(accounts)
+            self._restyle()
+
+    @property
     def visible_domain_count(self) -> int:
         """Domain rows matching the filter (whether scrolled into view or not)."""
         return len(self._domain_rows)
