@@ -140,7 +140,7 @@ class DrilldownScreen(Screen):
     DEFAULT_CSS = """
     DrilldownScreen > .drilldown--dim { color: $foreground-muted; }
     DrilldownScreen > .drilldown--error { color: $error; }
-    DrilldownScreen #dd-title { height: 1; padding: 0 1; text-style: bold; }
+    DrilldownScreen #dd-title { height: auto; padding: 0 1; text-style: bold; }
     DrilldownScreen #dd-body { height: 1fr; }
     DrilldownScreen .dd-caption { height: 1; padding: 0 1; color: $foreground-muted; }
     DrilldownScreen #bandwidth-chart { height: 14; }
