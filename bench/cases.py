@@ -14,12 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LIVETOP = str(Path(sys.executable).with_name("livetop"))
+CHURN = Path(__file__).resolve().with_name("churn.py")
 
 # Bandwidth figures as livetop formats them (SI, 1000-based): "12.3 Mbps", "950 Kbps", "1.25 Gbps".
 LIVETOP_DATA = r"\d+(\.\d+)? ?[KMGT]bps"
 # btop's network box: "▼ 12.5 KiB/s" / "0 Byte/s" (its first full frame carries every box at once).
 BTOP_DATA = r"\d+(\.\d+)? (Byte|[KMGT]iB)/s"
 HTOP_DATA = r"Load average: \d+\.\d+"
+# `-` three times: livetop's window 1h -> 3h -> 6h -> 24h (the RSS target is for a 24 h window).
+ZOOM_TO_24H = b"---"
+# livetop's status line once no domain is still loading and the window is 24 h ("1d"): warm.
+LIVETOP_READY = r"\d+ domains: (?:(?!loading)[^·\n])*· window (?:24h|1d)"
 
 
 @dataclass(frozen=True)
@@ -39,11 +44,13 @@ class Case:
     cols: int = 120
     rows: int = 40
     env: Mapping[str, str] = field(default_factory=dict)
-    keys: bytes = b""  # typed once, after the warm-up (then `settle` seconds pass before measuring)
+    kind: str = "load"  # load: warm up, measure a window | exit: time to exit | first-data: time to data
+    setup_keys: bytes = b""  # typed once data shows (e.g. zoom livetop's window to 24 h)
+    ready_pattern: str | None = None  # warm-up lasts until this shows, then READY_SETTLE more seconds
+    keys: bytes = b""  # typed once, when the warm-up ends (then SETTLE seconds pass before measuring)
     min_duration: float = 0.0  # a 30 s poll needs a window that spans several polls
     refresh: str = ""
     prepare: Callable[[Path], None] | None = None  # fills the case's private HOME before the run
-    startup: bool = False  # run to exit, several times; the figure is wall time
     targets: tuple[Target, ...] = ()
     note: str = ""
 
@@ -76,30 +83,33 @@ MODES = ("stress", "steady", "idle")
 
 
 def livetop_demo(domains: int, mode: str, cols: int = 120, rows: int = 40, colour: str | None = None) -> Case:
-    """`livetop demo` in one of the three load modes of issue 5.
+    """`livetop demo` in one of the three load modes of issue 5, zoomed out to a 24 h window.
 
-    stress: 1 s refresh, every visible domain changes each tick; steady: the realistic 30 s poll;
-    idle: the steady demo frozen with `f` after the warm-up, so nothing new may reach the screen.
+    stress: the newest figures of every domain on screen change every second (bench/churn.py; the engine
+    polls every 30 s underneath); stress-all: every domain changes every second, on screen or not, as a 1 s
+    poll of all of them would; steady: the realistic 30 s poll; idle: the steady demo frozen with `f` once
+    warm, so nothing new may reach the screen.
     """
-    argv = [LIVETOP, "demo", "--domains", str(domains), "--window", "24h"]
+    demo_options = ["--domains", str(domains), "--refresh", "30s"]
+    if mode.startswith("stress"):
+        scope = "all" if mode == "stress-all" else "visible"
+        argv = [sys.executable, str(CHURN), "--scope", scope, *demo_options]
+    else:
+        argv = [LIVETOP, "demo", *demo_options]
     env = {"TEXTUAL_COLOR_SYSTEM": colour} if colour else {}
     targets: list[Target] = []
-    if mode == "stress":
-        argv += ["--refresh", "1s", "--churn"]
-        if domains == 1000:
-            targets = [
-                Target("max_frame_bytes", 16_000, "frame <= 16 KB"),
-                Target("cpu_percent", 3.0, "CPU <= 3 %"),
-                Target("bytes_per_second", "btop", "bytes/s <= btop"),
-            ]
-    else:
-        argv += ["--refresh", "30s"]
-        if mode == "steady" and domains == 1000:
-            targets = [Target("bytes_per_second", 1000, "<= 1 KB/s")]
-        if mode == "idle":
-            targets = [Target("bytes_per_second", 0, "0 B/s")]
-    if domains == 1000 and cols == 120 and not colour:
-        targets.append(Target("peak_rss_mb", 80, "RSS <= 80 MB"))
+    if mode == "stress" and domains == 1000:
+        targets = [
+            Target("max_frame_bytes", 16_000, "frame <= 16 KB"),
+            Target("main_cpu_percent", 3.0, "CPU <= 3 %"),
+            Target("bytes_per_second", "btop", "bytes/s <= btop"),
+        ]
+    elif mode == "steady" and domains == 1000:
+        targets = [Target("bytes_per_second", 1000, "<= 1 KB/s")]
+    elif mode == "idle":
+        targets = [Target("bytes_per_second", 0, "0 B/s")]
+    if mode == "steady" and domains == 1000 and cols == 120 and not colour:
+        targets.append(Target("main_peak_rss_mb", 80, "RSS <= 80 MB"))
     suffix = f"-{colour}" if colour else ""
     return Case(
         name=f"livetop-{domains}-{mode}-{cols}x{rows}{suffix}",
@@ -108,9 +118,12 @@ def livetop_demo(domains: int, mode: str, cols: int = 120, rows: int = 40, colou
         cols=cols,
         rows=rows,
         env=env,
+        setup_keys=ZOOM_TO_24H,
+        ready_pattern=LIVETOP_READY,
         keys=b"f" if mode == "idle" else b"",
         min_duration=60.0 if mode == "steady" else 0.0,
-        refresh="1 s" if mode == "stress" else "30 s (frozen)" if mode == "idle" else "30 s",
+        refresh={"stress": "1 s, rows on screen", "stress-all": "1 s, every domain", "steady": "30 s",
+                 "idle": "30 s, frozen"}[mode],  # fmt: skip
         targets=tuple(targets),
     )
 
@@ -148,16 +161,23 @@ def startup() -> list[Case]:
             name="livetop-help",
             argv=(LIVETOP, "--help"),
             data_pattern=r"usage: livetop",
-            startup=True,
+            kind="exit",
             targets=(Target("wall_seconds", 0.100, "<= 100 ms"),),
         ),
         Case(
-            name="livetop-demo-first-frame",
+            name="livetop-demo-first-data",
             argv=(LIVETOP, "demo"),
             data_pattern=LIVETOP_DATA,
+            kind="first-data",
             refresh="default",
             targets=(Target("first_data_seconds", 1.0, "first data <= 1 s"),),
-            note="default demo (no options)",
+        ),
+        Case(
+            name="livetop-demo-1000-first-data",
+            argv=(LIVETOP, "demo", "--domains", "1000"),
+            data_pattern=LIVETOP_DATA,
+            kind="first-data",
+            refresh="default",
         ),
     ]
 
@@ -170,6 +190,7 @@ def livetop_cases() -> list[Case]:
                 cases.append(livetop_demo(domains, mode, cols, rows))
             for colour in COLOUR_SYSTEMS:
                 cases.append(livetop_demo(domains, mode, colour=colour))
+    cases.append(livetop_demo(1000, "stress-all"))
     return cases
 
 

@@ -23,6 +23,7 @@ class ProcStat:
     ppid: int
     session: int
     cpu_ticks: int  # utime + stime + cutime + cstime
+    own_cpu_ticks: int  # utime + stime: this process's threads only
     rss_bytes: int
 
 
@@ -36,8 +37,9 @@ def read_stat(pid: int) -> ProcStat | None:
     # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
     fields = raw[raw.rindex(b")") + 2 :].split()
     # fields[0] is field 3 (state) of proc(5), so field N is fields[N - 3].
-    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
-    return ProcStat(pid, fields[0].decode(), int(fields[1]), int(fields[3]), ticks, int(fields[21]) * PAGE_BYTES)
+    own = int(fields[11]) + int(fields[12])  # utime stime
+    ticks = own + int(fields[13]) + int(fields[14])  # + cutime cstime
+    return ProcStat(pid, fields[0].decode(), int(fields[1]), int(fields[3]), ticks, own, int(fields[21]) * PAGE_BYTES)
 
 
 def high_water_rss_bytes(pid: int) -> int:
@@ -54,7 +56,8 @@ def high_water_rss_bytes(pid: int) -> int:
 
 @dataclass(frozen=True)
 class TreeSample:
-    cpu_ticks: int
+    cpu_ticks: int  # the whole tree
+    leader_cpu_ticks: int  # the leader's own threads, without its children
     rss_bytes: int
     pids: frozenset[int]
 
@@ -62,13 +65,18 @@ class TreeSample:
     def cpu_seconds(self) -> float:
         return self.cpu_ticks / CLOCK_TICKS_PER_SECOND
 
+    @property
+    def leader_cpu_seconds(self) -> float:
+        return self.leader_cpu_ticks / CLOCK_TICKS_PER_SECOND
+
 
 class ProcessTree:
-    """Samples one tree; keeps the peak resident memory seen across samples."""
+    """Samples one tree; keeps the peak resident memory seen across samples, of the tree and of the leader."""
 
     def __init__(self, leader: int) -> None:
         self.leader = leader
         self.peak_rss_bytes = 0
+        self.leader_peak_rss_bytes = 0
 
     def members(self) -> list[ProcStat]:
         stats = []
@@ -103,6 +111,14 @@ class ProcessTree:
         members = self.members()
         rss = sum(m.rss_bytes for m in members)
         # VmHWM catches a spike between two samples for any single process.
-        hwm = max((high_water_rss_bytes(m.pid) for m in members), default=0)
-        self.peak_rss_bytes = max(self.peak_rss_bytes, rss, hwm)
-        return TreeSample(sum(m.cpu_ticks for m in members), rss, frozenset(m.pid for m in members))
+        hwm = {m.pid: high_water_rss_bytes(m.pid) for m in members}
+        self.peak_rss_bytes = max(self.peak_rss_bytes, rss, *hwm.values(), 0)
+        leader = next((m for m in members if m.pid == self.leader), None)
+        if leader is not None:
+            self.leader_peak_rss_bytes = max(self.leader_peak_rss_bytes, leader.rss_bytes, hwm[leader.pid])
+        return TreeSample(
+            sum(m.cpu_ticks for m in members),
+            leader.own_cpu_ticks if leader is not None else 0,
+            rss,
+            frozenset(m.pid for m in members),
+        )

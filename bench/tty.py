@@ -20,16 +20,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make `bench` importable from the checkout
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if __package__ in (None, ""):
+    # Run as a script, this folder is sys.path[0], where bench/tty.py would shadow the standard `tty` module
+    # (Textual's driver imports it): put the checkout there instead, so `bench` is importable as a package.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import ptyrun  # noqa: E402
 from bench.cases import LIVETOP, Case, Target, all_cases  # noqa: E402
 
-STARTUP_RUNS = 5
+STARTUP_RUNS = 5  # runs of each start-up case; the median is reported
+
+
+READY_SETTLE = 10.0  # after the ready pattern: the zoomed-out window's backfill finishes its last answers
+SETTLE = 1.0  # after typed keys: the screen's answer to the key itself is not what is measured
+MAX_WARMUP = 180.0
 
 
 @dataclass
@@ -37,16 +44,23 @@ class Row:
     case: Case
     load: float
     result: ptyrun.RunResult | None = None
-    wall_seconds: float | None = None
-    notes: list[str] | None = None
+    repeated: list[float] | None = None  # exit / first-data cases: one figure per run
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def headline_seconds(self) -> float | None:
+        """Wall time to exit, or start to first data: the median of the runs."""
+        if self.repeated:
+            return statistics.median(self.repeated)
+        return self.result.first_data_seconds if self.result else None
 
     def metric(self, name: str) -> float | None:
-        if name == "wall_seconds":
-            return self.wall_seconds
+        if name in ("wall_seconds", "first_data_seconds"):
+            return self.headline_seconds
         if self.result is None:
             return None
-        if name == "peak_rss_mb":
-            return self.result.peak_rss_bytes / 1e6
+        if name == "main_peak_rss_mb":
+            return self.result.main_peak_rss_bytes / 1e6
         return getattr(self.result, name)
 
 
@@ -94,47 +108,65 @@ def textual_import_check() -> str:
     return f"{verdict} ({len(modules)} modules, {total_us / 1000:.0f} ms of imports)"
 
 
+def plan_for(case: Case, args: argparse.Namespace) -> ptyrun.Plan:
+    gap = args.gap_ms / 1000
+    if case.kind == "exit":
+        return ptyrun.Plan(duration=30.0, data_pattern=case.data_pattern, until_exit=True, gap_seconds=gap)
+    if case.kind == "first-data":
+        return ptyrun.Plan(warmup=0.0, duration=60.0, data_pattern=case.data_pattern, stop_on_data=True)
+    return ptyrun.Plan(
+        warmup=args.warmup,
+        duration=max(args.duration, case.min_duration),
+        data_pattern=case.data_pattern,
+        setup_keys=case.setup_keys,
+        ready_pattern=case.ready_pattern,
+        ready_settle=READY_SETTLE,
+        max_warmup=MAX_WARMUP,
+        keys=case.keys,
+        settle=SETTLE,
+        gap_seconds=gap,
+    )
+
+
 def run_case(case: Case, args: argparse.Namespace) -> Row:
-    row = Row(case, load_average(), notes=[])
+    row = Row(case, load_average())
     if case.note:
         row.notes.append(case.note)
     missing = case.available()
     if missing:
         row.notes.append(f"not run: {missing}")
         return row
-    with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp:
-        home = Path(tmp)
-        if case.prepare:
-            case.prepare(home)
-        env = case_env(case, home)
-        common = dict(cols=case.cols, rows=case.rows, data_pattern=case.data_pattern, cwd=tmp)
-        if case.startup:
-            walls = []
-            for _ in range(args.startup_runs):
-                result = ptyrun.run(case.argv, env, warmup=0, duration=30, until_exit=True, **common)
-                walls.append(result.exited_at if result.exited_at is not None else float("nan"))
-            row.result = result
-            row.wall_seconds = statistics.median(walls)
-            row.notes.append(f"wall time to exit, median of {len(walls)} (min {min(walls) * 1000:.0f} ms)")
-            row.notes.append(textual_import_check())
-        else:
-            row.result = ptyrun.run(
-                case.argv,
-                env,
-                warmup=args.warmup,
-                duration=max(args.duration, case.min_duration),
-                keys=case.keys,
-                gap_seconds=args.gap_ms / 1000,
-                **common,
-            )
+    plan = plan_for(case, args)
+    runs = args.startup_runs if case.kind != "load" else 1
+    figures = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp:
+            home = Path(tmp)
+            if case.prepare:
+                case.prepare(home)
+            row.result = ptyrun.run(case.argv, case_env(case, home), plan, cols=case.cols, rows=case.rows, cwd=tmp)
+        figure = row.result.exited_at if case.kind == "exit" else row.result.first_data_seconds
+        if figure is not None:
+            figures.append(figure)
     result = row.result
-    if result.exited_at is not None and not case.startup:
+    if case.kind != "load":
+        row.repeated = figures
+        what = "wall time to exit" if case.kind == "exit" else "start to first data"
+        if figures:
+            row.notes.append(f"{what}, median of {len(figures)} runs (min {min(figures):.3f} s, max {max(figures):.3f} s)")
+        if case.kind == "exit":
+            row.notes.append(textual_import_check())
+            if result.exit_status not in (0, None):
+                row.notes.append(f"exit status {result.exit_status}")
+    else:
+        row.notes.append(f"measured from {result.window_start:.0f} s")
+        if case.ready_pattern and result.ready_at is None:
+            row.notes.append(f"never showed it was ready (/{case.ready_pattern}/) within {MAX_WARMUP:.0f} s")
+    if result.exited_at is not None and case.kind != "exit":
         row.notes.append(f"exited by itself after {result.exited_at:.1f} s, status {result.exit_status}")
         tail = " ".join(result.tail_text.split())[-160:]
         if tail:
             row.notes.append(f"last output: {tail!r}")
-    elif case.startup and result.exit_status not in (0, None):
-        row.notes.append(f"exit status {result.exit_status}")
     if case.data_pattern and result.first_data_seconds is None:
         row.notes.append(f"data pattern /{case.data_pattern}/ never seen")
     if result.queries_seen:
@@ -163,7 +195,7 @@ def _judge(target: Target, row: Row, rows: list[Row]) -> str:
 
 COLUMNS = (
     "case", "size", "colours", "refresh", "load", "bytes/s", "frames/s", "bytes/frame mean", "bytes/frame max",
-    "CPU %", "peak RSS MB", "first data s", "targets", "notes",
+    "CPU % main", "CPU % tree", "RSS MB main", "RSS MB tree", "first data s", "targets", "notes",
 )  # fmt: skip
 
 
@@ -171,23 +203,24 @@ def table(rows: list[Row]) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     for row in rows:
         r = row.result
-        timed = r is not None and not row.case.startup
-        first = row.wall_seconds if row.case.startup else (r.first_data_seconds if r else None)
+        load = r if r is not None and row.case.kind == "load" else None
         cells = [
             row.case.name,
             row.case.size,
             row.case.colours,
             row.case.refresh or "–",
             f"{row.load:.2f}",
-            _fmt(r.bytes_per_second if timed else None),
-            _fmt(r.frames_per_second if timed else None, 2),
-            _fmt(r.mean_frame_bytes if timed else None),
-            _fmt(r.max_frame_bytes if timed else None),
-            _fmt(r.cpu_percent if r else None, 1),
-            _fmt(r.peak_rss_bytes / 1e6 if r and r.peak_rss_bytes else None, 1),
-            _fmt(first, 3),
+            _fmt(load.bytes_per_second if load else None),
+            _fmt(load.frames_per_second if load else None, 2),
+            _fmt(load.mean_frame_bytes if load else None),
+            _fmt(load.max_frame_bytes if load else None),
+            _fmt(load.main_cpu_percent if load else None, 1),
+            _fmt(load.cpu_percent if load else None, 1),
+            _fmt(load.main_peak_rss_bytes / 1e6 if load else None, 1),
+            _fmt(load.peak_rss_bytes / 1e6 if load else None, 1),
+            _fmt(row.headline_seconds, 3),
             "; ".join(_judge(t, row, rows) for t in row.case.targets) or "–",
-            "; ".join(row.notes or []).replace("|", "\\|") or "–",
+            "; ".join(row.notes).replace("|", "\\|") or "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -219,7 +252,8 @@ def header(args: argparse.Namespace) -> str:
         f"livetop {commit}, Textual {textual}, {_version(['btop', '--version'])}, "
         f"{_version(['htop', '--version'])}. Warm-up {args.warmup:g} s, window {args.duration:g} s "
         f"(steady state: at least 60 s), frame = output separated by >= {args.gap_ms:g} ms of silence; "
-        f"load = 1-minute load average when the case started."
+        f"load = 1-minute load average when the case started; main = the program's own process, tree = it and "
+        f"its children (livetop demo's simulator is a child)."
     )
 
 

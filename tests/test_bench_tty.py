@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ptyrun import Chunk, Frame, group_frames, run  # noqa: E402
+from bench.ptyrun import Chunk, Frame, Plan, group_frames, run  # noqa: E402
 from bench.screentext import ScreenText, strip  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -56,8 +56,8 @@ def test_counts_bytes_and_frames_of_a_known_program_and_only_inside_the_window(t
         time.sleep(60)
         """,
     )
-    result = run(argv, ENV, warmup=1.0, settle=1.0, duration=2.0, keys=b"f",
-                 data_pattern=r"\d+\.\d Mbps", gap_seconds=0.1)  # fmt: skip
+    plan = Plan(warmup=1.0, settle=1.0, duration=2.0, keys=b"f", data_pattern=r"\d+\.\d Mbps", gap_seconds=0.1)
+    result = run(argv, ENV, plan)
     assert result.total_bytes == 500 + 700 + 317 + 200
     assert result.window_bytes == 517
     assert [f.size for f in result.frames] == [317, 200]
@@ -78,7 +78,7 @@ def test_stops_the_whole_tree_and_counts_a_grandchild_cpu(tmp_path):
         time.sleep(120)
         """,
     )
-    result = run(argv, ENV, warmup=0.5, duration=1.5)
+    result = run(argv, ENV, Plan(warmup=0.5, duration=1.5))
     grandchild = int(pid_file.read_text())
     # The leader only sleeps: CPU counted in the window comes from the busy grandchild.
     assert result.cpu_seconds is not None and result.cpu_seconds > 0
@@ -99,8 +99,34 @@ def test_a_program_that_ends_by_itself_is_timed_to_its_exit_and_a_query_is_repor
         raise SystemExit(3)
         """,
     )
-    result = run(argv, ENV, duration=30, until_exit=True, data_pattern="usage: prog")
+    result = run(argv, ENV, Plan(duration=30, until_exit=True, data_pattern="usage: prog"))
     assert result.exit_status == 3
     assert result.exited_at is not None and result.first_data_seconds <= result.exited_at
     assert result.total_bytes == len(b"\x1b[6nusage: prog")
     assert result.queries_seen == ["cursor position (DSR 6)"]
+
+
+def test_setup_keys_wait_for_data_and_measuring_waits_for_ready(tmp_path):
+    argv = _script(
+        tmp_path,
+        """
+        import os, time, tty
+        tty.setraw(0)
+        os.write(1, b"1.0 Mbps")                     # data: the harness types the setup key after this
+        assert os.read(0, 1) == b"-"
+        os.write(1, b"loading")
+        time.sleep(0.3)
+        os.write(1, b"ready now")                    # warm-up ends ready_settle after this
+        assert os.read(0, 1) == b"f"                 # typed when the warm-up ends
+        time.sleep(0.8)
+        os.write(1, b"m" * 100)                      # the only output inside the window
+        time.sleep(60)
+        """,
+    )
+    plan = Plan(warmup=0.2, duration=2.0, data_pattern=r"Mbps", setup_keys=b"-", setup_delay=0.2,
+                ready_pattern="ready now", ready_settle=0.5, keys=b"f", settle=0.3, gap_seconds=0.1)  # fmt: skip
+    result = run(argv, ENV, plan)
+    assert result.first_data_seconds < result.setup_sent_at < result.ready_at < result.window_start
+    assert result.window_start - result.ready_at >= 0.5 + 0.3
+    assert result.total_bytes == 8 + 7 + 9 + 100
+    assert result.window_bytes == 100 and [f.size for f in result.frames] == [100]
