@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.content import Content
 
 from livetop.clock import ManualClock
 from livetop.config.schema import Config
@@ -438,13 +439,20 @@ async def test_the_command_palette_offers_every_action_by_name(make_sim, sim_clo
         for title in ("Open", "Filter", "Sort", "Freeze", "Errors", "Refresh", "Refresh all", "Zoom",
                       "Zoom out", "Theme", "Help", "Down", "Last domain"):  # fmt: skip
             assert title in commands, title
-        assert "[s]" in commands["Sort"].help
+        assert "(key: s)" in commands["Sort"].help
+        assert "(key: /)" in commands["Filter"].help
+        for command in commands.values():  # the palette renders help as markup: it must parse
+            Content.from_markup(command.help)
         commands["Sort"].callback()
         await pilot.pause()
         assert screen.overview.sort == "change"
         commands["Zoom out"].callback()
         await pilot.pause()
         assert app.store.window_seconds == 3 * 3600
+        await pilot.press("ctrl+p", *"freeze")  # the palette itself: search, pick with Enter
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.overview.frozen, "Freeze chosen from the palette")
 
 
 # --- size, idle -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from livetop.clock import SYSTEM_CLOCK, Clock
@@ -30,6 +31,7 @@ from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
 from livetop.ui.terminal import TerminalWatch
 from livetop.ui.themes import ANSI_THEME, DEFAULT_THEME, ThemeSet, load_themes, next_theme
+from livetop.ui.widgets.filter_input import FilterInput
 from livetop.ui.widgets.overview import Overview
 
 ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600)
@@ -247,7 +249,9 @@ class LivetopApp(App[int]):
     def binding_groups(cls) -> list[tuple[str, list[BindingType]]]:
         return [
             ("Overview", [*Overview.BINDINGS, *OverviewScreen.BINDINGS]),
+            ("Filter line", list(FilterInput.BINDINGS)),
             ("Drilldown", list(DrilldownScreen.BINDINGS)),
+            ("Help", list(HelpScreen.BINDINGS)),
             ("Everywhere", list(cls.BINDINGS)),
         ]
 
@@ -271,7 +275,7 @@ class LivetopApp(App[int]):
                 shown = ", ".join(self.key_label(k) for k in info.keys)
                 yield SystemCommand(
                     info.description,
-                    f"{info.help} [{shown}]",
+                    escape_markup(f"{info.help} (key: {shown})"),  # the palette reads help as markup
                     lambda node=node, action=info.action: self.call_later(node.run_action, action),
                 )
 

@@ -42,7 +42,14 @@ def help_table(groups: list[tuple[str, list[BindingInfo]]], key_display: Callabl
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close", id="help.close", key_display="esc"),
+        Binding(
+            "escape,question_mark,q",
+            "close",
+            "Close",
+            id="help.close",
+            key_display="esc",
+            tooltip="Close this help",
+        ),
     ]
 
     DEFAULT_CSS = """

@@ -15,7 +15,14 @@ from textual.widgets import Input, Static
 
 class FilterInput(Input):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Clear filter", id="filter.cancel", show=False),
+        Binding(
+            "escape",
+            "cancel",
+            "Clear filter",
+            id="filter.cancel",
+            show=False,
+            tooltip="Clear the filter and close the filter line (Enter keeps it)",
+        ),
     ]
 
     class Closed(Message):
