@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -22,9 +23,14 @@ from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
 from livetop.model import DecodedError, VendorError, floor_to
 from livetop.vendors.base import Provider, make_client
 
+# Time a poll spent queued in the account's pacer (rate limit, throttle gate), so the request history shows
+# the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
+_PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
+
 STAGGER_MAX_SECONDS = 2.0  # initial jitter spread, so a thousand loops do not fire in the same millisecond
 ONCE_MAX_ATTEMPTS = 3  # a one-shot poll (snapshot) retries retryable errors this many times in all
 ONCE_MAX_THROTTLED = 12  # ... and waits out this many throttling answers
+ONCE_BUDGET_SECONDS = 60.0  # ... but starts no retry that would end later than this after the poll began
 
 
 def internal_error(vendor: str, exc: BaseException) -> DecodedError:
@@ -55,6 +61,7 @@ class LoopState:
     throttled_count: int = 0
     last_delay: float | None = None
     polls: int = 0
+    in_flight: bool = False  # a fetch of this domain is under way
     last_range: tuple[datetime, datetime] | None = None
 
 
@@ -73,10 +80,37 @@ class AccountRuntime:
         self.client = make_client(account, max_connections=limits.concurrency)
         self.provider: Provider = engine._provider_factory(account, self.client, engine.clock, self.pace)
         self.loops: dict[str, LoopState] = {}
+        self.throttle_streak = 0  # throttling answers since the account's last success
 
     async def pace(self) -> None:
-        await self.gate.wait()
-        await self.bucket.acquire()
+        began = time.perf_counter()
+        while True:
+            await self.gate.wait()
+            await self.bucket.acquire()
+            # The vendor may have said "slow down" while we queued for a token: wait that out too.
+            if self.gate.remaining <= 0:
+                break
+        waits = _PACING_WAITS.get()
+        if waits is not None:
+            waits.append(time.perf_counter() - began)
+
+    def note_success(self) -> None:
+        self.throttle_streak = 0
+        self.bucket.recover()
+
+    def note_throttled(self, error: DecodedError, refresh_seconds: float, rng: random.Random) -> None:
+        """The vendor pushed back: slow the whole account and close its gate.
+
+        Without a Retry-After (LIVE.100011007 has none) the gate stays shut for a backoff that grows with the
+        account's run of throttling answers, reset by any success in the account, and never longer than a
+        refresh interval: one domain the vendor always refuses must not starve its healthy neighbours.
+        """
+        self.throttle_streak += 1
+        self.bucket.slow_down()
+        if error.retry_after:
+            self.gate.close_for(error.retry_after)
+        else:
+            self.gate.close_for(min(backoff_delay(self.throttle_streak, rng=rng), refresh_seconds))
 
     async def close(self) -> None:
         tasks = [lp.task for lp in self.loops.values() if lp.task is not None]
@@ -111,6 +145,7 @@ class Engine:
         self.store = Store(clock, config.window_seconds, stale_after_seconds=2 * config.refresh_seconds)
         self.accounts: dict[str, AccountRuntime] = {}
         self._started = False
+        self._once_deadline = 0.0
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -156,12 +191,21 @@ class Engine:
     async def poll_all_once(self) -> StoreSnapshot:
         """Fetch the window of every domain once (retrying retryable errors a little) and return a snapshot."""
         self._build()
+        began = self.clock.now()
+        self._once_deadline = asyncio.get_running_loop().time() + ONCE_BUDGET_SECONDS
         for runtime in self.accounts.values():
             for lp in runtime.loops.values():
                 self._start_loop(runtime, lp, once=True)
         tasks = [lp.task for rt in self.accounts.values() for lp in rt.loops.values() if lp.task]
         await asyncio.gather(*tasks, return_exceptions=True)
-        return self.store.snapshot()
+        # Staleness is judged from when this poll began: data fetched by it is current, however long the
+        # slowest domain's retries took.
+        stale_after = self.store.stale_after_seconds
+        self.store.stale_after_seconds = stale_after + (self.clock.now() - began).total_seconds()
+        try:
+            return self.store.snapshot()
+        finally:
+            self.store.stale_after_seconds = stale_after
 
     # --- actions the UI needs -------------------------------------------------------------------------------
 
@@ -188,10 +232,9 @@ class Engine:
 
     def resume(self, key: DomainKey | None = None) -> None:
         for _, lp in self._loops(key):
-            if lp.paused:
-                lp.paused = False
-                self.store.set_paused(lp.key, False)
-                lp.wake.set()
+            lp.paused = False
+            self.store.set_paused(lp.key, False)
+            lp.wake.set()
 
     def set_window(self, seconds: int) -> None:
         """Change the history window; every domain backfills the whole new window on its next poll, now."""
@@ -215,20 +258,28 @@ class Engine:
         self.config = config
         self.set_refresh(config.refresh_seconds)
         self.set_window(config.window_seconds)
+        paused_before: dict[str, set[str]] = {}
         for name, runtime in list(self.accounts.items()):
             wanted = new.get(name)
             if wanted is None or replace(wanted, domains=()) != replace(old[name], domains=()):
                 # Removed, or its credentials/endpoint/limits changed: rebuild it (data kept if domains stay).
+                # A domain the user paused stays paused; a halt ends, since the config it was about changed.
                 del self.accounts[name]
                 await runtime.close()
+                paused_before[name] = {domain for domain, lp in runtime.loops.items() if lp.paused}
                 keep = {d.name for d in wanted.domains} if wanted else set()
                 for domain in runtime.loops:
+                    key = DomainKey(name, domain)
                     if domain not in keep:
-                        self.store.remove(DomainKey(name, domain))
+                        self.store.remove(key)
+                    else:
+                        self.store.clear_halt(key)
         for name, account in new.items():
             runtime = self.accounts.get(name)
             if runtime is None:
                 runtime = self._add_account(account)
+                for domain, lp in runtime.loops.items():
+                    lp.paused = domain in paused_before.get(name, ())
                 if self._started:
                     for lp in runtime.loops.values():
                         self._start_loop(runtime, lp)
@@ -275,12 +326,17 @@ class Engine:
             else:
                 if once and self._once_done(lp, error):
                     return
+                # A domain the vendor keeps throttling backs off on its own run of refusals, so it does not
+                # re-close its account's gate every Retry-After.
+                failures = lp.throttled_count if error.throttled else lp.attempt
                 delay = max(
-                    backoff_delay(lp.attempt, base=1.0, cap=max(60.0, self.refresh_seconds), rng=self.rng),
+                    backoff_delay(failures, base=1.0, cap=max(60.0, self.refresh_seconds), rng=self.rng),
                     error.retry_after or 0.0,
                 )
                 if error.throttled:
                     delay = max(delay, runtime.gate.remaining)
+                if once and asyncio.get_running_loop().time() + delay > self._once_deadline:
+                    return  # out of time for a one-shot poll: report the error as it stands
             lp.last_delay = delay
             if lp.halted:
                 continue
@@ -309,32 +365,42 @@ class Engine:
 
     async def _poll(self, runtime: AccountRuntime, lp: LoopState) -> DecodedError | None:
         account = runtime.account
-        start, end, full = self._range(runtime, lp, self.clock.now())
-        lp.last_range = (start, end)
-        lp.polls += 1
+        now = self.clock.now()
+        start = end = now
+        full = False
         error: DecodedError | None = None
         result = None
-        async with runtime.semaphore:
-            began = time.perf_counter()
-            try:
-                result = await runtime.provider.fetch(lp.key.domain, start, end)
-            except VendorError as exc:
-                error = exc.error
-            except asyncio.CancelledError:
-                raise
-            except (httpx.HTTPError, OSError) as exc:
-                from livetop.vendors.catalog import transport_error
+        waits: list[float] = []
+        token = _PACING_WAITS.set(waits)
+        lp.in_flight = True
+        try:
+            async with runtime.semaphore:
+                began = time.perf_counter()
+                try:
+                    start, end, full = self._range(runtime, lp, now)
+                    lp.last_range = (start, end)
+                    lp.polls += 1
+                    result = await runtime.provider.fetch(lp.key.domain, start, end)
+                except VendorError as exc:
+                    error = exc.error
+                except asyncio.CancelledError:
+                    raise
+                except (httpx.HTTPError, OSError) as exc:
+                    from livetop.vendors.catalog import transport_error
 
-                error = transport_error(account.vendor, exc)
-            except Exception as exc:  # a bug must not stop this domain's loop, nor any other
-                error = internal_error(account.vendor, exc)
-            latency_ms = (time.perf_counter() - began) * 1000
+                    error = transport_error(account.vendor, exc)
+                except Exception as exc:  # a bug must not stop this domain's loop, nor any other
+                    error = internal_error(account.vendor, exc)
+                elapsed = time.perf_counter() - began
+        finally:
+            lp.in_flight = False
+            _PACING_WAITS.reset(token)
         record = RequestRecord(
             at=self.clock.now(),
             ok=error is None,
             http_status=200 if error is None else error.http_status,
             code="" if error is None else error.code,
-            latency_ms=latency_ms,
+            latency_ms=max(0.0, elapsed - sum(waits)) * 1000,
             requests=result.requests if result is not None else 0,
             range_start=start,
             range_end=end,
@@ -343,13 +409,12 @@ class Engine:
             lp.needs_full = lp.needs_full and not full
             lp.attempt = 0
             lp.throttled_count = 0
-            runtime.bucket.recover()
+            runtime.note_success()
             self.store.record_success(lp.key, result, record)
             return None
         if error.throttled:
             lp.throttled_count += 1
-            runtime.bucket.slow_down()
-            runtime.gate.close_for(error.retry_after or backoff_delay(lp.throttled_count, rng=self.rng))
+            runtime.note_throttled(error, self.refresh_seconds, self.rng)
         else:
             lp.attempt += 1
         lp.halted = not (error.retryable or error.throttled)

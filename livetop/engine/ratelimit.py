@@ -26,7 +26,9 @@ class TokenBucket:
     def _refill(self, now: float) -> None:
         if self._stamp is None:
             self._stamp = now
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        # While slowed down, bursts shrink with the rate: one second's worth at most.
+        cap = min(self.burst, max(1.0, self.rate))
+        self._tokens = min(cap, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
     async def acquire(self) -> None:
@@ -40,10 +42,12 @@ class TokenBucket:
                 await asyncio.sleep((1.0 - self._tokens) / self.rate)
 
     def slow_down(self, factor: float = 0.5, floor: float = 0.2) -> None:
-        """Multiplicative decrease after a throttling answer."""
+        """Multiplicative decrease after a throttling answer. Saved-up tokens go too: requests queued behind
+        the throttle gate must leave at the new rate, not as one burst the vendor refuses again."""
         self.rate = max(min(floor, self.configured_rate), self.rate * factor)
+        self._tokens = min(self._tokens, 0.0)
 
-    def recover(self, step_fraction: float = 0.1) -> None:
+    def recover(self, step_fraction: float = 0.02) -> None:
         """Additive increase back towards the configured rate after successes."""
         if self.rate < self.configured_rate:
             self.rate = min(self.configured_rate, self.rate + self.configured_rate * step_fraction)
