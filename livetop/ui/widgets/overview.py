@@ -1,34 +1,28 @@
 """The overview: one line per play domain, grouped by account, as ONE virtualised line widget.
 
 Built on ScrollView + render_line (DESIGN.md "The screen": ~1 % CPU at 1000 domains where a widget per domain
-costs 39 %). Only visible lines are rendered; a new snapshot repaints only the lines whose text would change,
-and each row's Strip is cached under a key of everything it depends on, so an unchanged row costs a tuple
-comparison. Line 0 is the column header, drawn in place whatever the scroll position (sticky).
+costs 39 %). Only visible lines are rendered; a new snapshot repaints only the lines whose cells change (the
+painting and its caches are in `overview_paint`). This half holds the state: rows, sort, filter, freeze,
+cursor and keys.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Hashable
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from livetop.engine.store import DomainKey, StoreSnapshot
-from livetop.ui.columns import Column, column_span, layout
 from livetop.ui.widgets import overview_render as render
-from livetop.ui.widgets.overview_render import Row, Run
+from livetop.ui.widgets.overview_paint import ROLES, OverviewPainter
+from livetop.ui.widgets.overview_render import Row
 
 _AGE_STEP = timedelta(seconds=1)  # ages are recomputed at most once per second of snapshot time
-_ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "cursor")
 
 
 class _DomainMessage(Message):
@@ -42,7 +36,7 @@ class _DomainMessage(Message):
         return self.overview
 
 
-class Overview(ScrollView, can_focus=True):
+class Overview(OverviewPainter, can_focus=True):
     """Every watched play domain on one screen: status, vendor, bandwidth now, sparkline, peak, traffic, age,
     short decoded error; account totals and a grand total (sums over the watched domains).
 
@@ -54,7 +48,7 @@ class Overview(ScrollView, can_focus=True):
 
     SORTS: tuple[str, ...] = render.SORTS
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {f"overview--{role}" for role in _ROLES}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"overview--{role}" for role in ROLES}
 
     DEFAULT_CSS = """
     Overview {
@@ -132,12 +126,6 @@ class Overview(ScrollView, can_focus=True):
         self._domain_pos: dict[DomainKey, int] = {}  # key -> index into _domain_rows
         self._selected: DomainKey | None = None
         self._cursor_pos = 0
-        self._gen = 0  # bumped when styles or display settings change: invalidates every cached strip
-        self._palette: dict[str, Style] | None = None
-        self._layout: tuple[int, list[Column]] = (-1, [])
-        self._strips: dict[Hashable, tuple[tuple, Strip]] = {}
-        self._drawn: dict[int, tuple | None] = {}  # viewport line -> key of what was last rendered there
-        self._drawn_strips: dict[int, Strip] = {}  # viewport line -> the strip last rendered there
 
     # --- public interface -------------------------------------------------------------------------------
 
@@ -349,127 +337,6 @@ class Overview(ScrollView, can_focus=True):
             )
             if target is not None:
                 self.scroll_to(y=target, animate=False, force=True)  # scrollbars may lag a new size
-
-    # --- rendering --------------------------------------------------------------------------------------
-
-    def _columns(self, width: int) -> list[Column]:
-        if self._layout[0] != width:
-            self._layout = (width, layout(width))
-        return self._layout[1]
-
-    def _styles(self) -> dict[str, Style]:
-        if self._palette is None:
-            base = self.rich_style
-            palette = {"body": base}
-            for role in _ROLES:
-                palette[role] = base + self.get_component_rich_style(f"overview--{role}", partial=True)
-            self._palette = palette
-        return self._palette
-
-    def _line_key(self, index: int, width: int) -> tuple:
-        """Everything line `index` (0 = header, n = row n-1) depends on: equal keys mean an identical Strip."""
-        window = self._snap.window_seconds if self._snap else None
-        if index == 0:
-            return (width, self._gen, "header", self._sort, window)
-        row = self._rows[index - 1]
-        # The age counts only when its column shows: at 80 columns ticking ages cost nothing.
-        show_age = row.domain is not None and self._age_span(width) is not None
-        age = render.age_text(self._age_now, row.domain.updated_at) if show_age else ""  # type: ignore[union-attr]
-        return (width, self._gen, *render.row_key(row, self._selected, age))
-
-    def _runs(self, index: int, width: int) -> list[Run]:
-        columns = self._columns(width)
-        if index == 0:
-            window = self._snap.window_seconds if self._snap else None
-            return render.header_runs(
-                columns, width, sort=self._sort, window_seconds=window, ascii_mode=self._ascii_mode
-            )
-        row = self._rows[index - 1]
-        age = render.age_text(self._age_now, row.domain.updated_at) if row.domain else ""
-        return render.row_runs(
-            row,
-            columns,
-            width,
-            age=age,
-            ascii_mode=self._ascii_mode,
-            from_zero=self._from_zero,
-            insecure_accounts=self._insecure,
-        )
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        index = 0 if y == 0 else self.scroll_offset.y + y
-        if index > len(self._rows):
-            self._drawn[y] = None
-            self._drawn_strips.pop(y, None)
-            return Strip.blank(width, self.rich_style)
-        key = self._line_key(index, width)
-        strip = self._strip(index, width, key)
-        self._drawn[y] = key
-        self._drawn_strips[y] = strip
-        return strip
-
-    def _strip(self, index: int, width: int, key: tuple) -> Strip:
-        ident = "header" if index == 0 else self._rows[index - 1].ident
-        cached = self._strips.get(ident)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        styles = self._styles()
-        cursor = index > 0 and self._rows[index - 1].ident == self._selected
-        if cursor:
-            overlay = self.get_component_rich_style("overview--cursor", partial=True)
-            segments = [Segment(text, styles[role] + overlay) for text, role in self._runs(index, width)]
-        else:
-            segments = [Segment(text, styles[role]) for text, role in self._runs(index, width)]
-        # Roles that resolve to one style (a cursor with its own colour, a theme without $success...) merge:
-        # every style change costs bytes on the wire.
-        strip = Strip(Segment.simplify(segments), width)
-        self._strips[ident] = (key, strip)
-        return strip
-
-    def _unchanged_on_screen(self, y: int, index: int, width: int, key: tuple) -> bool:
-        """A new key can still draw the same cells (a retry failing with the same error bumps the domain's
-        version): then nothing needs to be written."""
-        shown = self._drawn_strips.get(y)
-        if shown is None:
-            return False
-        if list(self._strip(index, width, key)) != list(shown):
-            return False
-        self._drawn[y] = key
-        return True
-
-    def _refresh_changed(self) -> None:
-        """Repaint just the visible lines whose key differs from what was last drawn there."""
-        if not self.is_mounted:
-            return
-        region = self.scrollable_content_region
-        width, height = region.width, region.height
-        top = self.scroll_offset.y
-        age_span = self._age_span(width)
-        dirty: list[int] = []
-        for y in range(height):
-            index = 0 if y == 0 else top + y
-            key = self._line_key(index, width) if index <= len(self._rows) else None
-            drawn = self._drawn.get(y, ())
-            if drawn == key:
-                continue
-            if age_span and key and drawn and key[2] == drawn[2] == "domain" and key[:-1] == drawn[:-1]:
-                # Only the age moved ("10s" -> "15s"): repaint up to its cells (Textual writes a partial
-                # line from the widget's left edge, so what is saved is the error column to its right).
-                self.refresh(Region(age_span[0], y, age_span[1], 1))
-            elif key is None or not self._unchanged_on_screen(y, index, width, key):
-                dirty.append(y)
-        for first, count in render.runs_of_lines(dirty):  # one refresh per run of consecutive lines
-            self.refresh_lines(top + first, count)
-
-    def refresh_lines(self, y_start: int, line_count: int = 1) -> None:
-        """Repaint lines `y_start`.. (virtual coordinates), content only: ScrollView's version spans the
-        scrollbar too, which costs bytes for cells that did not change."""
-        width = self.scrollable_content_region.width
-        self.refresh(Region(0, y_start - self.scroll_offset.y, width, line_count))
-
-    def _age_span(self, width: int) -> tuple[int, int] | None:
-        return column_span(self._columns(width), "age")
 
     def on_resize(self, event: events.Resize) -> None:
         self._scroll_to_cursor()
