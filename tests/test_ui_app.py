@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.content import Content
 
 from livetop.clock import ManualClock
 from livetop.config.schema import Config
@@ -23,9 +22,7 @@ from livetop.engine import Engine
 from livetop.engine.store import STATUS_LOADING, DomainKey
 from livetop.sim.scenario import Scenario
 from livetop.ui.app import LivetopApp
-from livetop.ui.bindings import RESERVED_KEYS
 from livetop.ui.screens.drilldown import DrilldownScreen, Figures
-from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
 from livetop.ui.widgets.chart import Chart
 from livetop.ui.widgets.overview import Overview
@@ -347,114 +344,6 @@ async def test_zoom_walks_the_windows_and_backfills_history(make_sim, sim_clock,
         assert app.store.window_seconds == 3 * 3600
 
 
-# --- themes, keys, help, palette --------------------------------------------------------------------
-
-
-async def test_t_cycles_the_livetop_themes_and_saves_the_choice(make_sim, sim_clock, tmp_path):
-    from livetop.config.load import load_config
-
-    sim = make_sim(ui_scenario())
-    config = write_config(sim, tmp_path)
-    app = make_app(config, sim_clock, persist_theme=True)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.theme == "livetop-dark"
-        assert {"livetop-dark", "livetop-light", "livetop-ansi"} <= set(app.theme_names)
-        seen = []
-        for _ in app.theme_names:
-            await pilot.press("t")
-            seen.append(app.theme)
-            assert load_config(config.path).ui.theme == app.theme
-        assert sorted(seen) == sorted(app.theme_names) and seen[-1] == "livetop-dark"
-        assert app.saved_themes == seen
-
-
-async def test_remapped_keys_from_the_config_replace_the_defaults(make_sim, sim_clock, tmp_path):
-    sim = make_sim(ui_scenario())
-    keys = {"overview.sort": "o", "overview.select": "l", "app.quit": "x", "overview.sortt": "z"}
-    config = write_config(sim, tmp_path, keys=keys)
-    app = make_app(config, sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await started(pilot, app)
-        ov = screen.overview
-        notes = [n.message for n in app._notifications]
-        assert any(
-            "'overview.sortt' is not a livetop binding id" in m and "overview.sort" in m for m in notes
-        )
-        await pilot.press("s")
-        assert ov.sort == "bandwidth"  # the old key is gone
-        await pilot.press("o")
-        assert ov.sort == "change"
-        await pilot.press("?")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        table = plain(app.screen.query_one("#help-table").content)
-        assert any(line.split()[:1] == ["o"] and "overview.sort" in line for line in table.splitlines())
-        await pilot.press("escape")
-        await pilot.press("l")
-        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the drilldown by l")
-        await pilot.press("escape")
-        await pilot.press("q")  # no longer quits
-        await pilot.pause()
-        assert app.is_running
-        await pilot.press("x")
-        await pilot.pause()
-        assert app._exit
-
-
-async def test_help_lists_every_binding_and_none_sits_on_a_reserved_key(make_sim, sim_clock, tmp_path):
-    sim = make_sim(ui_scenario())
-    config = write_config(sim, tmp_path)
-    app = make_app(config, sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("?")
-        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "the help")
-        help_screen = app.screen
-        table = plain(help_screen.query_one("#help-table").content, width=160)
-        catalogue = app.binding_catalogue()
-        ids = [info.id for _, infos in catalogue for info in infos]
-        assert help_screen.listed_ids() == ids and len(ids) == len(set(ids))
-        assert {
-            "overview.select", "overview.filter", "overview.sort", "overview.freeze", "overview.errors",
-            "app.refresh", "app.refresh_all", "app.zoom_in", "app.zoom_out", "app.theme", "app.help", "app.quit",
-            "drilldown.back", "overview.cursor_down", "overview.first", "overview.last",
-        } <= set(ids)  # fmt: skip
-        for _, infos in catalogue:
-            for info in infos:
-                assert info.id in table and info.help.split()[0] in table
-                assert not set(info.keys) & RESERVED_KEYS
-        active = app.screen_stack[0].active_bindings
-        assert not set(active) & RESERVED_KEYS
-        await pilot.press("escape")
-        assert isinstance(app.screen, OverviewScreen)
-
-
-async def test_the_command_palette_offers_every_action_by_name(make_sim, sim_clock, tmp_path):
-    sim = make_sim(ui_scenario())
-    config = write_config(sim, tmp_path)
-    app = make_app(config, sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await started(pilot, app)
-        commands = {c.title: c for c in app.get_system_commands(screen)}
-        for title in ("Open", "Filter", "Sort", "Freeze", "Errors", "Refresh", "Refresh all", "Zoom",
-                      "Zoom out", "Theme", "Help", "Down", "Last domain"):  # fmt: skip
-            assert title in commands, title
-        assert "(key: s)" in commands["Sort"].help
-        assert "(key: /)" in commands["Filter"].help
-        for command in commands.values():  # the palette renders help as markup: it must parse
-            Content.from_markup(command.help)
-        commands["Sort"].callback()
-        await pilot.pause()
-        assert screen.overview.sort == "change"
-        commands["Zoom out"].callback()
-        await pilot.pause()
-        assert app.store.window_seconds == 3 * 3600
-        await pilot.press("ctrl+p", *"freeze")  # the palette itself: search, pick with Enter
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await until(pilot, lambda: screen.overview.frozen, "Freeze chosen from the palette")
-
-
 # --- size, idle -------------------------------------------------------------------------------------
 
 
@@ -500,40 +389,3 @@ async def test_idle_means_nothing_is_drawn(make_sim, sim_clock, tmp_path):
         assert updates == []
         sim_clock.advance(5)  # ages move from 0s to 5s: something to draw
         await until(pilot, lambda: bool(updates), "the ages to be redrawn")
-
-
-async def test_config_edits_apply_while_running(make_sim, sim_clock, tmp_path):
-    import os
-
-    import tomli_w
-
-    sim = make_sim(ui_scenario())
-    config = write_config(sim, tmp_path)
-    app = make_app(config, sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await started(pilot, app)
-        data = sim.sim.config_dict(timeout="1s")
-        jd = next(a for a in data["accounts"] if a["vendor"] == "jdcloud")
-        dropped = jd["domains"].pop()
-        dropped_name = dropped if isinstance(dropped, str) else dropped["name"]
-        data["ui"] = {"ascii_sparklines": True}
-        data["keys"] = {"overview.freeze": "z"}
-        config.path.write_text(tomli_w.dumps(data))
-        os.chmod(config.path, 0o600)
-        assert await app.config_watcher.check()
-        await until(
-            pilot,
-            lambda: all(d.domain != dropped_name for d in screen.overview.snapshot.domains),
-            "the removed domain to leave the screen",
-        )
-        assert screen.overview.ascii_mode and not any("▁" in t or "█" in t for t in lines(screen.overview))
-        await pilot.press("z")
-        assert screen.overview.frozen
-        assert any("config reloaded" in n.message for n in app._notifications)
-        config.path.write_text('refresh = "whenever"\n')
-        assert not await app.config_watcher.check()
-        await pilot.pause()
-        assert any(n.severity == "error" and "refresh" in n.message for n in app._notifications), [
-            (n.severity, n.message) for n in app._notifications
-        ]
-        assert app.store.window_seconds == 3600  # the last good config keeps running

@@ -172,7 +172,8 @@ def test_the_demo_simulator_runs_as_a_child_and_stops(tmp_path: Path):
 
 
 def test_a_simulator_that_cannot_start_says_why(tmp_path: Path):
-    sim = Simulator(str(tmp_path / "no-such-dir" / "config.toml"), None, str(tmp_path / "sim.log"))
+    (tmp_path / "a-file").write_text("not a directory")
+    sim = Simulator(str(tmp_path / "a-file" / "config.toml"), None, str(tmp_path / "sim.log"))
     sim.start()
     try:
         with pytest.raises(RuntimeError, match="cannot write"):
