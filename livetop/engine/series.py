@@ -87,13 +87,6 @@ class SeriesView:
     def values(self) -> memoryview:
         return self._values
 
-    def samples(self) -> list[Sample]:
-        return [Sample(datetime.fromtimestamp(t, tz=timezone.utc), v) for t, v in self]
-
-    def since(self, oldest_ts: int) -> list[float]:
-        i = bisect_left(self._times, oldest_ts)
-        return list(self._values[i:])
-
     def last(self) -> tuple[int, float] | None:
         if not len(self._times):
             return None
@@ -101,6 +94,15 @@ class SeriesView:
 
 
 EMPTY_VIEW = SeriesView(array("q"), array("d"))
+
+
+def peak(view: SeriesView) -> tuple[float | None, datetime | None]:
+    """The highest value and the start of its bucket (the first such bucket on a tie)."""
+    if not len(view):
+        return None, None
+    values = view.values.tolist()
+    top = max(values)
+    return top, datetime.fromtimestamp(view.times[values.index(top)], tz=timezone.utc)
 
 
 def percentile_95(values: list[float] | memoryview) -> float | None:
