@@ -142,3 +142,119 @@ def test_report_json_and_csv_round_trip():
     assert rows[1]["error_code"] == "LIVE.100011001" and rows[1]["bandwidth_now_bps"] == ""
     table = report.to_table(snap)
     assert "1.50 Gbps" in table and "LIVE.100011001 invalid parameter" in table
+
+
+def bandwidth(*minutes_values):
+    return FetchResult([Sample(at(m), v) for m, v in minutes_values], [])
+
+
+def test_a_failing_domain_loses_its_buckets_as_the_window_moves_on():
+    clock, store = make_store()
+    key = DomainKey("acc", "d")
+    store.ensure(key, "huawei", None)
+    store.record_success(key, FetchResult([Sample(at(-5 * i), 100.0) for i in range(1, 13)],
+                                          [Sample(at(-5), 10)]), record(clock))
+    clock.advance(3 * 3600)
+    store.record_failure(key, error(retryable=True), record(clock, ok=False), halted=False)
+    snap = store.snapshot()
+    d = snap.by_key[key]
+    assert len(d.bandwidth) == 0 and d.bandwidth_now is None and d.peak_bps is None and d.traffic_bytes is None
+    assert snap.accounts[0].bandwidth_now is None and snap.grand.bandwidth_now is None
+    assert len(snap.grand.bandwidth) == 0
+    exported = json.loads(report.to_json(snap))
+    assert exported["domains"][0]["bandwidth_now_bps"] is None and exported["total"]["bandwidth_now_bps"] is None
+
+
+def test_the_window_moving_on_trims_on_read_and_only_then_rebuilds():
+    clock, store = make_store()  # 1 h window
+    key = DomainKey("acc", "d")
+    store.ensure(key, "huawei", None)
+    store.record_success(key, bandwidth((-60, 1.0), (-30, 2.0), (-5, 3.0)), record(clock))
+    first = store.snapshot().by_key[key]
+    assert list(first.bandwidth.values) == [1.0, 2.0, 3.0]
+    assert store.snapshot().by_key[key] is first  # nothing changed, nothing fell out: not rebuilt
+    store.set_paused(key, True)  # no fetch will trim it: reading must
+    paused, version = store.snapshot().by_key[key], store.version
+    clock.advance(60)
+    snap = store.snapshot()
+    moved = snap.by_key[key]
+    assert list(moved.bandwidth.values) == [2.0, 3.0] and moved.peak_bps == 3.0
+    assert moved.version > paused.version and snap.version > version
+    assert snap.grand.peak_bps == 3.0 and list(snap.grand.bandwidth.values) == [2.0, 3.0]
+    assert store.domain(key) is moved and store.snapshot().by_key[key] is moved
+    clock.advance(2 * 3600)
+    assert store.domain(key).bandwidth_now is None  # the single-domain reader trims too
+
+
+def test_a_stale_domain_is_one_object_across_snapshots():
+    clock, store = make_store()
+    key = DomainKey("acc", "d")
+    store.ensure(key, "huawei", None)
+    store.record_success(key, bandwidth((-5, 1.0)), record(clock))
+    fresh = store.snapshot().by_key[key]
+    clock.advance(61)
+    stale = store.snapshot().by_key[key]
+    assert stale.status == STATUS_STALE and fresh.status == STATUS_OK
+    assert store.snapshot().by_key[key] is stale and store.domain(key) is stale
+
+
+def test_a_change_in_one_account_leaves_the_others_total_alone():
+    clock, store = make_store()
+    a, b = DomainKey("hw", "a"), DomainKey("jd", "b")
+    store.ensure(a, "huawei", None)
+    store.ensure(b, "jdcloud", None)
+    store.record_success(a, bandwidth((-10, 1.0), (-5, 2.0)), record(clock))
+    store.record_success(b, bandwidth((-10, 10.0), (-5, 20.0)), record(clock))
+    before = store.snapshot()
+    again = store.snapshot()
+    assert again.accounts[0] is before.accounts[0] and again.grand is before.grand
+    store.record_success(a, bandwidth((-5, 4.0)), record(clock))
+    after = store.snapshot()
+    assert after.accounts[1] is before.accounts[1]  # jd not summed again
+    assert after.accounts[0] is not before.accounts[0] and after.accounts[0].bandwidth_now == 4.0
+    assert after.grand.bandwidth_now == 24.0 and list(after.grand.bandwidth.values) == [11.0, 24.0]
+    store.remove(a)
+    gone = store.snapshot()
+    assert [t.account for t in gone.accounts] == ["jd"] and gone.accounts[0] is before.accounts[1]
+    assert gone.grand.domains == 1 and gone.grand.bandwidth_now == 20.0
+
+
+def test_totals_do_not_dip_while_half_the_domains_have_the_new_bucket():
+    clock, store = make_store()
+    keys = [DomainKey("hw", f"d{i}") for i in range(4)] + [DomainKey("jd", "e")]
+    for key in keys:
+        store.ensure(key, "huawei" if key.account == "hw" else "jdcloud", None)
+        store.record_success(key, bandwidth((-10, 100.0), (-5, 100.0)), record(clock))
+    clock.advance(10)  # a bucket boundary has passed: polling reaches the domains one by one
+    for key in keys[:2]:
+        store.record_success(key, bandwidth((-5, 100.0), (0, 90.0)), record(clock))
+    snap = store.snapshot()
+    hw = snap.accounts[0]
+    assert list(hw.bandwidth.values) == [400.0, 400.0] and hw.bandwidth_now == 400.0
+    assert list(snap.grand.bandwidth.values) == [500.0, 500.0] and snap.grand.bandwidth_now == 500.0
+    for key in keys[2:4]:
+        store.record_success(key, bandwidth((0, 90.0)), record(clock))
+    snap = store.snapshot()
+    assert list(snap.accounts[0].bandwidth.values) == [400.0, 400.0, 360.0]
+    assert snap.accounts[0].bandwidth_now == 360.0
+    assert snap.grand.bandwidth_now == 500.0 and len(snap.grand.bandwidth) == 2  # jd has yet to fetch it
+    store.record_success(keys[4], bandwidth((0, 50.0)), record(clock))
+    assert store.snapshot().grand.bandwidth_now == 410.0
+
+
+def test_failing_and_paused_domains_do_not_hold_a_total_back():
+    clock, store = make_store()
+    ok, failing, paused = DomainKey("hw", "ok"), DomainKey("hw", "failing"), DomainKey("hw", "paused")
+    for key in (ok, failing, paused):
+        store.ensure(key, "huawei", None)
+        store.record_success(key, bandwidth((-15, 10.0), (-10, 10.0)), record(clock))
+    store.record_failure(failing, error(retryable=True), record(clock, ok=False), halted=False)
+    store.set_paused(paused, True)
+    store.record_success(ok, bandwidth((-5, 10.0), (0, 10.0)), record(clock))
+    total = store.snapshot().accounts[0]
+    # Their values count up to their own newest bucket; after it only the current domain is summed.
+    assert list(total.bandwidth.values) == [30.0, 30.0, 10.0, 10.0] and total.bandwidth_now == 10.0
+    assert total.errors == 1
+    store.set_paused(ok, True)  # nothing current left: a history but no "now"
+    total = store.snapshot().accounts[0]
+    assert total.bandwidth_now is None and list(total.bandwidth.values) == [30.0, 30.0, 10.0, 10.0]

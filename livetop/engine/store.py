@@ -1,20 +1,26 @@
 """The store: per (account, domain) bounded series, status, decoded errors and request history.
 
 Writers (the engine's loops, all on one event loop) mutate private state; readers get immutable snapshots.
-A domain's snapshot is rebuilt only when that domain changed, so a reader polling at 1 Hz costs little.
+A domain's snapshot is rebuilt only when that domain changed or the window moved past its oldest bucket, and
+an account's total only when one of its domains changed (livetop.engine.totals), so a reader polling a few
+times a second costs little.
+
+The window is kept by the store's clock, not only when data arrives: a domain failing for hours loses its
+buckets as they fall out of the window, so nothing older than the window is shown, exported or summed.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import NamedTuple
 
 from livetop.clock import Clock
-from livetop.engine.series import EMPTY_VIEW, MutableSeries, SeriesView, percentile_95
+from livetop.engine.series import EMPTY_VIEW, MutableSeries, SeriesView, peak, percentile_95
+from livetop.engine.totals import Member, TotalsCache, TotalSnapshot
 from livetop.model import DecodedError, FetchResult
 
 STATUS_LOADING = "loading"  # no answer yet
@@ -100,22 +106,6 @@ class DomainSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
-class TotalSnapshot:
-    """Sums over the watched domains of one account (or of everything): not the vendor's account total."""
-
-    label: str
-    account: str | None
-    vendor: str | None
-    domains: int
-    errors: int
-    bandwidth: SeriesView
-    bandwidth_now: float | None
-    peak_bps: float | None
-    peak_at: datetime | None
-    traffic_bytes: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class StoreSnapshot:
     version: int
     taken_at: datetime
@@ -165,7 +155,8 @@ class Store:
         self._states: dict[DomainKey, _DomainState] = {}
         self._version = 0
         self._listeners: list[Listener] = []
-        self._totals_cache: tuple[int, tuple[TotalSnapshot, ...], TotalSnapshot] | None = None
+        self._account_versions: dict[str, int] = {}  # store version at the account's last change
+        self._totals = TotalsCache()
 
     # --- writers (the engine) -------------------------------------------------------------------------------
 
@@ -221,6 +212,7 @@ class Store:
             state.error_since = record.at
         state.error = error
         state.halted = halted
+        self._trim(state)
         state.errors.append(ErrorEvent(record.at, error))
         state.requests.append(record)
         self._changed(key)
@@ -243,18 +235,30 @@ class Store:
             self._trim(state)
             self._changed(key)
 
-    def _trim(self, state: _DomainState) -> None:
-        oldest = int(self.clock.now().timestamp()) - self.window_seconds
+    def _window_start(self, now: datetime) -> int:
+        """The oldest bucket start still in the window (epoch seconds)."""
+        return int(now.timestamp()) - self.window_seconds
+
+    def _trim(self, state: _DomainState, oldest: int | None = None) -> None:
+        if oldest is None:
+            oldest = self._window_start(self.clock.now())
         state.bandwidth.trim_before(oldest)
         state.traffic.trim_before(oldest)
 
-    def _changed(self, key: DomainKey, bump: bool = True) -> None:
+    def _touch(self, state: _DomainState) -> None:
+        """The domain's data changed: its snapshot and its account's total are out of date."""
         self._version += 1
+        state.version += 1
+        state.cached = None
+        self._account_versions[state.key.account] = self._version
+
+    def _changed(self, key: DomainKey, bump: bool = True) -> None:
         state = self._states.get(key)
         if state is not None and bump:
-            state.version += 1
-            state.cached = None
-        self._totals_cache = None
+            self._touch(state)
+        else:
+            self._version += 1
+            self._account_versions[key.account] = self._version
         for listener in list(self._listeners):
             listener(frozenset((key,)))
 
@@ -274,17 +278,27 @@ class Store:
 
     def snapshot(self) -> StoreSnapshot:
         now = self.clock.now()
-        domains = tuple(self._domain_snapshot(s, now) for s in self._states.values())
-        if self._totals_cache is not None and self._totals_cache[0] == self._version:
-            accounts, grand = self._totals_cache[1], self._totals_cache[2]
-        else:
-            accounts, grand = _totals(domains)
-            self._totals_cache = (self._version, accounts, grand)
+        oldest = self._window_start(now)
+        domains: list[DomainSnapshot] = []
+        groups: dict[str, list[DomainSnapshot]] = {}
+        for state in self._states.values():
+            snap = self._domain_snapshot(state, now, oldest)
+            domains.append(snap)
+            group = groups.get(state.key.account)
+            if group is None:
+                group = groups[state.key.account] = []
+            group.append(snap)
+        accounts = tuple(
+            self._totals.account(name, self._account_versions[name], lambda g=group: [_member(d) for d in g])
+            for name, group in groups.items()
+        )
+        self._totals.keep_only(groups.keys())
+        grand = self._totals.grand(accounts)
         return StoreSnapshot(
             version=self._version,
             taken_at=now,
             window_seconds=self.window_seconds,
-            domains=domains,
+            domains=tuple(domains),
             accounts=accounts,
             grand=grand,
             by_key=MappingProxyType({d.key: d for d in domains}),
@@ -301,20 +315,30 @@ class Store:
             return STATUS_STALE
         return STATUS_OK
 
-    def _domain_snapshot(self, state: _DomainState, now: datetime) -> DomainSnapshot:
+    def _domain_snapshot(
+        self, state: _DomainState, now: datetime, oldest: int | None = None
+    ) -> DomainSnapshot:
+        """`oldest`: the window's start for `now` (the snapshot computes it once for every domain)."""
+        if oldest is None:
+            oldest = self._window_start(now)
+        # Only the oldest buckets need looking at: the window moving on is what ages data out. Listeners are
+        # not called: the change is in what this reader gets, and the next change notice covers the rest.
+        bw_times, tr_times = state.bandwidth.times, state.traffic.times
+        if (bw_times and bw_times[0] < oldest) or (tr_times and tr_times[0] < oldest):
+            self._trim(state, oldest)
+            self._touch(state)
         status = self._status(state, now)
         cached = state.cached
         if cached is not None:
-            # Staleness depends on time alone: swap the status without recomputing anything else.
-            return cached if cached.status == status else replace(cached, status=status)
+            if cached.status != status:
+                # Staleness depends on time alone: swap the status without recomputing anything else, and keep
+                # the swapped copy so readers see one object until the domain changes again.
+                cached = state.cached = replace(cached, status=status)
+            return cached
         bw = state.bandwidth.view() if len(state.bandwidth) else EMPTY_VIEW
         tr = state.traffic.view() if len(state.traffic) else EMPTY_VIEW
         values = bw.values
-        peak = peak_at = None
-        if len(values):
-            idx = max(range(len(values)), key=values.__getitem__)
-            peak = values[idx]
-            peak_at = datetime.fromtimestamp(bw.times[idx], tz=timezone.utc)
+        peak_bps, peak_at = peak(bw)
         last = bw.last() or tr.last()
         snap = DomainSnapshot(
             key=state.key,
@@ -325,7 +349,7 @@ class Store:
             traffic=tr,
             bandwidth_now=values[-1] if len(values) else None,
             bandwidth_prev=values[-2] if len(values) > 1 else None,
-            peak_bps=peak,
+            peak_bps=peak_bps,
             peak_at=peak_at,
             p95_bps=percentile_95(values),
             mean_bps=(sum(values) / len(values)) if len(values) else None,
@@ -344,48 +368,11 @@ class Store:
         return snap
 
 
-def _sum_series(domains: Iterable[DomainSnapshot]) -> SeriesView:
-    from array import array
-
-    sums: dict[int, float] = {}
-    for d in domains:
-        for ts, value in d.bandwidth:
-            sums[ts] = sums.get(ts, 0.0) + value
-    ordered = sorted(sums)
-    return SeriesView(array("q", ordered), array("d", (sums[t] for t in ordered)))
-
-
-def _total(label: str, account: str | None, group: list[DomainSnapshot]) -> TotalSnapshot:
-    series = _sum_series(group)
-    values = series.values
-    peak = peak_at = None
-    if len(values):
-        idx = max(range(len(values)), key=values.__getitem__)
-        peak, peak_at = values[idx], datetime.fromtimestamp(series.times[idx], tz=timezone.utc)
-    nows = [d.bandwidth_now for d in group if d.bandwidth_now is not None]
-    traffic = [d.traffic_bytes for d in group if d.traffic_bytes is not None]
-    vendors = {d.vendor for d in group}
-    return TotalSnapshot(
-        label=label,
-        account=account,
-        vendor=vendors.pop() if len(vendors) == 1 else None,
-        domains=len(group),
-        errors=sum(1 for d in group if d.status == STATUS_ERROR),
-        bandwidth=series,
-        bandwidth_now=sum(nows) if nows else None,
-        peak_bps=peak,
-        peak_at=peak_at,
-        traffic_bytes=sum(traffic) if traffic else None,
+def _member(d: DomainSnapshot) -> Member:
+    return Member(
+        bandwidth=d.bandwidth,
+        traffic_bytes=d.traffic_bytes,
+        vendor=d.vendor,
+        failed=d.status == STATUS_ERROR,
+        current=d.status not in (STATUS_ERROR, STATUS_PAUSED),
     )
-
-
-def _totals(domains: tuple[DomainSnapshot, ...]) -> tuple[tuple[TotalSnapshot, ...], TotalSnapshot]:
-    groups: dict[str, list[DomainSnapshot]] = {}
-    for d in domains:
-        groups.setdefault(d.account, []).append(d)
-    accounts = tuple(
-        _total(f"{name} total ({len(g)} watched domain{'s' if len(g) != 1 else ''})", name, g)
-        for name, g in groups.items()
-    )
-    grand = _total(f"all accounts total ({len(domains)} watched domains)", None, list(domains))
-    return accounts, grand
