@@ -268,6 +268,8 @@ async def test_filter_narrows_as_you_type_enter_keeps_esc_clears(make_sim, sim_c
         )
         await pilot.press("escape")  # in the filter line: clears and closes
         assert ov.filter_text == "" and ov.visible_domain_count == total and ov.has_focus
+        await pilot.press("slash", *"jd", "enter", "s")  # typed fast: `/` and Enter switch focus at once
+        assert ov.filter_text == "jd" and ov.sort == "change" and isinstance(app.screen, OverviewScreen)
 
 
 async def test_sort_cycles_through_every_mode(make_sim, sim_clock, tmp_path):

@@ -181,7 +181,9 @@ class OverviewScreen(Screen):
         return self.overview.selected_key
 
     def action_filter(self) -> None:
-        self.query_one(FilterBar).open(self.overview.filter_text)
+        bar = self.query_one(FilterBar)
+        bar.return_focus = self.overview
+        bar.open(self.overview.filter_text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput) and self.query_one(FilterBar).is_open:

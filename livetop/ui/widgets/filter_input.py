@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 
@@ -39,11 +40,21 @@ class FilterInput(Input):
         self.cursor_blink = False
 
     def action_cancel(self) -> None:
-        self.value = ""
-        self.post_message(self.Closed(""))
+        self._leave(keep=False)
 
     async def action_submit(self) -> None:
-        self.post_message(self.Closed(self.value.strip()))
+        self._leave(keep=True)
+
+    def _leave(self, keep: bool) -> None:
+        # Enter/Esc arrive as bindings, ahead of characters typed just before them that still wait in this
+        # widget's queue. Focus moves now (what is typed next goes to the overview); the text is read once
+        # the queued characters are in.
+        bar = self.parent
+        if isinstance(bar, FilterBar):
+            bar.close()
+            if bar.return_focus is not None:
+                self.screen.set_focus(bar.return_focus)
+        self.call_later(lambda: self.post_message(self.Closed(self.value.strip() if keep else "")))
 
 
 class FilterBar(Horizontal):
@@ -58,6 +69,10 @@ class FilterBar(Horizontal):
         & > #filter-prompt { width: auto; color: $accent; }
     }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.return_focus: Widget | None = None  # where focus goes when the line closes
 
     def compose(self) -> ComposeResult:
         yield Static("filter / ", id="filter-prompt")
@@ -76,7 +91,7 @@ class FilterBar(Horizontal):
         field.value = text
         field.cursor_position = len(text)
         self.add_class("-open")
-        field.focus()
+        self.screen.set_focus(field)  # now, not later: what is typed right after `/` belongs to the filter
 
     def close(self) -> None:
         self.remove_class("-open")
