@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 VENDOR_HUAWEI = "huawei"
@@ -96,6 +96,21 @@ def floor_to(dt: datetime, seconds: int) -> datetime:
     """Floor a UTC datetime to a multiple of `seconds` since the epoch."""
     ts = int(dt.timestamp())
     return datetime.fromtimestamp(ts - ts % seconds, tz=timezone.utc)
+
+
+def ceil_to(dt: datetime, seconds: int) -> datetime:
+    """The first multiple of `seconds` since the epoch at or after `dt` (aware UTC)."""
+    floored = floor_to(dt, seconds)
+    return floored if floored >= dt else floored + timedelta(seconds=seconds)
+
+
+# UTC ISO 8601 with a Z and whole seconds: Huawei's wire format, and livetop's in JSON, CSV and tables.
+ISO_UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def iso_utc(dt: datetime) -> str:
+    """An aware datetime as `yyyy-MM-ddTHH:mm:ssZ` in UTC (sub-seconds dropped). Naive raises ValueError."""
+    return utc(dt).strftime(ISO_UTC_FORMAT)
 
 
 def parse_duration(text: str) -> int:

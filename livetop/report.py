@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 
 from livetop.engine.store import DomainSnapshot, StoreSnapshot, TotalSnapshot
-from livetop.model import VENDOR_SHORT, format_bps, format_bytes, format_window
+from livetop.model import VENDOR_SHORT, format_bps, format_bytes, format_window, iso_utc
 
 SCHEMA_VERSION = 1
 
@@ -19,7 +19,7 @@ CSV_COLUMNS = [
 
 
 def _iso(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if dt is None else iso_utc(dt)
 
 
 def _int(value: float | None) -> int | None:

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from livetop.model import VENDOR_HUAWEI, floor_to
+from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, floor_to, iso_utc
 from livetop.sim import data, faults
 from livetop.sim.http11 import Request, Response, json_response
 from livetop.sim.outcome import Outcome
@@ -133,7 +133,7 @@ def _parse_time(params: dict[str, str], name: str) -> datetime | None:
     if not _TIME_RE.fullmatch(text):
         raise _param_error(name, "expected yyyy-MM-ddTHH:mm:ssZ, UTC")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
         raise _param_error(name, "not a calendar time") from None
 
@@ -217,9 +217,7 @@ def handle_live(sim: Simulator, request: Request, request_id: str, project_id: s
 
 
 def _payload(metric: str, rows: list[data.Bucket]) -> dict:
-    stamps = [
-        datetime.fromtimestamp(row.start_ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") for row in rows
-    ]
+    stamps = [iso_utc(datetime.fromtimestamp(row.start_ts, tz=timezone.utc)) for row in rows]
     if metric == "bandwidth":
         info = [{"bw_bps": round(row.peak_bps), "timestamp": ts} for row, ts in zip(rows, stamps)]
     else:
