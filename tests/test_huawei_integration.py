@@ -207,6 +207,52 @@ async def test_token_mode_uses_the_configured_token_and_cannot_renew_it(hw_sim, 
     assert_no_secret(error, token)
 
 
+async def test_an_expired_config_token_is_final_not_retried(hw_sim, accounts, sim_clock):
+    """The catalog calls APIGW.0307 retryable because password auth renews; a token from the config cannot
+    be renewed, so the engine must stop and tell the user to replace it instead of retrying for ever."""
+    token = hw_sim.sim.issue_token("hw-pw")
+    issued = hw_sim.sim.iam_calls
+    account = replace(accounts["hw-pw"], auth=AUTH_TOKEN, credentials=Credentials(token=Secret(token)))
+    sim_clock.advance(25 * 3600)
+    now = sim_clock.now()
+    error = await fetch_error(account, sim_clock, "play.pw.example.cn", now - timedelta(hours=1), now)
+    assert (error.error.code, error.error.http_status) == ("APIGW.0307", 401)
+    assert not error.error.retryable and not error.error.throttled
+    assert "fresh token in the config" in error.error.action
+    assert [e.code for e in live_log(hw_sim.sim)] == ["APIGW.0307"]  # one request, no renewal attempt
+    assert hw_sim.sim.iam_calls == issued  # livetop never logs in for a token-mode account
+    assert_no_secret(error, token)
+
+
+async def test_a_token_refused_right_after_renewal_is_final(make_sim, tmp_path, sim_clock):
+    """Password auth renews once when the gateway says the token expired. When the fresh token is refused
+    as well, another poll would only buy another IAM call and the same refusal: the error says to check
+    the IAM user and project, and is not retryable."""
+    from conftest import load_sim_config
+
+    # Tokens live 1 s, and every Live request reaches the gateway 2 s after it was authorised (as if the
+    # gateway's clock ran ahead of IAM's): each token is already expired there, the renewed one too.
+    sim = make_sim({**HW_SCENARIO, "token_lifetime": "1s"})
+    account = load_sim_config(sim.sim.write_config(tmp_path / "hw.toml", timeout="3s")).account("hw-pw")
+
+    async def age_token_in_flight(request: httpx.Request) -> None:
+        if "/stream/" in request.url.path:
+            sim_clock.advance(2)
+
+    now = sim_clock.now()
+    async with make_client(account) as client:
+        client.event_hooks["request"].append(age_token_in_flight)
+        provider = HuaweiProvider(account, client, sim_clock)
+        with pytest.raises(VendorError) as info:
+            await provider.fetch("play.pw.example.cn", now - timedelta(minutes=10), now, BANDWIDTH)
+    error = info.value.error
+    assert error.code == "APIGW.0307" and not error.retryable
+    assert "IAM user and project" in error.action
+    assert sim.sim.iam_calls == 2  # the first token and one renewal, nothing more
+    assert [e.code for e in live_log(sim.sim)] == ["APIGW.0307", "APIGW.0307"]
+    assert_no_secret(info.value, PASSWORD)
+
+
 # --- token expiry and renewal -------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ is attached per request, and parsing (parse.py) is pure.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -13,13 +14,13 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import VENDOR_HUAWEI, FetchResult, Sample, VendorError, utc
+from livetop.model import VENDOR_HUAWEI, DecodedError, FetchResult, Sample, VendorError, iso_utc, utc
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider
 from livetop.vendors.catalog import client_error, transport_error
 from livetop.vendors.huawei import signer
-from livetop.vendors.huawei.auth import DEFAULT_RENEW_BEFORE_SECONDS, make_auth
+from livetop.vendors.huawei.auth import DEFAULT_RENEW_BEFORE_SECONDS, PasswordAuth, TokenAuth, make_auth
 from livetop.vendors.huawei.parse import parse_response
-from livetop.vendors.huawei.timerules import format_time, plan_range
+from livetop.vendors.huawei.timerules import plan_range
 
 METRIC_PATHS = {METRIC_BANDWIDTH: "bandwidth", METRIC_TRAFFIC: "traffic"}
 
@@ -33,8 +34,8 @@ def stats_query(domain: str, start: datetime, end: datetime, step_minutes: int) 
     goes on the wire (`:` as %3A, sorted keys), so the gateway recomputes the same signature."""
     params = [
         ("domain", domain),
-        ("start_time", format_time(start)),
-        ("end_time", format_time(end)),
+        ("start_time", iso_utc(start)),
+        ("end_time", iso_utc(end)),
         ("step", str(step_minutes)),
     ]
     return signer.canonical_query(params)
@@ -106,10 +107,46 @@ class HuaweiProvider(Provider):
             raise  # from the auth layer (IAM), already decoded
         except httpx.HTTPError as exc:
             raise VendorError(transport_error(VENDOR_HUAWEI, exc)) from None
-        samples = parse_response(
-            metric, response.status_code, response.content, response.headers, secrets=self.auth.secrets()
-        )
-        return samples, 1 + len(response.history)
+        sent = 1 + len(response.history)
+        try:
+            samples = parse_response(
+                metric, response.status_code, response.content, response.headers, secrets=self.auth.secrets()
+            )
+        except VendorError as exc:
+            if exc.error.token_expired:
+                final = self._final_expiry(exc.error, renewed=sent > 1)
+                if final is not None:
+                    raise VendorError(final) from None
+            raise
+        return samples, sent
+
+    def _final_expiry(self, error: DecodedError, renewed: bool) -> DecodedError | None:
+        """A token-expiry answer that waiting cannot fix, as a non-retryable error saying what to do; None
+        when the next poll may succeed.
+
+        The catalog marks token expiry retryable because password auth renews the token. A token from the
+        config cannot be renewed, and a token refused right after this request renewed it will be refused
+        again: retrying either only repeats the refusal (and, with a password, costs an IAM call a cycle).
+        """
+        if isinstance(self.auth, TokenAuth):
+            return replace(
+                error,
+                retryable=False,
+                meaning=error.meaning + " livetop cannot renew a token given in the config.",
+                action=f"Put a fresh token in the config for account {self.account.name!r} (IAM tokens last "
+                "24 h), or switch the account to password or AK/SK auth.",
+            )
+        if isinstance(self.auth, PasswordAuth) and renewed:
+            return replace(
+                error,
+                retryable=False,
+                meaning="The gateway refused a token IAM had just issued for this request, so renewing "
+                "again would not help.",
+                action=f"Check the IAM user and project of account {self.account.name!r}: the project_id "
+                "must belong to this endpoint's region and the user must be allowed to use Live there "
+                "(and not be disabled); then refresh.",
+            )
+        return None
 
 
 def _missing_project_id(account: AccountConfig) -> VendorError:

@@ -24,6 +24,13 @@ SHAPES = {
 }
 
 
+def _int_as_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _malformed(http_status: int, detail: str) -> VendorError:
     return VendorError(malformed(VENDOR_HUAWEI, http_status, detail))
 
@@ -51,7 +58,8 @@ def parse_samples(metric: str, body: bytes, http_status: int = 200) -> list[Samp
         # bool is an int in Python but never a bandwidth; NaN/inf and negatives are not measurements.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _malformed(http_status, f"{where}.{value_key} is not a number")
-        if not math.isfinite(value) or value < 0:
+        # An int past float range (10**400) is no measurement either, and float() of it would raise.
+        if value < 0 or not math.isfinite(value if isinstance(value, float) else _int_as_float(value)):
             raise _malformed(http_status, f"{where}.{value_key} is not a non-negative finite number")
         try:
             bucket_start = parse_time(item.get("timestamp"))

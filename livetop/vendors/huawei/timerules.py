@@ -3,7 +3,8 @@
 Pure: the caller passes `now` from its clock. The vendor answers 400 LIVE.100011001 for a badly formatted
 time, an end without a start, a span over 30 days or a start older than three months; livetop never sends
 such a request. Long ranges are split, too-old starts are clamped with a notice the caller can show, a
-future end is clamped to now, and a range that lies entirely outside the retention is refused here.
+future end is clamped to now, and a range that lies entirely outside the retention is refused here. An
+empty or reversed range asks nothing (no samples lie in it), as for JD; `livetop query` refuses one itself.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from livetop.model import VENDOR_HUAWEI, VendorError, utc
+from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
 
 MAX_SPAN = timedelta(days=30)  # "cannot be greater than 30 days": exactly 30 days is allowed
@@ -23,20 +24,15 @@ RETENTION = timedelta(days=90)
 CLAMP_GRACE = timedelta(seconds=30)
 RETENTION_TEXT = "Huawei keeps 3 months of statistics"
 
-WIRE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# The v1 API accepts times only as `model.iso_utc` writes them: UTC `yyyy-MM-ddTHH:mm:ssZ`.
 _WIRE_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-
-
-def format_time(when: datetime) -> str:
-    """UTC `yyyy-MM-ddTHH:mm:ssZ`, the only form the v1 API accepts (sub-seconds are dropped)."""
-    return utc(when).strftime(WIRE_FORMAT)
 
 
 def parse_time(text: str) -> datetime:
     """`yyyy-MM-ddTHH:mm:ssZ` -> aware UTC datetime. Raises ValueError for anything else."""
     if not isinstance(text, str) or not _WIRE_RE.fullmatch(text):
         raise ValueError(f"not yyyy-MM-ddTHH:mm:ssZ: {text!r}")
-    return datetime.strptime(text, WIRE_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +44,7 @@ class TimePlan:
 
     def params(self) -> list[tuple[str, str]]:
         """(start_time, end_time) wire values for each window, for logging and tests."""
-        return [(format_time(s), format_time(e)) for s, e in self.windows]
+        return [(iso_utc(s), iso_utc(e)) for s, e in self.windows]
 
 
 def _client_error(code: str, title: str, meaning: str, action: str) -> VendorError:
@@ -57,14 +53,6 @@ def _client_error(code: str, title: str, meaning: str, action: str) -> VendorErr
 
 def _floor_second(when: datetime) -> datetime:
     return when.replace(microsecond=0)
-
-
-def _ceil_to(when: datetime, seconds: int) -> datetime:
-    ts = when.timestamp()
-    whole = int(ts // seconds) * seconds
-    if whole < ts:
-        whole += seconds
-    return datetime.fromtimestamp(whole, tz=timezone.utc)
 
 
 def plan_range(
@@ -76,7 +64,9 @@ def plan_range(
     """Turn an asked-for [start, end) into requests the vendor accepts.
 
     `end` None means now. `start` None is refused: the vendor rejects an end_time without a start_time, and
-    livetop always sends an end. Raises VendorError(kind="client") when nothing can be asked.
+    livetop always sends an end. An empty or reversed range is an empty plan with a notice (the engine
+    never asks for one, but a wall clock stepped back could make one; that is no reason to stop polling).
+    Raises VendorError(kind="client") when the asked-for range is entirely older than the retention.
     """
     if start is None:
         raise _client_error(
@@ -89,35 +79,30 @@ def plan_range(
     start = utc(start)
     end = now if end is None else utc(end)
     if start >= end:
-        raise _client_error(
-            "LIVETOP.TIME.EMPTY",
-            "start is not before end",
-            f"The range {format_time(start)} .. {format_time(end)} is empty.",
-            "Give a start time earlier than the end time.",
-        )
+        return TimePlan((), (f"nothing to fetch: the range {iso_utc(start)} .. {iso_utc(end)} is empty",))
     notices: list[str] = []
     if end > now:
         # The vendor has no data for the future; asking for it only risks a refusal.
         end = now
     limit = now - RETENTION
     if start < limit:
-        clamped = _ceil_to(limit + CLAMP_GRACE, bucket_seconds)
+        clamped = ceil_to(limit + CLAMP_GRACE, bucket_seconds)
         if end <= clamped:
             raise _client_error(
                 "LIVETOP.TIME.TOO_OLD",
                 "range older than 3 months",
-                f"Huawei keeps 3 months of statistics; the range ends at {format_time(end)}, before "
-                f"the oldest data it keeps ({format_time(clamped)}).",
+                f"Huawei keeps 3 months of statistics; the range ends at {iso_utc(end)}, before "
+                f"the oldest data it keeps ({iso_utc(clamped)}).",
                 "Ask for a range within the last 90 days.",
             )
         start = clamped
-        notices.append(f"start clamped to {format_time(start)}: {RETENTION_TEXT}")
+        notices.append(f"start clamped to {iso_utc(start)}: {RETENTION_TEXT}")
     # Wire times have whole seconds. Flooring the start may take in a bucket that starts just before it;
     # the caller filters samples to [start, end). Flooring the end never asks for the future.
     start, end = _floor_second(start), _floor_second(end)
     if start >= end:
         # Only a start in the future (or within the current second) gets here: there is nothing yet.
-        return TimePlan((), tuple(notices + [f"nothing to fetch: {format_time(start)} is not in the past"]))
+        return TimePlan((), tuple(notices + [f"nothing to fetch: {iso_utc(start)} is not in the past"]))
     windows: list[tuple[datetime, datetime]] = []
     cursor = start
     while cursor < end:
