@@ -137,15 +137,59 @@ async def test_time_rules_are_enforced_before_sending():
     provider = JdcloudProvider(_account(), httpx.AsyncClient(base_url="http://127.0.0.1:9"), ManualClock())
     with pytest.raises(VendorError) as info:
         await provider.fetch("play.live.com", None, _t("2026-11-20T12:00:00Z"))
-    assert (info.value.error.code, info.value.error.kind) == ("CLIENT.NO_START", "client")
-    with pytest.raises(VendorError) as info:
-        await provider.fetch("play.live.com", _t("2026-11-20T12:00:00Z"), _t("2026-11-20T11:00:00Z"))
-    assert info.value.error.code == "CLIENT.END_BEFORE_START"
+    assert (info.value.error.code, info.value.error.kind) == ("LIVETOP.TIME.NO_START", "client")
     with pytest.raises(VendorError) as info:
         await provider.fetch("play.live.com", datetime(2026, 11, 20, 11), datetime(2026, 11, 20, 12))
     assert info.value.error.code == "CLIENT.NAIVE_TIME"
-    empty = await provider.fetch("play.live.com", _t("2026-11-20T12:00:00Z"), _t("2026-11-20T12:00:00Z"))
-    assert (empty.requests, empty.bandwidth, empty.traffic) == (0, [], [])
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        ("2026-11-20T11:00:00Z", "2026-11-20T11:00:00Z"),
+        ("2026-11-20T11:00:00Z", "2026-11-20T10:00:00Z"),  # reversed: a wall clock stepped back
+    ],
+)
+async def test_empty_or_reversed_range_asks_nothing_and_says_so_like_huawei(start, end):
+    from livetop.vendors.huawei.timerules import plan_range as huawei_plan
+
+    now = _t("2026-11-20T12:00:00Z")
+    provider = JdcloudProvider(_account(), httpx.AsyncClient(base_url="http://127.0.0.1:9"), ManualClock(now))
+    result = await provider.fetch("play.live.com", _t(start), _t(end))
+    assert (result.requests, result.bandwidth, result.traffic) == (0, [], [])
+    # The same range means the same thing for both vendors.
+    assert result.notices == list(huawei_plan(_t(start), _t(end), now).notices)
+    assert result.notices == [f"nothing to fetch: the range {start} .. {end} is empty"]
+
+
+NOW = _t("2026-11-20T12:00:00Z")
+
+
+def test_a_start_older_than_the_look_back_is_clamped_with_a_notice():
+    plan = timerules.plan_range(_t("2000-01-01T00:00:00Z"), NOW, NOW)
+    # 90 days before 2026-11-20T12:00Z, on a bucket boundary; then 3 requests of at most 30 days.
+    assert plan.start == _t("2026-08-22T12:00:00Z")
+    assert len(plan.requests) == 3 and plan.requests[0][0] == plan.start
+    assert plan.notices == (
+        "start clamped to 2026-08-22T12:00:00Z: livetop asks JD for at most 90 days back",
+    )
+    unaligned = timerules.plan_range(_t("2000-01-01T00:00:00Z"), NOW, NOW + timedelta(seconds=61))
+    assert unaligned.start == _t("2026-08-22T12:05:00Z")
+
+
+def test_a_range_entirely_older_than_the_look_back_is_refused():
+    with pytest.raises(VendorError) as info:
+        timerules.plan_range(_t("2000-01-01T00:00:00Z"), _t("2000-02-01T00:00:00Z"), NOW)
+    err = info.value.error
+    assert (err.code, err.kind, err.retryable) == ("LIVETOP.TIME.TOO_OLD", "client", False)
+    assert "90 days" in err.action
+
+
+def test_a_future_end_is_clamped_to_now_and_a_future_start_asks_nothing():
+    plan = timerules.plan_range(NOW - timedelta(hours=1), _t("9999-12-31T23:59:59Z"), NOW)
+    assert plan.end == NOW and plan.requests == ((NOW - timedelta(hours=1), NOW),) and plan.notices == ()
+    ahead = timerules.plan_range(NOW + timedelta(hours=1), NOW + timedelta(hours=2), NOW)
+    assert ahead.requests == () and "not in the past" in ahead.notices[0]
 
 
 async def test_missing_credentials_are_a_client_error():
@@ -278,11 +322,26 @@ def test_wrong_shapes_are_malformed(doc, detail):
     assert detail in err.raw_message
 
 
-def test_nan_is_malformed_not_a_number():
-    body = b'{"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": {"bandwidth": NaN, "flow": 1}}}]}'
+@pytest.mark.parametrize(
+    "bandwidth, flow",
+    [
+        ("NaN", "1"),
+        ("Infinity", "1"),
+        ("1", "-Infinity"),
+        ("1e400", "1"),  # a finite Decimal, but infinite as a float: it reached exports as `Infinity`
+        ("1", "1e400"),
+        pytest.param("1" + "0" * 400, "1", id="10**400-1"),
+        ("-0.5", "1"),
+    ],
+)
+def test_non_finite_or_negative_numbers_are_malformed(bandwidth, flow):
+    body = (
+        '{"status": 0, "data": [{"2018-06-02 17:15": {"play.live.com": '
+        f'{{"bandwidth": {bandwidth}, "flow": {flow}}}}}}}]}}'
+    ).encode()
     with pytest.raises(VendorError) as info:
         parse_bandwidth_flow(200, body, "play.live.com")
-    assert info.value.error.kind == "malformed"
+    assert (info.value.error.kind, info.value.error.code) == ("malformed", "MALFORMED")
 
 
 def test_non_2xx_and_non_json_answers_are_decoded():

@@ -168,8 +168,37 @@ async def test_signature_follows_the_beijing_date_across_midnight(jd_sim, jd_acc
         account, sim_clock, "live.ok.example.com", sim_clock.now() - timedelta(minutes=10), sim_clock.now()
     )
     assert before.bandwidth and after.bandwidth
-    # A client whose clock is still on the 20th (Beijing) signs with yesterday's date: refused, decoded.
-    stale = ManualClock(_t("2026-11-20T15:59:30Z"))
+    assert [e.code for e in jd_sim.sim.log] == ["", ""]  # each signed once, with the right date
+
+
+@pytest.mark.parametrize(
+    "jd_now, our_now",
+    [
+        ("2026-11-20T16:00:30Z", "2026-11-20T15:59:30Z"),  # JD is past Beijing midnight, we are not yet
+        ("2026-11-20T15:59:30Z", "2026-11-20T16:00:30Z"),  # we are past it, JD is not yet
+    ],
+)
+async def test_signature_refused_near_midnight_is_resigned_with_the_other_date_once(
+    make_sim, tmp_path, jd_now, our_now
+):
+    from conftest import load_sim_config
+
+    jd_clock, our_clock = ManualClock(_t(jd_now)), ManualClock(_t(our_now))
+    sim = make_sim(JD_SCENARIO, clock=jd_clock)
+    account = load_sim_config(sim.sim.write_config(tmp_path / "jd.toml", timeout="3s")).account("jd")
+    end = _t("2026-11-20T15:55:00Z")
+    result = await _fetch(account, our_clock, "live.ok.example.com", end - timedelta(minutes=15), end)
+    assert len(result.bandwidth) == 3 and result.requests == 2
+    assert [(e.status, e.code) for e in sim.sim.log] == [(200, "JD.STATUS.1"), (200, "")]
+
+
+async def test_signature_refused_away_from_midnight_is_not_resent(make_sim, tmp_path):
+    from conftest import load_sim_config
+
+    # Our clock is 5 minutes behind JD's across Beijing midnight: more skew than livetop allows for.
+    sim = make_sim(JD_SCENARIO, clock=ManualClock(_t("2026-11-20T16:02:30Z")))
+    account = load_sim_config(sim.sim.write_config(tmp_path / "jd.toml", timeout="3s")).account("jd")
+    stale = ManualClock(_t("2026-11-20T15:57:30Z"))
     with pytest.raises(VendorError) as info:
         await _fetch(
             account, stale, "live.ok.example.com", _t("2026-11-20T15:40:00Z"), _t("2026-11-20T15:50:00Z")
@@ -177,6 +206,24 @@ async def test_signature_follows_the_beijing_date_across_midnight(jd_sim, jd_acc
     err = info.value.error
     assert (err.code, err.title, err.retryable) == ("JD.STATUS.1", "signature rejected", False)
     assert err.raw_message.startswith("signature error (request id ")  # the simulator's X-Request-Id
+    assert [e.code for e in sim.sim.log] == ["JD.STATUS.1"]
+
+
+async def test_a_request_paced_past_midnight_is_signed_when_it_leaves(jd_sim, jd_accounts, sim_clock):
+    """The pacer (the engine's rate limiter) can hold a request across Beijing midnight: the body must be
+    signed after the wait, with the date JD sees, not when the request was queued."""
+    sim_clock.set(_t("2026-11-20T15:57:00Z"))  # 23:57 in Beijing
+    account = jd_accounts["jd"]
+    end = sim_clock.now()
+
+    async def slow_pacer():
+        sim_clock.advance(5 * 60)  # released at 00:02 on the 21st, beyond the midnight re-sign margin
+
+    async with httpx.AsyncClient(base_url=account.endpoint, timeout=account.timeout_seconds) as client:
+        provider = JdcloudProvider(account, client, sim_clock, slow_pacer)
+        result = await provider.fetch("live.ok.example.com", end - timedelta(minutes=15), end)
+    assert len(result.bandwidth) == 3 and result.requests == 1
+    assert [(e.status, e.code) for e in jd_sim.sim.log] == [(200, "")]
 
 
 async def test_wrong_secret_is_decoded_and_never_shown(jd_sim, jd_accounts, sim_clock):

@@ -2,23 +2,31 @@
 
 One request answers both metrics for one domain. Ranges over 30 days are split and merged; labels (Beijing
 time, bucket ends) become UTC bucket starts in the parser.
+
+The signature carries the Beijing date, so a body is signed only once its request has been paced (a request
+queued across midnight would otherwise go out with yesterday's date and be refused). Near midnight the
+signature JD expects depends on JD's clock, not ours: a signature refusal within MIDNIGHT_SKEW of Beijing
+midnight is retried once, signed with the date on the other side of midnight.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
 from livetop.model import VENDOR_JDCLOUD, FetchResult, VendorError, utc
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Provider
 from livetop.vendors.catalog import client_error, transport_error
-from livetop.vendors.jdcloud.parse import parse_bandwidth_flow, to_samples
+from livetop.vendors.jdcloud.parse import BandwidthFlow, parse_bandwidth_flow, to_samples
 from livetop.vendors.jdcloud.signature import beijing_date, md5_signature
-from livetop.vendors.jdcloud.timerules import check_range, format_beijing, plan_requests
+from livetop.vendors.jdcloud.timerules import format_beijing, plan_range
 
 BANDWIDTH_FLOW_PATH = "/api/live/bandwidth_flow"
+SIGNATURE_REFUSED = "JD.STATUS.1"
+# How far our clock and JD's may disagree about Beijing midnight before a signature refusal is believed.
+MIDNIGHT_SKEW = timedelta(minutes=2)
 
 
 class JdcloudProvider(Provider):
@@ -46,12 +54,14 @@ class JdcloudProvider(Provider):
             )
         return username, secret
 
-    def request_body(self, domain: str, start_time: datetime, end_time: datetime) -> dict[str, str]:
-        """The JSON body of one request, signed for the clock's current Beijing date."""
+    def request_body(
+        self, domain: str, start_time: datetime, end_time: datetime, date: str | None = None
+    ) -> dict[str, str]:
+        """The JSON body of one request, signed for `date` (yyyymmdd), by default the clock's Beijing date."""
         username, secret = self._credentials()
         return {
             "username": username,
-            "signature": md5_signature(beijing_date(self.clock.now()), username, secret),
+            "signature": md5_signature(date or beijing_date(self.clock.now()), username, secret),
             "domain": domain,
             "start_time": format_beijing(start_time),
             "end_time": format_beijing(end_time),
@@ -66,7 +76,7 @@ class JdcloudProvider(Provider):
     ) -> FetchResult:
         try:
             start = utc(start) if start is not None else None
-            end = utc(end) if end is not None else self.clock.now()
+            end = utc(end) if end is not None else None
         except ValueError:
             raise VendorError(
                 client_error(
@@ -77,36 +87,15 @@ class JdcloudProvider(Provider):
                     "Give times with an offset or a trailing Z (UTC).",
                 )
             ) from None
-        problem = check_range(start, end)
-        if problem is not None:
-            raise VendorError(problem)
+        plan = plan_range(start, end, self.clock.now())
+        if plan.requests:
+            self._credentials()  # an incomplete account fails before waiting for the pacer
         domain = domain.strip()
-        result = FetchResult()
+        result = FetchResult(notices=list(plan.notices))
         bandwidth: dict = {}
         traffic: dict = {}
-        secret = self.account.credentials.secret_key
-        secrets = (secret.reveal(),) if secret else ()
-        for start_time, end_time in plan_requests(start, end):
-            body = json.dumps(self.request_body(domain, start_time, end_time), ensure_ascii=False).encode()
-            await self.pacer()
-            result.requests += 1
-            try:
-                response = await self.client.post(
-                    BANDWIDTH_FLOW_PATH, content=body, headers={"Content-Type": "application/json"}
-                )
-            except httpx.HTTPError as exc:
-                raise VendorError(transport_error(VENDOR_JDCLOUD, exc)) from None
-            points = parse_bandwidth_flow(
-                response.status_code,
-                response.content,
-                domain,
-                unit_base=self.account.unit_base,
-                start=start,
-                end=end,
-                headers=response.headers,
-                now=self.clock.now(),
-                secrets=secrets,
-            )
+        for start_time, end_time in plan.requests:
+            points = await self._request(result, domain, start_time, end_time, plan.start, plan.end)
             bandwidth.update(points.bandwidth_bps)
             traffic.update(points.traffic_bytes)
         if METRIC_BANDWIDTH in metrics:
@@ -114,3 +103,66 @@ class JdcloudProvider(Provider):
         if METRIC_TRAFFIC in metrics:
             result.traffic = to_samples(traffic)
         return result
+
+    async def _request(
+        self,
+        result: FetchResult,
+        domain: str,
+        start_time: datetime,
+        end_time: datetime,
+        start: datetime,
+        end: datetime,
+    ) -> BandwidthFlow:
+        """One bandwidth_flow request (two when a signature refusal near midnight is re-signed)."""
+        await self.pacer()
+        signed_at = self.clock.now()
+        date = beijing_date(signed_at)
+        try:
+            return await self._post(result, domain, start_time, end_time, start, end, date)
+        except VendorError as exc:
+            other = _other_side_of_midnight(signed_at, date)
+            if exc.error.code != SIGNATURE_REFUSED or other is None:
+                raise
+        await self.pacer()
+        return await self._post(result, domain, start_time, end_time, start, end, other)
+
+    async def _post(
+        self,
+        result: FetchResult,
+        domain: str,
+        start_time: datetime,
+        end_time: datetime,
+        start: datetime,
+        end: datetime,
+        date: str,
+    ) -> BandwidthFlow:
+        body = self.request_body(domain, start_time, end_time, date)
+        content = json.dumps(body, ensure_ascii=False).encode()
+        result.requests += 1
+        try:
+            response = await self.client.post(
+                BANDWIDTH_FLOW_PATH, content=content, headers={"Content-Type": "application/json"}
+            )
+        except httpx.HTTPError as exc:
+            raise VendorError(transport_error(VENDOR_JDCLOUD, exc)) from None
+        secret = self.account.credentials.secret_key
+        return parse_bandwidth_flow(
+            response.status_code,
+            response.content,
+            domain,
+            unit_base=self.account.unit_base,
+            start=start,
+            end=end,
+            headers=response.headers,
+            now=self.clock.now(),
+            secrets=(secret.reveal(),) if secret else (),
+        )
+
+
+def _other_side_of_midnight(signed_at: datetime, date: str) -> str | None:
+    """The Beijing date across the midnight within MIDNIGHT_SKEW of `signed_at`, else None."""
+    for when in (signed_at - MIDNIGHT_SKEW, signed_at + MIDNIGHT_SKEW):
+        other = beijing_date(when)
+        if other != date:
+            return other
+    return None

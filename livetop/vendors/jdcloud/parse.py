@@ -9,6 +9,7 @@ not JSON, or a body without this shape.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,10 +103,14 @@ def parse_bandwidth_flow(
                 bandwidth, flow = _number(values.get("bandwidth")), _number(values.get("flow"))
                 if bandwidth is None or flow is None:
                     raise bad(f"data[{index}][{label!r}]: bandwidth/flow are not non-negative numbers")
+                bandwidth_bps, traffic_bytes = float(bandwidth * factor), flow * factor
+                # 1e400 is a finite Decimal but no float: it would reach exports as `Infinity`.
+                if not (math.isfinite(bandwidth_bps) and math.isfinite(float(traffic_bytes))):
+                    raise bad(f"data[{index}][{label!r}]: bandwidth/flow are too large to be measurements")
                 if (lo is not None and bucket_start < lo) or (hi is not None and bucket_start >= hi):
                     continue
-                out.bandwidth_bps[bucket_start] = float(bandwidth * factor)
-                out.traffic_bytes[bucket_start] = int((flow * factor).to_integral_value())
+                out.bandwidth_bps[bucket_start] = bandwidth_bps
+                out.traffic_bytes[bucket_start] = int(traffic_bytes.to_integral_value())
     return out
 
 

@@ -4,20 +4,27 @@
 - A point covers 5 minutes and, by default (`time_point=endTime`), is labelled by the END of its bucket.
 - start_time is required; end_time must not be before it; one request spans at most 30 days, so a longer
   range is split into several requests whose answers are merged.
+- How far back JD answers is not documented for bandwidth_flow; livetop bounds it itself (LOOKBACK).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from livetop.model import VENDOR_JDCLOUD, DecodedError, floor_to, utc
+from livetop.model import VENDOR_JDCLOUD, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
 from livetop.vendors.jdcloud.signature import BEIJING
 
 BUCKET = timedelta(minutes=5)
 MAX_SPAN = timedelta(days=30)
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+# livetop's own choice, not a documented JD rule: JD states no look-back for bandwidth_flow. Without a bound
+# a start in 2000 cost ~330 requests of 30 days each; 90 days matches what Huawei keeps, so both vendors
+# look back alike.
+LOOKBACK = timedelta(days=90)
+LOOKBACK_TEXT = "livetop asks JD for at most 90 days back"
 
 _LABEL = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*$")
 
@@ -42,31 +49,61 @@ def label_to_bucket_start(label: str) -> datetime:
     return parse_beijing(label) - BUCKET
 
 
-def _ceil(when: datetime, step: timedelta) -> datetime:
-    floored = floor_to(when, int(step.total_seconds()))
-    return floored if floored == when else floored + step
+@dataclass(frozen=True, slots=True)
+class JdPlan:
+    """The requests to send for one asked-for range, the [start, end) their answers are kept in (the asked
+    range after clamping), and notices for the user (clamping, nothing to ask)."""
+
+    requests: tuple[tuple[datetime, datetime], ...]
+    start: datetime
+    end: datetime
+    notices: tuple[str, ...] = field(default=())
 
 
-def check_range(start: datetime | None, end: datetime | None) -> DecodedError | None:
-    """The rules JD would refuse a request for, as a client error (None when the range is fine)."""
+def _client_error(code: str, title: str, meaning: str, action: str) -> VendorError:
+    return VendorError(client_error(VENDOR_JDCLOUD, code, title, meaning, action))
+
+
+def plan_range(start: datetime | None, end: datetime | None, now: datetime) -> JdPlan:
+    """Turn an asked-for [start, end) into bandwidth_flow requests. `end` None means now.
+
+    Like the Huawei rules: a future end is clamped to now, a start older than LOOKBACK is clamped with a
+    notice, an empty or reversed range (or one that starts in the future) asks nothing and says so.
+    Raises VendorError(kind="client") without a start, or for a range entirely older than LOOKBACK.
+    """
     if start is None:
-        return client_error(
-            VENDOR_JDCLOUD,
-            "CLIENT.NO_START",
+        raise _client_error(
+            "LIVETOP.TIME.NO_START",
             "start time required",
             "JD's bandwidth_flow needs a start_time; an end without a start is refused.",
             "Give a start time (e.g. --start 2026-11-20T08:00:00Z).",
         )
-    if end is not None and end < start:
-        return client_error(
-            VENDOR_JDCLOUD,
-            "CLIENT.END_BEFORE_START",
-            "end before start",
-            f"The range ends ({utc(end):%Y-%m-%dT%H:%M:%SZ}) before it starts "
-            f"({utc(start):%Y-%m-%dT%H:%M:%SZ}).",
-            "Swap the times: the end must not be before the start.",
-        )
-    return None
+    now = utc(now)
+    start = utc(start)
+    end = now if end is None else utc(end)
+    if start >= end:
+        empty = f"nothing to fetch: the range {iso_utc(start)} .. {iso_utc(end)} is empty"
+        return JdPlan((), start, end, (empty,))
+    # JD has no data for the future, and an end far ahead would cost one request per 30 days of it.
+    end = min(end, now)
+    notices: list[str] = []
+    limit = now - LOOKBACK
+    if start < limit:
+        clamped = ceil_to(limit, int(BUCKET.total_seconds()))
+        if end <= clamped:
+            raise _client_error(
+                "LIVETOP.TIME.TOO_OLD",
+                f"range older than {LOOKBACK.days} days",
+                f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
+                f"{iso_utc(end)}, before {iso_utc(clamped)}.",
+                f"Ask for a range within the last {LOOKBACK.days} days.",
+            )
+        start = clamped
+        notices.append(f"start clamped to {iso_utc(start)}: {LOOKBACK_TEXT}")
+    if start >= end:
+        notices.append(f"nothing to fetch: {iso_utc(start)} is not in the past")
+        return JdPlan((), start, end, tuple(notices))
+    return JdPlan(tuple(plan_requests(start, end)), start, end, tuple(notices))
 
 
 def plan_requests(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
@@ -78,11 +115,12 @@ def plan_requests(start: datetime, end: datetime) -> list[tuple[datetime, dateti
     the parser drops whatever falls outside [start, end).
     """
     start, end = utc(start), utc(end)
-    first_bucket = _ceil(start, BUCKET)
+    step = int(BUCKET.total_seconds())
+    first_bucket = ceil_to(start, step)
     if first_bucket >= end:
         return []
     first_label = first_bucket  # one bucket early: the label of the bucket before the first one
-    last_label = _ceil(end, BUCKET)  # the label of the last bucket starting before `end`
+    last_label = ceil_to(end, step)  # the label of the last bucket starting before `end`
     plans = []
     chunk_start = first_label
     while chunk_start <= last_label:
