@@ -15,27 +15,69 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("account", metavar="ACCOUNT", help="account name from the config")
     parser.add_argument("domain", metavar="DOMAIN", help="play domain (need not be in the config)")
     parser.add_argument("--metric", choices=("bandwidth", "traffic", "both"), default="both")
-    parser.add_argument("--start", metavar="ISO", help="start, e.g. 2026-11-20T08:00:00Z (default: 1 hour ago; "
-                        "a time without an offset is UTC)")
+    parser.add_argument("--start", metavar="ISO", help="start, e.g. 2026-11-20T08:00:00Z (default: 1 hour "
+                        "before the end; a time without an offset is UTC)")
     parser.add_argument("--end", metavar="ISO", help="end (default: now)")
-    parser.add_argument("--step", metavar="MINUTES", type=int, help="bucket size in minutes (default: config)")
+    parser.add_argument("--step", metavar="MINUTES", type=int,
+                        help="bucket size in minutes (default: config; Huawei: 1, 5, 15, 30, 60, 240, 1440; "
+                        "JD always answers 5-minute points)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of points instead of a table")
 
 
+TIME_HINT = "use ISO 8601, e.g. 2026-11-20T08:00:00Z"
+
+
 def parse_iso(text: str):
-    """ISO 8601 → aware UTC datetime; a trailing Z and a missing offset both mean UTC."""
+    """ISO 8601 → aware UTC datetime; a trailing Z and a missing offset both mean UTC.
+
+    Raises ValueError (with a message for the user) for text that is not a time, or a time that has no UTC
+    equivalent (0001-01-01T00:00:00+01:00 is in year 0 in UTC).
+    """
     from datetime import datetime, timezone
 
-    value = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
+    try:
+        value = datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a time ({exc})") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text!r} is outside years 1-9999 once converted to UTC") from None
+
+
+def time_range(start_text: str | None, end_text: str | None, now):
+    """(start, end) from --start/--end: end defaults to now, start to one hour before end. Raises ValueError
+    with a message naming the option for a bad time, a default that does not exist, or an empty range."""
+    from datetime import timedelta
+
+    from livetop.model import iso_utc
+
+    try:
+        end = parse_iso(end_text) if end_text else now
+    except ValueError as exc:
+        raise ValueError(f"--end: {exc}") from None
+    if start_text:
+        try:
+            start = parse_iso(start_text)
+        except ValueError as exc:
+            raise ValueError(f"--start: {exc}") from None
+    else:
+        try:
+            start = end - timedelta(hours=1)
+        except OverflowError:
+            raise ValueError(f"--end {end_text!r} leaves no room for the default --start an hour earlier; "
+                             "give --start too") from None
+    if start >= end:
+        raise ValueError(f"the range {iso_utc(start)} .. {iso_utc(end)} is empty: --start must be before "
+                         + ("--end" if end_text else "now (the default --end)"))
+    return start, end
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
     from dataclasses import replace
-    from datetime import timedelta
 
     from livetop.clock import SYSTEM_CLOCK
 
@@ -48,19 +90,30 @@ def run(args: argparse.Namespace) -> int:
         print(f"livetop: no account {args.account!r} in {config.path} (accounts: {names})", file=sys.stderr)
         return EXIT_CONFIG
     if args.step is not None:
-        if args.step <= 0:
-            print("livetop: --step must be a positive number of minutes", file=sys.stderr)
+        problem = step_problem(account.vendor, args.step)
+        if problem:
+            print(f"livetop: {problem}", file=sys.stderr)
             return EXIT_CONFIG
         account = replace(account, step_minutes=args.step)
-    now = SYSTEM_CLOCK.now()
     try:
-        end = parse_iso(args.end) if args.end else now
-        start = parse_iso(args.start) if args.start else end - timedelta(hours=1)
+        start, end = time_range(args.start, args.end, SYSTEM_CLOCK.now())
     except ValueError as exc:
-        print(f"livetop: bad time: {exc} (use ISO 8601, e.g. 2026-11-20T08:00:00Z)", file=sys.stderr)
+        print(f"livetop: bad time: {exc} ({TIME_HINT})", file=sys.stderr)
         return EXIT_CONFIG
     metrics = {"both": ("bandwidth", "traffic")}.get(args.metric, (args.metric,))
     return asyncio.run(_query(account, args.domain, start, end, metrics, args.json))
+
+
+def step_problem(vendor: str, step: int) -> str | None:
+    """Why --step cannot be sent to this vendor, or None. The config applies the same rule to step_minutes."""
+    from livetop.config.load import HUAWEI_STEP_MINUTES
+    from livetop.model import VENDOR_HUAWEI
+
+    if step <= 0:
+        return "--step must be a positive number of minutes"
+    if vendor == VENDOR_HUAWEI and step not in HUAWEI_STEP_MINUTES:
+        return f"--step {step}: Huawei accepts {', '.join(map(str, HUAWEI_STEP_MINUTES))} minutes"
+    return None
 
 
 async def _query(account, domain, start, end, metrics, as_json: bool) -> int:
@@ -106,9 +159,11 @@ def merge_points(result, metrics) -> list[dict]:
 def points_json(rows: list[dict], metrics) -> str:
     import json
 
+    from livetop.model import iso_utc
+
     out = []
     for row in rows:
-        item: dict = {"time": row["time"].strftime("%Y-%m-%dT%H:%M:%SZ")}
+        item: dict = {"time": iso_utc(row["time"])}
         if "bandwidth" in metrics:
             item["bandwidth_bps"] = row.get("bandwidth_bps")
         if "traffic" in metrics:
