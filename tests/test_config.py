@@ -319,7 +319,20 @@ ERRORS = [
     ('refresh = "5x"\n', "refresh", '"5x" is not a duration', '"30s", "5m", "1h"'),
     ('refresh = "0.5s"\n', "refresh", "too short", '"1s"'),
     ('window = "-1h"\n', "window", "is not a duration", '"1h"'),
-    ("window = 0\n", "window", "must be a positive duration", '"30s"'),
+    ("window = 0\n", "window", "must be a positive duration", '"1h"'),
+    ('window = "59s"\n', "window", "shorter than one minute", 'at least "1m"'),
+    ('window = "0.5"\n', "window", "shorter than one minute", '"15m", "1h" or "24h"'),
+    ('window = "9999999d"\n', "window", "longer than 90 days: Huawei Cloud Live keeps only 3 months",
+     'at most "90d"'),
+    ("window = 1e300\n", "window", "longer than 90 days", '"24h"'),
+    ("window = inf\n", "window", "must be a positive duration, not inf", '"1h"'),
+    ("window = nan\n", "window", "must be a positive duration, not nan", None),
+    ('window = "1e9d"\n', "window", '"1e9d" is not a duration', '"15m", "1h" or "24h"'),
+    ('window = "1h30"\n', "window", "is not a duration", None),
+    ('refresh = "25h"\n', "refresh", "longer than 24 hours", 'at most "24h"'),
+    ("refresh = -1\n", "refresh", "must be a positive duration, not -1", '"30s"'),
+    ("refresh = inf\n", "refresh", "must be a positive duration", None),
+    (HW + 'data_lag = "9999999d"\n', "accounts[0].data_lag", "longer than the longest window", '"10m"'),
     (HW + 'timeout = "0s"\n', "accounts[0].timeout", "positive duration", '"30s"'),
     (HW + 'verify_tls = "false"\n', "accounts[0].verify_tls", "must be true or false", "without quotes"),
     (HW + "verify_tls = 0\n", "accounts[0].verify_tls", "not an integer", None),
@@ -387,6 +400,39 @@ ERRORS = [
      'secret_key_env = "'),
 ]
 # fmt: on
+
+
+@pytest.mark.parametrize(
+    "text, refresh, window",
+    [
+        ('refresh = "1s"\nwindow = "1m"\n', 1.0, 60),
+        ('refresh = "24h"\nwindow = "90d"\n', 86400.0, 90 * 86400),
+        ("refresh = 2.5\nwindow = 3600.9\n", 2.5, 3600),
+        ('refresh = "1500ms"\nwindow = " 2H "\n', 1.5, 7200),
+    ],
+)
+def test_refresh_and_window_bounds_are_inclusive(tmp_path, hw_env, text, refresh, window):
+    config = load_config(write(tmp_path, text + HW + 'data_lag = "90d"\n'))
+    assert (config.refresh_seconds, config.window_seconds) == (refresh, window)
+    assert config.accounts[0].data_lag_seconds == 90 * 86400
+
+
+def test_the_command_line_and_the_file_share_one_window_check():
+    from livetop.config.durations import DurationError, window_seconds
+
+    assert window_seconds("90d") == 90 * 86400 and window_seconds(60) == 60
+    for bad, words in [
+        ("0.5", "shorter than one minute"),
+        ("1e9d", "is not a duration"),
+        ("9999999d", "3 months"),
+        ("-1h", "is not a duration"),
+        ("", "is not a duration"),
+        (float("nan"), "positive duration"),
+        (True, "is not a duration"),
+    ]:
+        with pytest.raises(DurationError) as info:
+            window_seconds(bad)
+        assert words in info.value.problem and '"1h"' in info.value.fix
 
 
 @pytest.mark.parametrize("text,key,problem,fix", ERRORS, ids=[e[1] + ":" + e[2][:24] for e in ERRORS])

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from livetop.config import durations
+from livetop.config.durations import DURATION_FIX, DurationError
 from livetop.config.schema import ConfigError
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)?\s*$", re.IGNORECASE)
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-DURATION_FIX = 'use a number of seconds or a string like "30s", "5m", "1h"'
 
 
 def key_path(prefix: str, key: str) -> str:
@@ -169,21 +168,27 @@ class Fields:
             )
         return text.rstrip("/")
 
-    def duration(self, value: Any, where: str, *, allow_zero: bool = False) -> float:
-        """A number of seconds or "500ms", "30s", "5m", "1h", "7d" -> seconds."""
+    def _seconds(self, check: Callable[[Any], Any], value: Any, where: str) -> Any:
+        """Run a `livetop.config.durations` check, its refusal becoming this key's ConfigError."""
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             self._wrong_type(value, where, "a duration", DURATION_FIX)
-        if isinstance(value, str):
-            match = _DURATION.match(value)
-            if not match:
-                self.fail(where, f'"{value}" is not a duration', DURATION_FIX)
-            unit = match.group(2).lower() if match.group(2) else None
-            seconds = float(match.group(1)) * _DURATION_UNITS[unit]
-        else:
-            seconds = float(value)
-        if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
-            self.fail(where, f"must be a positive duration, not {value!r}", DURATION_FIX)
-        return seconds
+        try:
+            return check(value)
+        except DurationError as exc:
+            self.fail(where, exc.problem, exc.fix)
 
-    def duration_or_zero(self, value: Any, where: str) -> float:
-        return self.duration(value, where, allow_zero=True)
+    def duration(self, value: Any, where: str) -> float:
+        """A number of seconds or "500ms", "30s", "5m", "1h", "7d" -> seconds."""
+        return self._seconds(durations.parse_seconds, value, where)
+
+    def data_lag(self, value: Any, where: str) -> int:
+        """How late a vendor's figures settle, zero to 90 days (`durations.data_lag_seconds`)."""
+        return self._seconds(durations.data_lag_seconds, value, where)
+
+    def window(self, value: Any, where: str) -> int:
+        """The history window, one minute to 90 days (`durations.window_seconds`)."""
+        return self._seconds(durations.window_seconds, value, where)
+
+    def refresh(self, value: Any, where: str) -> float:
+        """The poll interval, one second to 24 hours (`durations.refresh_seconds`)."""
+        return self._seconds(durations.refresh_seconds, value, where)
