@@ -1,6 +1,7 @@
 """`livetop init` end to end in a subprocess, and config errors from the commands that load a config."""
 
 import os
+import stat
 import subprocess
 import sys
 import tomllib
@@ -133,3 +134,74 @@ def test_commands_on_a_toml_syntax_error_exit_2(tmp_path, env):
     broken.write_text("[[accounts]\n")
     done = livetop("snapshot", "--config", str(broken), env=env)
     assert done.returncode == 2 and "line 1, column" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- only regular files are written ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_init_refuses_a_fifo_and_leaves_it_alone(tmp_path, env, force):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    # Opening a FIFO for writing blocks until a reader comes: a hang here is the bug, so it is bounded.
+    done = livetop("init", str(fifo), *force, env=env)
+    assert done.returncode == 2
+    assert f"{fifo}: is a named pipe (FIFO), not a regular file" in done.stderr
+    assert "fix: give the path of a regular file" in done.stderr and "Traceback" not in done.stderr
+    st = os.lstat(fifo)
+    assert stat.S_ISFIFO(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o644  # not chmodded to 0600
+
+
+def test_init_force_refuses_a_symlink_to_a_fifo(tmp_path, env):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    link = tmp_path / "config.toml"
+    link.symlink_to(fifo)
+    done = livetop("init", str(link), "--force", env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"links to {fifo}, which is a named pipe" in done.stderr
+    assert link.is_symlink() and stat.S_IMODE(os.lstat(fifo).st_mode) == 0o644
+
+
+def test_init_force_through_a_symlink_replaces_the_file_it_names(tmp_path, env):
+    real = tmp_path / "dotfiles" / "livetop.toml"
+    real.parent.mkdir()
+    real.write_text("# mine\n")
+    real.chmod(0o644)
+    link = tmp_path / "config.toml"
+    link.symlink_to(real)
+    refused = livetop("init", str(link), env=env)
+    assert refused.returncode == 2 and "already exists" in refused.stderr
+    assert real.read_text() == "# mine\n"
+    done = livetop("init", str(link), "--force", env=env)
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and link.resolve() == real  # the link still points at the user's file
+    assert real.read_text() == starter_text() and stat.S_IMODE(real.stat().st_mode) == 0o600
+
+
+def test_init_on_a_dangling_symlink_needs_force(tmp_path, env):
+    link = tmp_path / "config.toml"
+    link.symlink_to(tmp_path / "missing.toml")
+    refused = livetop("init", str(link), env=env)
+    assert refused.returncode == 2 and "already exists" in refused.stderr and "--force" in refused.stderr
+    assert not (tmp_path / "missing.toml").exists()
+    assert livetop("init", str(link), "--force", env=env).returncode == 0
+    assert (tmp_path / "missing.toml").read_text() == starter_text()
+
+
+def test_init_with_an_empty_path_writes_nothing(tmp_path, env):
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    done = livetop("init", "", env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "PATH is empty" in done.stderr and "fix: give a file name" in done.stderr
+    assert not (tmp_path / "xdg").exists()  # not silently the default location
+
+
+def test_init_creates_the_file_private_whatever_the_umask(tmp_path, env):
+    path = tmp_path / "c.toml"
+    done = subprocess.run(
+        ["sh", "-c", 'umask 0277 && exec "$0" -m livetop init "$1"', sys.executable, str(path)],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -1,6 +1,9 @@
 """Persisting one [ui] setting (the TUI saves the chosen theme) by a minimal edit of the user's file."""
 
 import os
+import stat
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -97,3 +100,47 @@ def test_no_temporary_files_are_left_behind(tmp_path):
     path = write(tmp_path, EDITABLE)
     set_ui_value(path, "theme", "b")
     assert sorted(os.listdir(tmp_path)) == ["config.toml"]
+
+
+_SET_THEME = """
+import sys
+from livetop.config import ConfigError
+from livetop.config.edit import set_ui_value
+try:
+    set_ui_value(sys.argv[1], "theme", "b")
+except ConfigError as exc:
+    print(exc.message())
+    sys.exit(2)
+"""
+
+
+@pytest.mark.parametrize("via_link", [False, True])
+def test_set_ui_value_never_reads_or_replaces_a_fifo(tmp_path, via_link):
+    # In a child with a time limit: reading a FIFO nobody writes to blocks, which is the bug this guards.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    path = fifo
+    if via_link:
+        path = tmp_path / "config.toml"
+        path.symlink_to(fifo)
+    done = subprocess.run(
+        [sys.executable, "-c", _SET_THEME, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"{path}: is a named pipe (FIFO), not a regular file" in done.stdout
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and stat.S_IMODE(os.lstat(fifo).st_mode) == 0o644
+    assert path.is_symlink() == via_link
+
+
+def test_set_ui_value_on_a_directory_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory, not a regular file"):
+        set_ui_value(tmp_path, "theme", "b")
+    assert os.listdir(tmp_path) == []
+
+
+def test_set_ui_value_on_a_file_that_is_not_utf8_is_a_config_error(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'[ui]\ntheme = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        set_ui_value(path, "theme", "b")
+    assert path.read_bytes() == b'[ui]\ntheme = "caf\xe9"\n'

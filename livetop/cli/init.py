@@ -18,30 +18,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         help="where to write it (default: $LIVETOP_CONFIG, else $XDG_CONFIG_HOME/livetop/config.toml)",
     )
-    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing regular file (symlinks: the file they name)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from livetop.config.load import config_path
-    from livetop.config.starter import STARTER_ENV, StarterExists, write_starter
+    from livetop.config.starter import STARTER_ENV, write_starter
+    from livetop.config.write import WriteRefused
 
-    path = config_path(args.path)
-    shown = shlex.quote(str(path))
-    if path.is_dir():
+    if args.path == "":
+        # config_path("") would mean "the default", silently writing a file the user did not name.
         print(
-            f"livetop: {path} is a directory\n  fix: give a file name, e.g. "
-            f"livetop init {shlex.quote(str(path / 'config.toml'))}",
+            "livetop: PATH is empty\n  fix: give a file name, or leave PATH out to write the default "
+            f"({config_path(None)})",
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    path = config_path(args.path)
+    shown = shlex.quote(str(path))
     try:
         write_starter(path, force=args.force)
-    except StarterExists:
-        print(
-            f"livetop: {path} already exists; not overwriting it\n"
-            f"  fix: pick another PATH, or run `livetop init {shown} --force` to replace it",
-            file=sys.stderr,
-        )
+    except WriteRefused as exc:
+        if exc.exists:
+            exc.fix = f"pick another PATH, or run `livetop init {shown} --force` to replace it"
+        print(f"livetop: {exc.message()}", file=sys.stderr)
         return EXIT_CONFIG
     except OSError as exc:
         print(f"livetop: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)

@@ -1,20 +1,21 @@
 """Persist one `[ui]` setting into the user's config by the smallest text edit.
 
 The user's comments, order, spacing and line endings stay as they were; only the one value changes (or one
-line is added). The file keeps its mode, and a symlinked config keeps its link (the target is edited).
+line is added). The file keeps its mode, and a symlinked config keeps its link (the target is edited). Only a
+regular file is read or replaced (`livetop.config.write`): never a FIFO, device or directory.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 
 import tomli_w
 
 from livetop.config.schema import ConfigError, UiConfig
+from livetop.config.write import WriteRefused, read_regular, replace_file
 
 _UI_HEADER = re.compile(r"""^\s*\[\s*(?:ui|"ui"|'ui')\s*\]\s*(?:#.*)?$""")
 _ANY_HEADER = re.compile(r"^\s*\[")
@@ -37,11 +38,11 @@ def set_ui_value(path: str | os.PathLike, key: str, value: bool | str) -> None:
         )
     target = Path(os.path.realpath(Path(path).expanduser()))
     try:
-        with open(target, encoding="utf-8", newline="") as fh:
-            text = fh.read()
-        mode = target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        text, mode = "", 0o600
+        text, mode = read_regular(target) or ("", 0o600)
+    except WriteRefused as exc:
+        raise ConfigError(path, None, exc.problem, exc.fix) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "is not UTF-8 text", "save the file as UTF-8") from None
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read the file: {exc.strerror or exc}", None) from None
     new_text = _edited(text, key, value, path)
@@ -122,16 +123,8 @@ def _replace_value(rest: str, value: bool | str, path, key: str) -> str:
 
 def _replace(target: Path, text: str, mode: int, shown) -> None:
     """Write beside the file and rename over it, so a crash never leaves half a config."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                os.fchmod(out.fileno(), mode)
-                out.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_file(target, text, mode)
     except OSError as exc:
         raise ConfigError(shown, None, f"cannot write the file: {exc.strerror or exc}", None) from None

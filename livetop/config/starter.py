@@ -11,6 +11,8 @@ from pathlib import Path
 
 import tomli_w
 
+from livetop.config.write import write_private
+
 # Huawei's own SDKs read the AK/SK from these variables, so users who have them set need nothing new.
 HUAWEI_AK_ENV = "HUAWEICLOUD_SDK_AK"
 HUAWEI_SK_ENV = "HUAWEICLOUD_SDK_SK"
@@ -104,24 +106,10 @@ def starter_text() -> str:
 {_toml({"accounts": [_JDCLOUD]})}"""
 
 
-class StarterExists(Exception):
-    """The target file exists and overwriting was not asked for."""
+def write_starter(path: str | os.PathLike, force: bool = False) -> Path:
+    """Write the starter config at `path` (mode 0600, parent directories created).
 
-
-def write_starter(path: Path, force: bool = False) -> Path:
-    """Write the starter config at `path` with mode 0600, creating parent directories.
-
-    Raises `StarterExists` if the file exists and `force` is false; OSError for anything the OS refuses.
+    Raises `livetop.config.write.WriteRefused` (empty path, not a regular file, exists without `force`);
+    OSError for anything the OS refuses.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
-    try:
-        fd = os.open(path, flags, 0o600)
-    except FileExistsError:
-        raise StarterExists(str(path)) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        # The file may have existed with a looser mode (--force); its mode is not changed by O_TRUNC.
-        os.fchmod(out.fileno(), 0o600)
-        out.write(starter_text())
-    return path
+    return write_private(path, starter_text(), force=force)
