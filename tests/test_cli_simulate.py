@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import select
 import signal
+import stat
 import subprocess
 import sys
 import tomllib
@@ -101,3 +102,58 @@ def test_help_does_not_import_the_simulator():
     code += "from livetop.cli import build_parser; build_parser(); print('livetop.sim' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False"
+
+
+def run_simulate(*args: str) -> subprocess.CompletedProcess:
+    """A simulate run expected to refuse at once; a hang (e.g. blocked opening a FIFO) fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "livetop", "simulate", *args],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+
+
+def test_write_config_keeps_an_existing_file_unless_forced(tmp_path):
+    mine = tmp_path / "config.toml"
+    mine.write_text("# my real config\n")
+    mine.chmod(0o644)
+    refused = run_simulate("--write-config", str(mine))
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"{mine}: already exists; not overwriting it" in refused.stderr
+    assert "fix: pick another FILE, or add --force to replace it" in refused.stderr
+    assert refused.stdout == ""  # never said "listening on"
+    assert mine.read_text() == "# my real config\n" and stat.S_IMODE(mine.stat().st_mode) == 0o644
+
+    proc = start("--write-config", str(mine), "--force")
+    url = first_line(proc).removeprefix("listening on ")
+    _, err = interrupt(proc)
+    assert proc.returncode == 0 and "Traceback" not in err
+    assert {acc["endpoint"] for acc in tomllib.loads(mine.read_text())["accounts"]} == {url}
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink to a fifo"])
+def test_write_config_refuses_what_is_not_a_regular_file_even_forced(tmp_path, kind):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    target = {"fifo": fifo, "directory": tmp_path, "symlink to a fifo": tmp_path / "link.toml"}[kind]
+    if kind == "symlink to a fifo":
+        target.symlink_to(fifo)
+    done = run_simulate("--write-config", str(target), "--force")
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    expected = {"fifo": "is a named pipe (FIFO), not a regular file", "directory": "is a directory",
+                "symlink to a fifo": f"links to {fifo}, which is a named pipe"}[kind]
+    assert f"livetop simulate: {target}: {expected}" in done.stderr and "fix: " in done.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and stat.S_IMODE(os.lstat(fifo).st_mode) == 0o644
+
+
+def test_write_config_with_an_empty_path_is_refused():
+    done = run_simulate("--write-config=")
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert "--write-config is empty" in done.stderr
+
+
+@pytest.mark.parametrize("domains", ["100000000", "20001", "0", "-3"])
+def test_domains_out_of_range_exit_2_with_the_bound(domains):
+    done = run_simulate(f"--domains={domains}")
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert f"--domains {domains} is out of range" in done.stderr and "from 1 to 20000" in done.stderr

@@ -11,6 +11,9 @@ import sys
 
 HELP = "run the vendor simulator (Huawei Cloud Live + JD Cloud) on 127.0.0.1"
 LIST_DOMAINS_UP_TO = 40  # beyond this the summary counts domains instead of naming them
+# A bound on --domains: far past any real account, and a typo of a few zeros gets a message, not a machine
+# that swaps while it generates a hundred million domains.
+MAX_DOMAINS = 20_000
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -27,13 +30,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write a livetop config whose accounts point at this simulator (file mode 0600)",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="let --write-config replace an existing regular file"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from livetop.sim.scenario import ScenarioError, load_scenario
 
-    if args.domains is not None and args.domains < 1:
-        print("livetop simulate: --domains must be at least 1", file=sys.stderr)
+    if args.domains is not None and not 1 <= args.domains <= MAX_DOMAINS:
+        # One line: `livetop demo` passes --domains through and shows the simulator's last line.
+        print(
+            f"livetop simulate: --domains {args.domains} is out of range; "
+            f"use a number from 1 to {MAX_DOMAINS}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.write_config == "":
+        print("livetop simulate: --write-config is empty\n  fix: give a file name", file=sys.stderr)
         return EXIT_USAGE
     if not 0 <= args.port <= 65535:
         print("livetop simulate: --port must be between 0 and 65535", file=sys.stderr)
@@ -71,10 +85,18 @@ async def _serve(scenario, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    path = None
     try:
-        if args.write_config:
+        if args.write_config is not None:
+            from livetop.config.write import WriteRefused
+
             try:
-                path = sim.write_config(args.write_config)
+                path = sim.write_config(args.write_config, force=args.force)
+            except WriteRefused as exc:
+                if exc.exists:
+                    exc.fix = "pick another FILE, or add --force to replace it"
+                print(f"livetop simulate: {exc.message()}", file=sys.stderr)
+                return EXIT_USAGE
             except OSError as exc:
                 print(
                     f"livetop simulate: cannot write {args.write_config}: {exc.strerror or exc}",
@@ -82,7 +104,7 @@ async def _serve(scenario, args: argparse.Namespace) -> int:
                 )
                 return EXIT_USAGE
         print(f"listening on {sim.url}", flush=True)
-        _describe(scenario, args.write_config and path, sys.stderr)
+        _describe(scenario, path, sys.stderr)
         await stop.wait()
         print("livetop simulate: stopped", file=sys.stderr)
         return EXIT_OK

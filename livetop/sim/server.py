@@ -8,7 +8,6 @@ injected clock, so a test shares one ManualClock between the simulator and the c
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import threading
 import uuid
@@ -206,18 +205,20 @@ class Simulator:
             accounts.append(entry)
         return {"refresh": "30s", "window": "1h", "accounts": accounts}
 
-    def write_config(self, path: str | Path, timeout: str | None = None) -> Path:
-        """Write `config_dict()` as TOML, readable by the owner only (it holds inline secrets)."""
+    def write_config(self, path: str | Path, timeout: str | None = None, *, force: bool = True) -> Path:
+        """Write `config_dict()` as TOML, mode 0600 (it holds inline secrets), by `livetop.config.write`.
+
+        Only a regular file (or a symlink to one) is written. `force` (the default, for tests and scripts that
+        own the path) replaces an existing one; `livetop simulate` passes its --force flag.
+        Raises `livetop.config.write.WriteRefused`.
+        """
         import tomli_w
 
-        path = Path(path)
+        from livetop.config.write import write_private
+
         text = "# livetop config written by `livetop simulate`: accounts point at the simulator.\n"
         text += tomli_w.dumps(self.config_dict(timeout=timeout))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # an existing file keeps its old mode through O_CREAT
-            handle.write(text)
-        return path
+        return write_private(path, text, force=force)
 
 
 class SimulatorThread:
