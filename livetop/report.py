@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import datetime
 
 from livetop.engine.store import DomainSnapshot, StoreSnapshot, TotalSnapshot
@@ -22,7 +23,14 @@ def _iso(dt: datetime | None) -> str | None:
     return None if dt is None else iso_utc(dt)
 
 
+def _num(value: float | None) -> float | None:
+    """A figure for JSON/CSV: a sum that overflowed to inf (or a NaN) is no figure at all, and `Infinity` is
+    not JSON a reader like jq accepts."""
+    return value if value is not None and math.isfinite(value) else None
+
+
 def _int(value: float | None) -> int | None:
+    value = _num(value)
     return None if value is None else int(round(value))
 
 
@@ -33,11 +41,11 @@ def domain_record(d: DomainSnapshot) -> dict[str, object]:
         "domain": d.domain,
         "label": d.label,
         "status": d.status,
-        "bandwidth_now_bps": d.bandwidth_now,
-        "peak_bps": d.peak_bps,
+        "bandwidth_now_bps": _num(d.bandwidth_now),
+        "peak_bps": _num(d.peak_bps),
         "peak_at": _iso(d.peak_at),
-        "p95_bps": d.p95_bps,
-        "mean_bps": d.mean_bps,
+        "p95_bps": _num(d.p95_bps),
+        "mean_bps": _num(d.mean_bps),
         "traffic_bytes": _int(d.traffic_bytes),
         "last_bucket": _iso(d.last_bucket),
         "error": None if d.error is None else d.error.as_dict(),
@@ -51,8 +59,8 @@ def total_record(t: TotalSnapshot) -> dict[str, object]:
         "label": t.label,
         "watched_domains": t.domains,
         "failed_domains": t.errors,
-        "bandwidth_now_bps": t.bandwidth_now,
-        "peak_bps": t.peak_bps,
+        "bandwidth_now_bps": _num(t.bandwidth_now),
+        "peak_bps": _num(t.peak_bps),
         "peak_at": _iso(t.peak_at),
         "traffic_bytes": _int(t.traffic_bytes),
     }
@@ -67,7 +75,7 @@ def to_json(snap: StoreSnapshot) -> str:
         "accounts": [total_record(t) for t in snap.accounts],
         "total": total_record(snap.grand),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def to_csv(snap: StoreSnapshot) -> str:

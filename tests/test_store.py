@@ -144,6 +144,21 @@ def test_report_json_and_csv_round_trip():
     assert "1.50 Gbps" in table and "LIVE.100011001 invalid parameter" in table
 
 
+def test_report_never_writes_non_finite_numbers():
+    # Two domains near the float limit sum to inf in the totals: JSON must stay JSON (no `Infinity`).
+    clock, store = make_store()
+    for name in ("a", "b"):
+        key = DomainKey("hw", f"{name}.example.com")
+        store.ensure(key, "huawei", None)
+        store.record_success(key, FetchResult([Sample(at(-5), 1e308)], [Sample(at(-5), 1e308)]), record(clock))
+    text = report.to_json(store.snapshot())
+    assert "Infinity" not in text and "NaN" not in text
+    doc = json.loads(text)
+    assert doc["domains"][0]["bandwidth_now_bps"] == 1e308
+    assert doc["total"]["bandwidth_now_bps"] is None and doc["total"]["traffic_bytes"] is None
+    assert "inf" not in report.to_csv(store.snapshot()).lower()
+
+
 def bandwidth(*minutes_values):
     return FetchResult([Sample(at(m), v) for m, v in minutes_values], [])
 
