@@ -414,7 +414,8 @@ def _account(vendor: str, **kw) -> AccountConfig:
 
 def test_effective_limits_defaults_and_overrides():
     hw = effective_limits(_account(VENDOR_HUAWEI))
-    assert (hw.concurrency, hw.rate_per_second, hw.burst) == (8, 5.0, 5.0)  # 300/min per user
+    # 300/min per user: a burst of 20, then 280 more spread over the minute, never more than 300 in any minute.
+    assert (hw.concurrency, hw.burst) == (8, 20.0) and hw.burst + 60 * hw.rate_per_second == 300
     jd = effective_limits(_account(VENDOR_JDCLOUD))
     assert (jd.concurrency, jd.rate_per_second) == (8, 10.0)
     mine = effective_limits(_account(VENDOR_JDCLOUD, concurrency=2, rate_per_second=0.5))

@@ -27,7 +27,10 @@ from livetop.vendors.base import Provider, make_client
 # the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
 _PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
 
-STAGGER_MAX_SECONDS = 2.0  # initial jitter spread, so a thousand loops do not fire in the same millisecond
+# Initial jitter, so a thousand loops do not fire in the same millisecond: spread over up to 2 ms per domain
+# of the account (2 s for a thousand), so a small account's first frame is not kept waiting for nothing.
+STAGGER_MAX_SECONDS = 2.0
+STAGGER_PER_DOMAIN_SECONDS = 0.002
 ONCE_MAX_ATTEMPTS = 3  # a one-shot poll (snapshot) retries retryable errors this many times in all
 ONCE_MAX_THROTTLED = 12  # ... and waits out this many throttling answers
 ONCE_BUDGET_SECONDS = 60.0  # ... but starts no retry that would end later than this after the poll began
@@ -309,7 +312,8 @@ class Engine:
 
     async def _run(self, runtime: AccountRuntime, lp: LoopState, once: bool) -> None:
         if self.stagger and not once:
-            await asyncio.sleep(self.rng.uniform(0, min(STAGGER_MAX_SECONDS, self.refresh_seconds)))
+            spread = min(STAGGER_MAX_SECONDS, self.refresh_seconds, STAGGER_PER_DOMAIN_SECONDS * len(runtime.loops))
+            await asyncio.sleep(self.rng.uniform(0, spread))
         while True:
             if lp.paused or lp.halted:
                 if once:

@@ -27,7 +27,7 @@ class TokenBucket:
         if self._stamp is None:
             self._stamp = now
         # While slowed down, bursts shrink with the rate: one second's worth at most.
-        cap = min(self.burst, max(1.0, self.rate))
+        cap = self.burst if self.rate >= self.configured_rate else min(self.burst, max(1.0, self.rate))
         self._tokens = min(cap, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 

@@ -26,7 +26,7 @@ from livetop.sim.http11 import HttpServer, Request, Response
 from livetop.sim.iam import Iam
 from livetop.sim.outcome import Outcome
 from livetop.sim.ratelimit import TokenBucket
-from livetop.sim.scenario import Scenario, SimAccount
+from livetop.sim.scenario import DEFAULT_RATE, Scenario, SimAccount
 
 LOG_LIMIT = 20000  # entries kept; a demo left running for days must not grow without bound
 _LIVE_PATH = re.compile(r"/v1/([^/]+)/stream/(bandwidth|traffic)")
@@ -195,8 +195,10 @@ class Simulator:
                     )
             else:
                 entry.update(auth="md5", username=acc.username, secret_key=acc.secret_key)
-            # The config states the limit the simulator enforces, as a user would for their own account.
-            entry["rate_per_second"] = acc.rate_per_second
+            # The config states the limit the simulator enforces, as a user would for their own account,
+            # unless it is the vendor's documented one: then livetop's default (with its burst) applies.
+            if acc.rate_per_second != DEFAULT_RATE[acc.vendor]:
+                entry["rate_per_second"] = acc.rate_per_second
             if timeout is not None:
                 entry["timeout"] = timeout
             entry["domains"] = [

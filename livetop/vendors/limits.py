@@ -33,12 +33,21 @@ class Limits:
     burst: float  # requests allowed back to back before the rate applies
 
 
+# Huawei's limit is per minute, so a start-up burst is allowed as long as burst + 60 s x rate stays within it:
+# the first poll of a small account goes out at once (its whole first frame has data) and no minute ever
+# holds more than 300 requests.
+DEFAULT_BURST = {VENDOR_HUAWEI: 20.0}
+
+
 def effective_limits(account: AccountConfig) -> Limits:
     """The account's overrides, else its vendor's documented defaults."""
-    concurrency = account.concurrency if account.concurrency else DEFAULT_CONCURRENCY
-    rate = account.rate_per_second or DEFAULT_RATE_PER_SECOND.get(account.vendor, FALLBACK_RATE_PER_SECOND)
-    # One second's worth of requests as a burst: a per-minute vendor limit is never exceeded by a start-up
-    # burst, and the first poll of many domains does not wait needlessly.
-    return Limits(
-        concurrency=max(1, int(concurrency)), rate_per_second=float(rate), burst=max(1.0, float(rate))
-    )
+    concurrency = max(1, int(account.concurrency)) if account.concurrency else DEFAULT_CONCURRENCY
+    if account.rate_per_second:
+        # A rate the user states is a per-second rate: one second's worth as a burst.
+        rate = float(account.rate_per_second)
+        return Limits(concurrency=concurrency, rate_per_second=rate, burst=max(1.0, rate))
+    rate = DEFAULT_RATE_PER_SECOND.get(account.vendor, FALLBACK_RATE_PER_SECOND)
+    burst = DEFAULT_BURST.get(account.vendor, max(1.0, rate))
+    if account.vendor in DEFAULT_BURST:
+        rate -= burst / 60  # what the burst spends comes off the minute's budget
+    return Limits(concurrency=concurrency, rate_per_second=rate, burst=burst)
