@@ -8,6 +8,7 @@ never a crash: the other themes still load.
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,10 +54,10 @@ class ThemeSet:
 
 
 def shipped_themes_dir() -> Path | None:
-    """The shipped `themes/` folder: beside the package in a source checkout or editable install, or inside
-    the package if a wheel puts it there."""
+    """The shipped `themes/` folder: beside the package in a source checkout or editable install, else where a
+    wheel installs it (`<prefix>/share/livetop/themes`, see pyproject.toml)."""
     package = Path(livetop.__file__).resolve().parent
-    for candidate in (package.parent / "themes", package / "themes"):
+    for candidate in (package.parent / "themes", Path(sys.prefix) / "share" / "livetop" / "themes"):
         if candidate.is_dir():
             return candidate
     return None
