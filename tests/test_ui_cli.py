@@ -235,3 +235,13 @@ def test_demo_exits_when_its_terminal_dies_without_a_hangup_signal(tmp_path: Pat
     assert proc.wait(timeout=HANG) == 129
     for child in sims:
         wait_gone(child)
+
+
+def test_demo_refresh_takes_the_configs_bounds():
+    from livetop.cli.demo import demo_refresh
+
+    assert demo_refresh(16, None) == 5.0 and demo_refresh(1000, None) == 15.0
+    assert demo_refresh(16, "2s") == 2.0
+    for bad in ("0.5", "abc", "1e9d", "25h"):
+        with pytest.raises(ValueError):
+            demo_refresh(16, bad)

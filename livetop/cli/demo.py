@@ -148,10 +148,10 @@ class Simulator:
 
 
 def demo_refresh(domains: int, requested: str | None) -> float:
-    from livetop.model import parse_duration
+    from livetop.config.durations import refresh_seconds
 
     if requested:
-        return float(parse_duration(requested))
+        return refresh_seconds(requested)  # the config's bounds: 1 s to 24 h
     return DEMO_REFRESH_SECONDS if domains <= BIG_DEMO_DOMAINS else BIG_DEMO_REFRESH_SECONDS
 
 
@@ -173,11 +173,8 @@ def run(args: argparse.Namespace) -> int:
     if args.refresh:
         try:
             demo_refresh(0, args.refresh)
-        except ValueError:
-            print(
-                f"livetop demo: --refresh {args.refresh!r} is not a duration (try 5s, 30s, 1m)",
-                file=sys.stderr,
-            )
+        except ValueError as exc:
+            print(f"livetop demo: --refresh: {exc}", file=sys.stderr)
             return EXIT_CONFIG
     workdir = tempfile.mkdtemp(prefix="livetop-demo-")
     sim = Simulator(
