@@ -99,7 +99,6 @@ class AccountRuntime:
 
     def note_success(self) -> None:
         self.throttle_streak = 0
-        self.bucket.recover()
 
     def note_throttled(self, error: DecodedError, refresh_seconds: float, rng: random.Random) -> None:
         """The vendor pushed back: slow the whole account and close its gate.

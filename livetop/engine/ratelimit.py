@@ -11,7 +11,15 @@ import random
 
 
 class TokenBucket:
-    """`rate` requests per second with bursts of at most `burst`. Waiters are served in arrival order."""
+    """`rate` requests per second with bursts of at most `burst`. Waiters are served in arrival order.
+
+    AIMD against a vendor's throttling: `slow_down` halves the rate (at most once in SLOW_DOWN_HOLD_SECONDS, however many
+    refusals arrive together) and the rate climbs back by RECOVERY_PER_SECOND of the configured rate for
+    every second that passes, so one refusing domain dents its account's pace only briefly.
+    """
+
+    SLOW_DOWN_HOLD_SECONDS = 0.25
+    RECOVERY_PER_SECOND = 0.02
 
     def __init__(self, rate: float, burst: float = 1.0) -> None:
         if rate <= 0:
@@ -21,14 +29,19 @@ class TokenBucket:
         self.burst = max(1.0, float(burst))
         self._tokens = self.burst
         self._stamp: float | None = None
+        self._slowed_at: float | None = None
         self._lock = asyncio.Lock()
 
     def _refill(self, now: float) -> None:
         if self._stamp is None:
             self._stamp = now
-        # While slowed down, bursts shrink with the rate: one second's worth at most.
-        cap = self.burst if self.rate >= self.configured_rate else min(self.burst, max(1.0, self.rate))
-        self._tokens = min(cap, self._tokens + (now - self._stamp) * self.rate)
+        elapsed = now - self._stamp
+        if self.rate < self.configured_rate:
+            regained = self.configured_rate * self.RECOVERY_PER_SECOND * elapsed
+            self.rate = min(self.configured_rate, self.rate + regained)
+        # No bursts while slowed down: time spent behind a closed throttle gate must not save up tokens.
+        cap = self.burst if self.rate >= self.configured_rate else 1.0
+        self._tokens = min(cap, self._tokens + elapsed * self.rate)
         self._stamp = now
 
     async def acquire(self) -> None:
@@ -44,13 +57,13 @@ class TokenBucket:
     def slow_down(self, factor: float = 0.5, floor: float = 0.2) -> None:
         """Multiplicative decrease after a throttling answer. Saved-up tokens go too: requests queued behind
         the throttle gate must leave at the new rate, not as one burst the vendor refuses again."""
-        self.rate = max(min(floor, self.configured_rate), self.rate * factor)
+        now = asyncio.get_running_loop().time()
+        self._refill(now)
         self._tokens = min(self._tokens, 0.0)
-
-    def recover(self, step_fraction: float = 0.02) -> None:
-        """Additive increase back towards the configured rate after successes."""
-        if self.rate < self.configured_rate:
-            self.rate = min(self.configured_rate, self.rate + self.configured_rate * step_fraction)
+        if self._slowed_at is not None and now - self._slowed_at < self.SLOW_DOWN_HOLD_SECONDS:
+            return  # the same overload answered several requests at once: one decrease
+        self._slowed_at = now
+        self.rate = max(min(floor, self.configured_rate), self.rate * factor)
 
 
 class ThrottleGate:
