@@ -68,3 +68,23 @@ async def test_a_broken_edit_is_reported_and_the_last_good_config_keeps_running(
     path.unlink()
     assert await watcher.check() is False and "gone" in errors[-1]
     await engine.stop()
+
+
+async def test_an_unrelated_edit_keeps_the_users_zoom(make_sim, sim_clock, tmp_path):
+    thread = make_sim(SCENARIO)
+    path = thread.sim.write_config(tmp_path / "c.toml")
+    engine = Engine(load_config(path), clock=sim_clock, stagger=False)
+    watcher = ConfigWatcher(engine, path)
+    await engine.start()
+    try:
+        engine.set_window(24 * 3600)  # the user zoomed out
+        path.write_text(path.read_text() + '\n[ui]\ntheme = "livetop-light"\n')  # e.g. the TUI saving a theme
+        _touch_later(path)
+        assert await watcher.check() is True
+        assert engine.store.window_seconds == 24 * 3600
+        path.write_text(path.read_text().replace('window = "1h"', 'window = "3h"'))  # the window itself edited
+        _touch_later(path)
+        assert await watcher.check() is True
+        assert engine.store.window_seconds == 3 * 3600
+    finally:
+        await engine.stop()

@@ -257,9 +257,13 @@ class Engine:
         """Apply a changed config without a restart: accounts and domains added, removed or changed."""
         old = {a.name: a for a in self.config.accounts}
         new = {a.name: a for a in config.accounts}
-        self.config = config
-        self.set_refresh(config.refresh_seconds)
-        self.set_window(config.window_seconds)
+        previous, self.config = self.config, config
+        # Only what the edit changed: a user's zoom (set_window) survives an edit of something else, such as
+        # the theme the TUI saves to the same file.
+        if config.refresh_seconds != previous.refresh_seconds:
+            self.set_refresh(config.refresh_seconds)
+        if config.window_seconds != previous.window_seconds:
+            self.set_window(config.window_seconds)
         paused_before: dict[str, set[str]] = {}
         for name, runtime in list(self.accounts.items()):
             wanted = new.get(name)
