@@ -79,3 +79,11 @@ def load_sim_config(path: Path) -> Config:
     from livetop.config.load import load_config
 
     return load_config(path)
+
+
+@pytest.fixture
+def no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """UI tests see the shipped themes only (not whatever the machine's user put in ~/.config) and draw in
+    colour whatever the developer's NO_COLOR says. Use with `pytestmark = pytest.mark.usefixtures(...)`."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("NO_COLOR", raising=False)

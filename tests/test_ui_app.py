@@ -31,10 +31,7 @@ from tests.conftest import demo_scenario_for_tests, load_sim_config
 SIZE = (120, 40)
 
 
-@pytest.fixture(autouse=True)
-def no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see the shipped themes only (not whatever the machine's user put in ~/.config)."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("no_user_themes")  # tests/conftest.py
 
 
 def ui_scenario() -> Scenario:

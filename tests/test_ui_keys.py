@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.content import Content
 
@@ -25,10 +23,7 @@ def first_hit(app) -> str:
     return prompt.plain if hasattr(prompt, "plain") else str(prompt)
 
 
-@pytest.fixture(autouse=True)
-def no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see the shipped themes only (not whatever the machine's user put in ~/.config)."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("no_user_themes")  # tests/conftest.py
 
 
 async def test_t_cycles_the_livetop_themes_and_saves_the_choice(make_sim, sim_clock, tmp_path):

@@ -4,7 +4,6 @@ and nothing is redrawn when nothing changed. Real app, real engine, simulator ov
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from rich.color import ColorType
@@ -17,10 +16,7 @@ from tests.test_ui_app import lines, make_app, started, ui_scenario, until, writ
 ANSI_TYPES = {ColorType.STANDARD, ColorType.DEFAULT}
 
 
-@pytest.fixture(autouse=True)
-def no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("NO_COLOR", raising=False)
+pytestmark = pytest.mark.usefixtures("no_user_themes")  # tests/conftest.py
 
 
 def colour_types(app) -> set[ColorType]:
