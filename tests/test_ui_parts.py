@@ -16,7 +16,7 @@ from livetop.engine.store import DomainKey, RequestRecord, Store
 from livetop.model import DecodedError, FetchResult, Sample
 from livetop.ui import themes
 from livetop.ui.app import LivetopApp, zoom
-from livetop.ui.bindings import RESERVED_KEYS, binding_ids, check_keymap
+from livetop.ui.bindings import RESERVED_KEYS, binding_ids, check_keymap, is_known_key, usable_keymap
 from livetop.ui.drilldown_data import figures, group_buckets, time_ticks, value_ticks
 from livetop.ui.error_groups import error_kinds, group_errors
 from livetop.ui.feed import SnapshotFeed, wait_for_first_data
@@ -94,6 +94,18 @@ def test_keymap_check_names_typos_and_reserved_keys():
     assert "ctrl+b" in problems[1] and "tmux" in problems[1]
     assert "needs one or more keys" in problems[2]
     assert check_keymap({"overview.sort": "o"}, known) == []
+
+
+def test_keys_textual_cannot_report_are_named_and_dropped():
+    for key in ("o", "G", "?", "/", "enter", "f5", "ctrl+r", "shift+g", "question_mark", "slash", "plus",
+                "pagedown", "alt+left", "equals_sign", "["):  # fmt: skip
+        assert is_known_key(key), key
+    for key in ("[/]", "[b]x[/b]", "ctrl+", "hyper+super+nope", "enterr", "cmd+k", " "):
+        assert not is_known_key(key), key
+    known = binding_ids(LivetopApp.binding_groups())
+    problems = check_keymap({"overview.freeze": "[/],z", "overview.sort": "[b]"}, known)
+    assert len(problems) == 2 and "'[/]' is not a key livetop can receive" in problems[0]
+    assert usable_keymap({"overview.freeze": "[/], z", "overview.sort": "[b]"}) == {"overview.freeze": "z"}
 
 
 def test_no_default_binding_sits_on_a_reserved_key():

@@ -167,7 +167,7 @@ class LivetopApp(App[int]):
         self.theme = self._initial_theme(problems)
         problems += self._apply_keymap()
         for problem in problems:
-            self.notify(problem, severity="warning", timeout=10)
+            self.notify(problem, severity="warning", timeout=10, markup=False)
         self.feed.start()
         await self.engine.start()
         self.set_interval(self.tick_seconds, self._tick, name="tick")
@@ -186,7 +186,7 @@ class LivetopApp(App[int]):
         await self.engine.stop()
 
     def _apply_keymap(self) -> list[str]:
-        self.set_keymap(dict(self.config.keys))
+        self.set_keymap(keys.usable_keymap(self.config.keys))
         if not self.config.keys:
             return []
         return keys.check_keymap(self.config.keys, keys.binding_ids(self.binding_groups()))
@@ -196,7 +196,7 @@ class LivetopApp(App[int]):
         ours = config == self.config  # our own edit (a saved theme) read back: nothing new to say
         self.config = config
         for problem in self._apply_keymap():
-            self.notify(problem, severity="warning", timeout=10)
+            self.notify(problem, severity="warning", timeout=10, markup=False)
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
                 screen.apply_config(config, self.engine.refresh_seconds)
@@ -204,10 +204,14 @@ class LivetopApp(App[int]):
             self.theme = config.ui.theme
         if not ours:
             domains = sum(len(a.domains) for a in config.accounts)
-            self.notify(f"config reloaded: {len(config.accounts)} accounts, {domains} domains", timeout=4)
+            self.notify(
+                f"config reloaded: {len(config.accounts)} accounts, {domains} domains",
+                timeout=4,
+                markup=False,
+            )
 
     def _config_problem(self, message: str) -> None:
-        self.notify(message, title="config not applied", severity="error", timeout=15)
+        self.notify(message, title="config not applied", severity="error", timeout=15, markup=False)
 
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
         if self._exit:  # shutting down: the screens are going away
@@ -289,18 +293,18 @@ class LivetopApp(App[int]):
         key = self._current_domain()
         if key is not None:
             self.engine.refresh(key)
-            self.notify(f"refreshing {key.domain}", timeout=2)
+            self.notify(f"refreshing {key.domain}", timeout=2, markup=False)
 
     def action_refresh_all(self) -> None:
         self.engine.refresh(None)
-        self.notify(f"refreshing all {len(self.store.keys())} domains", timeout=2)
+        self.notify(f"refreshing all {len(self.store.keys())} domains", timeout=2, markup=False)
 
     def action_zoom(self, direction: int) -> None:
         current = self.store.window_seconds
         window = zoom(current, direction)
         if window == current:
             edge = "shortest" if direction < 0 else "longest"
-            self.notify(f"window {format_window(current)} is the {edge}", timeout=2)
+            self.notify(f"window {format_window(current)} is the {edge}", timeout=2, markup=False)
             return
         self.engine.set_window(window)  # a longer window is backfilled by every domain's next poll, now
         self.feed.flush()
@@ -323,7 +327,10 @@ class LivetopApp(App[int]):
             set_ui_value(self.config.path, "theme", name)
         except ConfigError as exc:  # e.g. a read-only config: the theme still applies for this session
             self.notify(
-                f"theme {name} is active but was not saved: {exc.message()}", severity="warning", timeout=6
+                f"theme {name} is active but was not saved: {exc.message()}",
+                severity="warning",
+                timeout=6,
+                markup=False,
             )
             return
         self.config = replace(self.config, ui=replace(self.config.ui, theme=name))

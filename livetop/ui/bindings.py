@@ -11,10 +11,34 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
+from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 # tmux's prefixes (C-b, often C-a), flow control (C-s), and C-h/j/k/l (backspace, newline and the usual
 # pane-navigation keys of tmux/vim setups).
 RESERVED_KEYS = frozenset({"ctrl+a", "ctrl+b", "ctrl+s", "ctrl+h", "ctrl+j", "ctrl+k", "ctrl+l"})
+
+MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+# Names Textual gives keys that are not characters (escape, f5, pagedown...), and its short names for a few
+# characters (slash, plus, minus...); other characters go by their Unicode name (question_mark) or as typed.
+NAMED_KEYS = frozenset(
+    name
+    for name in {k.value.rpartition("+")[2] for k in Keys} | set(KEY_NAME_REPLACEMENTS.values())
+    if not name.startswith("<")
+)
+
+
+def is_known_key(key: str) -> bool:
+    """A key Textual can report: an optional `modifier+` chain, then one printable character or a key name
+    (`enter`, `f5`, `question_mark`). Anything else could never be pressed."""
+    key = key.strip()
+    if len(key) == 1:
+        return key.isprintable() and not key.isspace()
+    *modifiers, base = key.split("+")
+    if not base or any(m not in MODIFIERS for m in modifiers):
+        return False
+    if len(base) == 1:
+        return base.isprintable() and not base.isspace()
+    return base in NAMED_KEYS or key_to_character(base) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +84,19 @@ def binding_ids(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> set[str]
     return {b.id for _, items in groups for b in _bindings(items) if b.id}
 
 
+def usable_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """The `[keys]` table as Textual should get it: keys that could never be pressed are dropped, and an id
+    left with none keeps its default keys (check_keymap says why)."""
+    usable = {}
+    for binding_id, keys in keymap.items():
+        if not isinstance(keys, str):
+            continue
+        known = [k.strip() for k in keys.split(",") if k.strip() and is_known_key(k)]
+        if known:
+            usable[binding_id] = ",".join(known)
+    return usable
+
+
 def check_keymap(keymap: Mapping[str, str], known_ids: set[str]) -> list[str]:
     """Problems with a `[keys]` table, as sentences for a notification. Unknown ids are ignored by Textual,
     so a typo would silently do nothing: say so, with the ids that exist."""
@@ -73,6 +110,13 @@ def check_keymap(keymap: Mapping[str, str], known_ids: set[str]) -> list[str]:
         if not isinstance(keys, str) or not keys.strip():
             problems.append(f'[keys] {binding_id!r} needs one or more keys, e.g. "enter,o"')
             continue
+        unknown = [k.strip() for k in keys.split(",") if k.strip() and not is_known_key(k)]
+        if unknown:
+            shown = ", ".join(repr(k) for k in unknown)
+            problems.append(
+                f"[keys] {binding_id!r}: {shown} is not a key livetop can receive (use a character or a key "
+                'name such as "enter", "f5", "ctrl+r", "question_mark"); it is ignored'
+            )
         taken = sorted({k.strip().lower() for k in keys.split(",")} & RESERVED_KEYS)
         if taken:
             problems.append(

@@ -86,7 +86,7 @@ def error_history(d: DomainSnapshot, dim: Style, error: Style) -> Group:
         parts.append(head)
         rows: list[tuple[str, Text | str]] = [("means", d.error.meaning), ("do", d.error.action)]
         if d.error.raw_message:
-            rows.append(("vendor", f"“{d.error.raw_message}”"))
+            rows.append(("vendor", Text(f"“{d.error.raw_message}”")))
         if d.halted:
             rows.append(("", "not retried until you press r (the vendor says retrying will not help)"))
         parts.append(details(rows, dim))
@@ -98,7 +98,8 @@ def error_history(d: DomainSnapshot, dim: Style, error: Style) -> Group:
         table.add_column(style=error, no_wrap=True)
         table.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
         for event in reversed(d.errors[-HISTORY_SHOWN:]):
-            table.add_row(clock_time(event.at, seconds=True), event.error.code, event.error.title)
+            # Vendor text as Text: a table reads plain strings as Rich markup.
+            table.add_row(clock_time(event.at, seconds=True), Text(event.error.code), Text(event.error.title))
         parts.append(table)
     return Group(*parts)
 
@@ -160,17 +161,18 @@ class DrilldownScreen(Screen):
         self._dirty = False
 
     def compose(self) -> ComposeResult:
-        yield Static(id="dd-title")
+        # Labels, account names and vendor messages are shown as typed: no Static here reads markup.
+        yield Static(id="dd-title", markup=False)
         with VerticalScroll(id="dd-body"):
             yield Figures(id="dd-figures")
-            yield Static(id="dd-notices")
-            yield Static(classes="dd-caption", id="bandwidth-caption")
+            yield Static(id="dd-notices", markup=False)
+            yield Static(classes="dd-caption", id="bandwidth-caption", markup=False)
             yield Chart(id="bandwidth-chart")
-            yield Static(classes="dd-caption", id="traffic-caption")
+            yield Static(classes="dd-caption", id="traffic-caption", markup=False)
             yield Chart(id="traffic-chart")
             with Horizontal(id="dd-history"):
-                yield Static(id="dd-errors")
-                yield Static(id="dd-requests")
+                yield Static(id="dd-errors", markup=False)
+                yield Static(id="dd-requests", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -211,12 +213,12 @@ class DrilldownScreen(Screen):
         self._version = version
         title = self.query_one("#dd-title", Static)
         if d is None:
-            title.update(f"{self.key}: no longer watched (removed from the config)")
+            title.update(Text(f"{self.key}: no longer watched (removed from the config)"))
             return
         self._update_title(title, d, window)
         self.query_one(Figures).show(figures(d, window))
         notices = self.query_one("#dd-notices", Static)
-        notices.update("\n".join(f"notice: {n}" for n in d.notices))
+        notices.update(Text("\n".join(f"notice: {n}" for n in d.notices)))
         notices.display = bool(d.notices)
         self._update_charts(d, window)
         dim = self.get_component_rich_style("drilldown--dim", partial=True)
@@ -230,8 +232,10 @@ class DrilldownScreen(Screen):
         mark = MARKS.get(d.status, "?")
         vendor = VENDOR_SHORT.get(d.vendor, d.vendor)
         title.update(
-            f"{mark} {vendor} {d.account} / {d.domain}{label} · {d.status} · {updated} · "
-            f"window {format_window(window)}"
+            Text(
+                f"{mark} {vendor} {d.account} / {d.domain}{label} · {d.status} · {updated} · "
+                f"window {format_window(window)}"
+            )
         )
 
     def _update_charts(self, d: DomainSnapshot, window: int) -> None:

@@ -36,7 +36,9 @@ def help_table(groups: list[tuple[str, list[BindingInfo]]], key_display: Callabl
             table.add_row("", "", "")
         table.add_row(Text(title, style="bold underline"), "", "")
         for info in infos:
-            table.add_row(" ".join(key_display(k) for k in info.keys), Text(info.help), Text(info.id))
+            # Text, not str: a table reads strings as markup, and a key from [keys] may be "[/]".
+            keys = Text(" ".join(key_display(k) for k in info.keys))
+            table.add_row(keys, Text(info.help), Text(info.id))
     return table
 
 

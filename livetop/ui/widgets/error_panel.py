@@ -42,13 +42,14 @@ def group_key(g: ErrorGroup) -> tuple:
 
 
 def details(rows: list[tuple[str, Text | str]], label_style: Style, indent: int = 2) -> Table:
-    """Label/value lines whose values wrap under themselves, not under the label."""
+    """Label/value lines whose values wrap under themselves, not under the label. Values are shown as typed:
+    a plain string becomes Text (a table would read it as Rich markup, and vendor text may hold brackets)."""
     table = Table.grid(padding=(0, 1), pad_edge=False)
     table.add_column(width=indent - 1 if indent > 1 else None, no_wrap=True)
     table.add_column(style=label_style, no_wrap=True)
     table.add_column(ratio=1, overflow="fold")
     for label, value in rows:
-        table.add_row("", label, value)
+        table.add_row("", Text(label), Text(value) if isinstance(value, str) else value)
     return table
 
 
@@ -113,7 +114,7 @@ class ErrorPanel(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._key: tuple | None = None
         self._groups: list[ErrorGroup] = []
-        self._body = Static(NO_ERRORS, id="error-panel-body")
+        self._body = Static(NO_ERRORS, id="error-panel-body", markup=False)
 
     def compose(self) -> ComposeResult:
         yield self._body
