@@ -67,7 +67,9 @@ class Churn:
                 base = self._base[key] = (bw_last[0], bw_last[1], tr_last[1])
             factor = WOBBLE[(self.ticks + index) % len(WOBBLE)]
             start = datetime.fromtimestamp(base[0], tz=timezone.utc)
-            result = FetchResult(bandwidth=[Sample(start, base[1] * factor)], traffic=[Sample(start, base[2] * factor)])
+            result = FetchResult(
+                bandwidth=[Sample(start, base[1] * factor)], traffic=[Sample(start, base[2] * factor)]
+            )
             record = RequestRecord(now, True, 200, "", 0.0, 0, start, start)
             self.store.record_success(key, result, record)
 

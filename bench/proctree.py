@@ -39,7 +39,8 @@ def read_stat(pid: int) -> ProcStat | None:
     # fields[0] is field 3 (state) of proc(5), so field N is fields[N - 3].
     own = int(fields[11]) + int(fields[12])  # utime stime
     ticks = own + int(fields[13]) + int(fields[14])  # + cutime cstime
-    return ProcStat(pid, fields[0].decode(), int(fields[1]), int(fields[3]), ticks, own, int(fields[21]) * PAGE_BYTES)
+    rss = int(fields[21]) * PAGE_BYTES
+    return ProcStat(pid, fields[0].decode(), int(fields[1]), int(fields[3]), ticks, own, rss)
 
 
 def high_water_rss_bytes(pid: int) -> int:

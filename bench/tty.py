@@ -144,7 +144,8 @@ def run_case(case: Case, args: argparse.Namespace) -> Row:
             home = Path(tmp)
             if case.prepare:
                 case.prepare(home)
-            row.result = ptyrun.run(case.argv, case_env(case, home), plan, cols=case.cols, rows=case.rows, cwd=tmp)
+            env = case_env(case, home)
+            row.result = ptyrun.run(case.argv, env, plan, cols=case.cols, rows=case.rows, cwd=tmp)
         figure = row.result.exited_at if case.kind == "exit" else row.result.first_data_seconds
         if figure is not None:
             figures.append(figure)
@@ -153,7 +154,8 @@ def run_case(case: Case, args: argparse.Namespace) -> Row:
         row.repeated = figures
         what = "wall time to exit" if case.kind == "exit" else "start to first data"
         if figures:
-            row.notes.append(f"{what}, median of {len(figures)} runs (min {min(figures):.3f} s, max {max(figures):.3f} s)")
+            spread = f"min {min(figures):.3f} s, max {max(figures):.3f} s"
+            row.notes.append(f"{what}, median of {len(figures)} runs ({spread})")
         if case.kind == "exit":
             row.notes.append(textual_import_check())
             if result.exit_status not in (0, None):
@@ -194,7 +196,8 @@ def _judge(target: Target, row: Row, rows: list[Row]) -> str:
 
 
 COLUMNS = (
-    "case", "size", "colours", "refresh", "load", "bytes/s", "frames/s", "bytes/frame mean", "bytes/frame max",
+    "case", "size", "colours", "refresh", "load", "bytes/s", "frames/s", "bytes/frame mean",
+    "bytes/frame max",
     "CPU % main", "CPU % tree", "RSS MB main", "RSS MB tree", "first data s", "targets", "notes",
 )  # fmt: skip
 
@@ -240,7 +243,8 @@ def header(args: argparse.Namespace) -> str:
          if line.startswith("model name")),
         platform.machine(),
     )  # fmt: skip
-    commit = _version(["git", "-C", str(Path(__file__).resolve().parent.parent), "rev-parse", "--short", "HEAD"])
+    checkout = str(Path(__file__).resolve().parent.parent)
+    commit = _version(["git", "-C", checkout, "rev-parse", "--short", "HEAD"])
     try:
         from importlib.metadata import version
 
@@ -252,8 +256,8 @@ def header(args: argparse.Namespace) -> str:
         f"livetop {commit}, Textual {textual}, {_version(['btop', '--version'])}, "
         f"{_version(['htop', '--version'])}. Warm-up {args.warmup:g} s, window {args.duration:g} s "
         f"(steady state: at least 60 s), frame = output separated by >= {args.gap_ms:g} ms of silence; "
-        f"load = 1-minute load average when the case started; main = the program's own process, tree = it and "
-        f"its children (livetop demo's simulator is a child)."
+        f"load = 1-minute load average when the case started; main = the program's own process, "
+        f"tree = it and its children (livetop demo's simulator is a child)."
     )
 
 
@@ -268,10 +272,10 @@ def select_cases(patterns: str | None, run_all: bool) -> list[Case]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--all", action="store_true", help="run every case (the default when --cases is absent)")
-    parser.add_argument("--cases", metavar="GLOBS", help="comma-separated name patterns, e.g. 'btop-*,htop-*'")
+    parser.add_argument("--all", action="store_true", help="run every case (the default without --cases)")
+    parser.add_argument("--cases", metavar="GLOBS", help="comma-separated name globs, e.g. 'btop-*,htop-*'")
     parser.add_argument("--list", action="store_true", help="list the case names and exit")
-    parser.add_argument("--duration", type=float, default=20.0, help="measurement window, seconds (default 20)")
+    parser.add_argument("--duration", type=float, default=20.0, help="measurement window in s (default 20)")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring (default 5)")
     parser.add_argument("--gap-ms", type=float, default=ptyrun.DEFAULT_GAP_SECONDS * 1000,
                         help="silence that ends a frame, ms (default 50)")  # fmt: skip

@@ -56,7 +56,8 @@ def test_counts_bytes_and_frames_of_a_known_program_and_only_inside_the_window(t
         time.sleep(60)
         """,
     )
-    plan = Plan(warmup=1.0, settle=1.0, duration=2.0, keys=b"f", data_pattern=r"\d+\.\d Mbps", gap_seconds=0.1)
+    plan = Plan(warmup=1.0, settle=1.0, duration=2.0, keys=b"f", data_pattern=r"\d+\.\d Mbps",
+                gap_seconds=0.1)  # fmt: skip
     result = run(argv, ENV, plan)
     assert result.total_bytes == 500 + 700 + 317 + 200
     assert result.window_bytes == 517
@@ -124,7 +125,8 @@ def test_setup_keys_wait_for_data_and_measuring_waits_for_ready(tmp_path):
         """,
     )
     plan = Plan(warmup=0.2, duration=2.0, data_pattern=r"Mbps", setup_keys=b"-", setup_delay=0.2,
-                ready_pattern="ready now", ready_settle=0.5, keys=b"f", settle=0.3, gap_seconds=0.1)  # fmt: skip
+                ready_pattern="ready now", ready_settle=0.5, keys=b"f", settle=0.3,
+                gap_seconds=0.1)  # fmt: skip
     result = run(argv, ENV, plan)
     assert result.first_data_seconds < result.setup_sent_at < result.ready_at < result.window_start
     assert result.window_start - result.ready_at >= 0.5 + 0.3
