@@ -45,6 +45,62 @@ async def test_t_cycles_the_livetop_themes_and_saves_the_choice(make_sim, sim_cl
         assert app.saved_themes == seen
 
 
+BROKEN_THEME = """name = "broken"
+primary = "#4aa3df"
+[variables]
+"block-cursor-background" = "not-a-colour"
+"""
+
+
+async def test_a_configured_theme_that_cannot_be_drawn_falls_back_to_the_default(
+    make_sim, sim_clock, tmp_path
+):
+    from livetop.config.edit import set_ui_value
+    from livetop.config.load import load_config
+
+    user_themes = tmp_path / "xdg" / "livetop" / "themes"
+    user_themes.mkdir(parents=True)
+    (user_themes / "broken.toml").write_text(BROKEN_THEME)
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    set_ui_value(config.path, "theme", "broken")  # chosen when it still worked, say
+    config = load_config(config.path)
+    app = make_app(config, sim_clock, persist_theme=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        assert app.theme == "livetop-dark" and app.is_running
+        notes = " ".join(n.message for n in app._notifications)
+        assert "broken.toml: variables.block-cursor-background = 'not-a-colour' is not a colour" in notes
+        assert "theme 'broken' not found" in notes and "using livetop-dark" in notes
+        await pilot.press("t")
+        await until(pilot, lambda: app.saved_themes == ["livetop-light"], "the next theme to be saved")
+        assert load_config(config.path).ui.theme == "livetop-light" and app.is_running
+
+
+async def test_t_skips_a_theme_that_cannot_be_drawn_and_never_saves_it(make_sim, sim_clock, tmp_path):
+    from textual.theme import Theme
+
+    from livetop.config.load import load_config
+    from livetop.ui import themes
+
+    found = themes.load_themes([themes.shipped_themes_dir()])
+    # Registered without the file checks (as a theme from elsewhere might be): the app's own check catches it.
+    found.themes["livetop-zz"] = Theme(
+        name="livetop-zz", primary="#4aa3df", variables={"block-cursor-background": "not-a-colour"}
+    )
+    sim = make_sim(ui_scenario())
+    config = write_config(sim, tmp_path)
+    app = make_app(config, sim_clock, persist_theme=True, themes=found)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(pilot, app)
+        assert app.theme_names[-2:] == ["livetop-light", "livetop-zz"] and app.theme == "livetop-dark"
+        await pilot.press("t", "t")  # light, then zz (cannot be drawn: skipped) -> ansi
+        await until(pilot, lambda: app.saved_themes[-1:] == ["livetop-ansi"], "the ANSI theme to be saved")
+        assert app.theme == "livetop-ansi" and "livetop-zz" not in app.saved_themes and app.is_running
+        assert any("'livetop-zz' cannot be drawn" in n.message for n in app._notifications)
+        assert load_config(config.path).ui.theme == "livetop-ansi"
+
+
 async def test_remapped_keys_from_the_config_replace_the_defaults(make_sim, sim_clock, tmp_path):
     sim = make_sim(ui_scenario())
     keys = {"overview.sort": "o", "overview.select": "l", "app.quit": "x", "overview.sortt": "z"}

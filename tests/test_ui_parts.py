@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,6 +62,29 @@ def test_a_bad_theme_file_is_a_problem_not_a_crash_and_user_themes_override(tmp_
     assert "garbage.toml: not valid TOML" in joined
     assert found.themes["livetop-light"].primary == "#ff0000"  # the user's file wins
     assert "livetop-dark" in found.themes
+
+
+@pytest.mark.parametrize(
+    ("variables", "problem"),
+    [
+        (
+            {"block-cursor-background": "notacolour"},
+            "variables.block-cursor-background = 'notacolour' is not a colour",
+        ),
+        ({"foreground-muted": "none"}, "variables.foreground-muted = 'none' is not a colour"),
+        (
+            {"block-cursor-text-style": "blod"},
+            "variables.block-cursor-text-style = 'blod' is not a text style",
+        ),
+        ({"my-own": "}{"}, "variables.my-own = '}{' is not a CSS value"),
+    ],
+)
+def test_theme_variables_textual_cannot_parse_make_the_file_a_problem(tmp_path: Path, variables, problem):
+    data = {"name": "mine", "primary": "#4aa3df", "variables": variables}
+    with pytest.raises(themes.ThemeError, match=re.escape(problem)):
+        themes.parse_theme(data, tmp_path / "mine.toml")
+    fine = {"block-cursor-background": "red 50%", "block-cursor-text-style": "bold", "my-own": "anything 3"}
+    assert themes.parse_theme({**data, "variables": fine}, tmp_path / "mine.toml").variables == fine
 
 
 def test_user_themes_live_under_xdg_config_home(tmp_path: Path):

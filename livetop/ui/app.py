@@ -7,19 +7,17 @@ most, and only the screen on top does any work.
 
 from __future__ import annotations
 
-import os
 import queue
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from livetop.clock import SYSTEM_CLOCK, Clock
-from livetop.config.schema import Config, ConfigError
+from livetop.config.schema import Config
 from livetop.engine import Engine
 from livetop.engine.store import DomainKey
 from livetop.engine.watch import ConfigWatcher
@@ -30,7 +28,8 @@ from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
 from livetop.ui.terminal import TerminalWatch
-from livetop.ui.themes import ANSI_THEME, DEFAULT_THEME, ThemeSet, load_themes, next_theme
+from livetop.ui.theme_switch import ThemeSwitch
+from livetop.ui.themes import ThemeSet
 from livetop.ui.widgets.filter_input import FilterInput
 from livetop.ui.widgets.overview import Overview
 
@@ -49,7 +48,7 @@ def zoom(current: int, direction: int) -> int:
     return longer[0] if longer else current
 
 
-class LivetopApp(App[int]):
+class LivetopApp(ThemeSwitch):
     CSS_PATH = "app.tcss"
     TITLE = "livetop"
     ENABLE_COMMAND_PALETTE = True
@@ -143,25 +142,6 @@ class LivetopApp(App[int]):
             insecure_accounts=insecure,
         )
 
-    def _load_themes(self) -> list[str]:
-        found = self._themes if self._themes is not None else load_themes()
-        for theme in found.themes.values():
-            self.register_theme(theme)
-        self.theme_names = list(found.themes)
-        return list(found.problems)
-
-    def _initial_theme(self, problems: list[str]) -> str:
-        wanted = self.config.ui.theme
-        if wanted == DEFAULT_THEME and os.environ.get("TERM") == "linux" and ANSI_THEME in self.theme_names:
-            return ANSI_THEME  # the Linux console has 16 colours: let its palette draw them
-        if wanted in self.available_themes:
-            return wanted
-        fallback = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        problems.append(
-            f"theme {wanted!r} not found (known: {', '.join(self.theme_names)}); using {fallback}"
-        )
-        return fallback
-
     async def on_mount(self) -> None:
         problems = self._load_themes()
         self.theme = self._initial_theme(problems)
@@ -200,8 +180,7 @@ class LivetopApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
                 screen.apply_config(config, self.engine.refresh_seconds)
-        if config.ui.theme != self.theme and config.ui.theme in self.available_themes:
-            self.theme = config.ui.theme
+        self.apply_config_theme(config)
         if not ours:
             domains = sum(len(a.domains) for a in config.accounts)
             self.notify(
@@ -311,30 +290,6 @@ class LivetopApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
                 screen.update_status()
-
-    def action_next_theme(self) -> None:
-        names = self.theme_names or sorted(self.available_themes)
-        self.theme = next_theme(names, self.theme)
-
-    def watch_theme(self, name: str) -> None:
-        if not self._mounted_once or not self.persist_theme or self.config.path is None:
-            return
-        if name == self.config.ui.theme:  # already what the file says (e.g. the file was just reloaded)
-            return
-        from livetop.config.edit import set_ui_value
-
-        try:
-            set_ui_value(self.config.path, "theme", name)
-        except ConfigError as exc:  # e.g. a read-only config: the theme still applies for this session
-            self.notify(
-                f"theme {name} is active but was not saved: {exc.message()}",
-                severity="warning",
-                timeout=6,
-                markup=False,
-            )
-            return
-        self.config = replace(self.config, ui=replace(self.config.ui, theme=name))
-        self.saved_themes.append(name)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -2,7 +2,8 @@
 
 The shipped themes live in the repository's top-level `themes/` folder; a user adds or overrides themes with
 files in `$XDG_CONFIG_HOME/livetop/themes/`. A bad file becomes a problem message (shown as a notification),
-never a crash: the other themes still load.
+never a crash: the other themes still load. Every value is checked here, with Textual's own parsers: Textual
+reads a theme's values only when it is applied, and a bad one would end the app at that moment.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import os
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
+from textual.css.stylesheet import Stylesheet, StylesheetParseError
+from textual.css.tokenize import tokenize_value
+from textual.css.tokenizer import TokenError
 from textual.theme import Theme
 
 import livetop
@@ -81,6 +86,52 @@ def _colour(path: Path, key: str, value: object) -> str:
     return value
 
 
+@cache
+def _textual_variables() -> dict[str, str]:
+    """Every variable Textual's own CSS may use, with a default value (which says what kind of value it is)."""
+    return Theme(name="probe", primary="#000000").to_color_system().generate()
+
+
+def _probe_property(variable: str) -> str:
+    """A CSS property Textual uses the variable for: its value must be valid there."""
+    if variable.endswith("-style"):  # block-cursor-text-style, link-style...
+        return "text-style"
+    return "background" if "background" in variable else "color"
+
+
+def _variables_problem(path: Path, variables: dict[str, str], colours: dict[str, str]) -> str | None:
+    """Why these [variables] would break Textual's CSS (None: they are fine). Textual parses the values only
+    when the theme is applied, and a bad one ends the app there: so each value goes through the same CSS
+    parser now, in the property Textual uses it for."""
+    for key, value in variables.items():
+        try:
+            list(tokenize_value(value, (str(path), key)))
+        except TokenError:
+            return f"{path}: variables.{key} = {value!r} is not a CSS value"
+    known = _textual_variables()
+    checked = [key for key in variables if key in known]
+    if not checked:
+        return None
+
+    def parses(keys: list[str]) -> bool:
+        sheet = Stylesheet(variables={**known, **colours, **variables})
+        rules = " ".join(f"{_probe_property(k)}: ${k};" for k in keys)
+        sheet.add_source(f"Screen {{ {rules} }}", read_from=(str(path), "variables"))
+        try:
+            sheet.parse()
+        except (StylesheetParseError, TokenError):
+            return False
+        return True
+
+    if parses(checked):
+        return None
+    bad = next(k for k in checked if not parses([k]))  # only on failure: name the culprit
+    kind = {"text-style": 'text style (like "bold" or "none")'}.get(
+        _probe_property(bad), 'colour (like "#4aa3df" or "ansi_blue")'
+    )
+    return f"{path}: variables.{bad} = {variables[bad]!r} is not a {kind}"
+
+
 def parse_theme(data: dict, path: Path) -> Theme:
     """A theme table (as read from TOML) -> Theme. Raises ThemeError naming the file and key."""
     allowed = set(_COLOUR_KEYS) | set(_OTHER_KEYS) | {"variables"}
@@ -112,7 +163,15 @@ def parse_theme(data: dict, path: Path) -> Theme:
         if not isinstance(value, str):
             raise ThemeError(f"{path}: variables.{key} must be a string")
     kwargs["variables"] = dict(variables)
-    return Theme(**kwargs)  # type: ignore[arg-type]
+    theme = Theme(**kwargs)  # type: ignore[arg-type]
+    try:
+        colours = theme.to_color_system().generate()
+    except (ColorParseError, ValueError) as exc:
+        raise ThemeError(f"{path}: the colours do not make a theme ({exc})") from None
+    problem = _variables_problem(path, dict(variables), colours)
+    if problem:
+        raise ThemeError(problem)
+    return theme
 
 
 def load_theme_file(path: Path) -> Theme:
