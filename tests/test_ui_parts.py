@@ -98,6 +98,17 @@ def test_next_theme_wraps_around():
     assert themes.next_theme(names, "textual-dark") == "a"
 
 
+def test_the_sort_modes_have_one_home_the_config_and_the_overview_share():
+    from livetop.config.load import SORT_MODES
+    from livetop.ui.sorts import SORTS, check_sort, next_sort
+    from livetop.ui.widgets.overview import Overview
+
+    assert SORT_MODES is SORTS and Overview.SORTS is SORTS
+    assert [next_sort(m) for m in SORTS] == [*SORTS[1:], SORTS[0]]
+    with pytest.raises(ValueError, match="one of bandwidth, change"):
+        check_sort("loudest")
+
+
 def test_zoom_steps_through_the_windows():
     assert zoom(3600, 1) == 3 * 3600 and zoom(3 * 3600, 1) == 6 * 3600 and zoom(6 * 3600, 1) == 86400
     assert zoom(86400, 1) == 86400 and zoom(3600, -1) == 3600 and zoom(86400, -1) == 6 * 3600

@@ -33,13 +33,14 @@ from livetop.config.secrets import (
     resolve_secrets,
 )
 from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, VENDORS
+from livetop.ui.sorts import SORTS
 
 ENV_CONFIG = "LIVETOP_CONFIG"
 
 TOP_KEYS = ("refresh", "window", "ui", "keys", "accounts")
 UI_KEYS = tuple(UiConfig.__dataclass_fields__)
-# The Overview's sort modes (livetop.ui.widgets.overview_render.SORTS; config may not import the UI).
-SORT_MODES = ("bandwidth", "change", "name", "vendor", "errors")
+# The overview's sort modes, from their one Textual-free home.
+SORT_MODES = SORTS
 
 HUAWEI_ONLY = ("region", "project_id", "iam_endpoint", "domain_name")
 JDCLOUD_ONLY = ("unit_base",)

@@ -83,7 +83,7 @@ class OverviewScreen(Screen):
             id="overview",
             ascii_mode=self.ui.ascii_sparklines,
             sparkline_from_zero=self.ui.sparkline_from_zero,
-            sort=self.ui.sort if self.ui.sort in Overview.SORTS else "bandwidth",
+            sort=self.ui.sort,  # checked by the config loader
             insecure_accounts=frozenset(self.insecure_accounts),
         )
         yield ErrorPanel(id="errors", classes="-hidden")

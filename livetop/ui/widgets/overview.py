@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.message import Message
 
 from livetop.engine.store import DomainKey, StoreSnapshot
+from livetop.ui.sorts import SORTS, check_sort, next_sort
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_paint import ROLES, OverviewPainter
 from livetop.ui.widgets.overview_render import Row
@@ -46,7 +47,7 @@ class Overview(OverviewPainter, can_focus=True):
     Sorting is within each account; accounts keep config order; totals close each group, grand total last.
     """
 
-    SORTS: tuple[str, ...] = render.SORTS
+    SORTS: tuple[str, ...] = SORTS
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"overview--{role}" for role in ROLES}
 
@@ -110,9 +111,7 @@ class Overview(OverviewPainter, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        if sort not in self.SORTS:
-            raise ValueError(f"unknown sort {sort!r}; one of {', '.join(self.SORTS)}")
-        self._sort = sort
+        self._sort = check_sort(sort)
         self._ascii_mode = ascii_mode
         self._from_zero = sparkline_from_zero
         self._insecure = frozenset(insecure_accounts)  # accounts with verify_tls = false: said on their total
@@ -165,15 +164,13 @@ class Overview(OverviewPainter, can_focus=True):
 
     @sort.setter
     def sort(self, mode: str) -> None:
-        if mode not in self.SORTS:
-            raise ValueError(f"unknown sort {mode!r}; one of {', '.join(self.SORTS)}")
-        if mode != self._sort:
+        if check_sort(mode) != self._sort:
             self._sort = mode
             self._rebuild(follow=True)
 
     def cycle_sort(self) -> str:
         """Next sort mode; returns it."""
-        self.sort = self.SORTS[(self.SORTS.index(self._sort) + 1) % len(self.SORTS)]
+        self.sort = next_sort(self._sort)
         return self._sort
 
     @property

@@ -26,9 +26,8 @@ from livetop.engine.store import (
 )
 from livetop.model import VENDOR_SHORT, format_bps, format_bytes, format_duration, format_window
 from livetop.ui.columns import GAP, Column
+from livetop.ui.sorts import SORTS  # noqa: F401 - the modes SORT_KEYS implements, for importers of this module
 from livetop.ui.sparkline import sparkline
-
-SORTS: tuple[str, ...] = ("bandwidth", "change", "name", "vendor", "errors")
 
 MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUSED: "‖", STATUS_LOADING: "·"}
 ASCII_MARKS = {STATUS_OK: "o", STATUS_STALE: "?", STATUS_ERROR: "!", STATUS_PAUSED: "|", STATUS_LOADING: "."}
