@@ -59,6 +59,22 @@ def test_view_is_a_frozen_copy():
         raise AssertionError("snapshot values must be read-only")
 
 
+def test_views_share_the_arrays_until_the_series_changes():
+    s = MutableSeries()
+    s.merge([Sample(at(0), 1.0), Sample(at(5), 2.0), Sample(at(10), 3.0)])
+    first = s.view()
+    assert s.view().times.obj is first.times.obj  # no change, no copy: snapshots cost no memory of their own
+    s.trim_before(int(at(5).timestamp()))
+    s.merge([Sample(at(5), 7.0), Sample(at(15), 4.0)])
+    assert list(first) == [(int(at(m).timestamp()), v) for m, v in ((0, 1.0), (5, 2.0), (10, 3.0))]
+    assert list(s.view().values) == [7.0, 3.0, 4.0]
+    unshared = MutableSeries()
+    unshared.merge([Sample(at(0), 1.0)])
+    times = unshared.times
+    unshared.merge([Sample(at(5), 2.0)])
+    assert unshared.times is times  # nobody holds a view: changed in place
+
+
 def test_percentile_95_drops_top_five_percent():
     values = [float(v) for v in range(1, 101)]
     assert percentile_95(values) == 95.0

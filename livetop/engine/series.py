@@ -17,54 +17,74 @@ from livetop.model import Sample
 
 class MutableSeries:
     """Points keyed by bucket start (epoch seconds), sorted; a later value for the same bucket replaces it
-    (the vendor's newest bucket grows as its data arrives)."""
+    (the vendor's newest bucket grows as its data arrives).
 
-    __slots__ = ("times", "values")
+    Copy on write: `view()` hands out the arrays themselves (read-only), and the next change works on a copy.
+    A snapshot then costs no copy of its own, and memory holds one copy of each series instead of two.
+    """
+
+    __slots__ = ("times", "values", "_shared")
 
     def __init__(self) -> None:
         self.times = array("q")
         self.values = array("d")
+        self._shared = False  # a view holds these arrays: copy before changing them
 
     def __len__(self) -> int:
         return len(self.times)
 
+    def _own(self) -> None:
+        if self._shared:
+            self.times = array("q", self.times)
+            self.values = array("d", self.values)
+            self._shared = False
+
     def merge(self, samples: Iterable[Sample]) -> bool:
         """Merge samples in; return True if anything changed."""
         changed = False
-        times, values = self.times, self.values
         for sample in samples:
             ts = int(sample.bucket_start.timestamp())
             value = float(sample.value)
+            times = self.times
             if not times or ts > times[-1]:
-                times.append(ts)
-                values.append(value)
+                self._own()
+                self.times.append(ts)
+                self.values.append(value)
                 changed = True
                 continue
             i = bisect_left(times, ts)
             if i < len(times) and times[i] == ts:
-                if values[i] != value:
-                    values[i] = value
+                if self.values[i] != value:
+                    self._own()
+                    self.values[i] = value
                     changed = True
             else:
-                times.insert(i, ts)
-                values.insert(i, value)
+                self._own()
+                self.times.insert(i, ts)
+                self.values.insert(i, value)
                 changed = True
         return changed
 
     def trim_before(self, oldest_ts: int) -> bool:
         i = bisect_left(self.times, oldest_ts)
         if i:
-            del self.times[:i]
-            del self.values[:i]
+            if self._shared:  # copy only what stays
+                self.times, self.values = self.times[i:], self.values[i:]
+                self._shared = False
+            else:
+                del self.times[:i]
+                del self.values[:i]
             return True
         return False
 
     def view(self) -> SeriesView:
-        return SeriesView(array("q", self.times), array("d", self.values))
+        self._shared = True
+        return SeriesView(self.times, self.values)
 
 
 class SeriesView:
-    """A read-only copy of a series. Nothing a reader holds changes under it."""
+    """A read-only view of a series. Nothing a reader holds changes under it: the series copies before it
+    changes arrays a view was given."""
 
     __slots__ = ("_times", "_values")
 
