@@ -31,6 +31,9 @@ class OverviewScreen(Screen):
             id="overview.filter",
             key_display="/",
             tooltip="Filter the domains by part of a name, label, account, vendor or error code",
+            # Priority: handled as the app reads the key, so focus is on the filter line before the keys typed
+            # right behind `/` are handed out (else they reach the overview, and `s` or `e` act there).
+            priority=True,
         ),
         Binding(
             "s",
@@ -204,6 +207,8 @@ class OverviewScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filter":
             return bool(self.overview.filter_text)
+        if action == "filter":  # while the line is open, `/` is a character of the filter
+            return not self.query_one(FilterBar).is_open
         return True
 
     def action_sort(self) -> None:

@@ -34,8 +34,13 @@ class FilterInput(Input):
             self.text = text
 
     def __init__(self, *, id: str | None = None) -> None:
+        # select_on_focus off: focus lands after characters typed right behind `/` may already be in, and
+        # selecting them then would make the next character replace them.
         super().__init__(
-            placeholder="part of a domain, label, account, vendor or error code", id=id, compact=True
+            placeholder="part of a domain, label, account, vendor or error code",
+            id=id,
+            compact=True,
+            select_on_focus=False,
         )
         self.cursor_blink = False
 
