@@ -29,13 +29,17 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
-import tomli_w
+if __package__ in (None, ""):
+    # Run as a script, this folder is sys.path[0], where bench/tty.py would shadow the standard `tty` module.
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from livetop.clock import SYSTEM_CLOCK
-from livetop.config.load import load_config
-from livetop.engine import Engine
-from livetop.model import floor_to
+import httpx  # noqa: E402
+import tomli_w  # noqa: E402
+
+from livetop.clock import SYSTEM_CLOCK  # noqa: E402
+from livetop.config.load import load_config  # noqa: E402
+from livetop.engine import Engine  # noqa: E402
+from livetop.model import floor_to  # noqa: E402
 
 PROJECT_ID = "b0" * 16
 
