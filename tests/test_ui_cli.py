@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from livetop.cli.demo import Simulator
+from livetop.ui.terminal import EXIT_FORCED, EXIT_HANGUP, EXIT_TERMINATED
 
 ROOT = Path(__file__).resolve().parent.parent
 HANG = 60.0  # seconds before a wait counts as a hang
@@ -113,6 +114,18 @@ def wait_gone(pid: int) -> None:
         time.sleep(0.05)
 
 
+def demo_dirs(tmp_path: Path) -> list[Path]:
+    """The demo's temp folders (each holds a config with the simulator's credentials) under the test's TMPDIR."""
+    return list((tmp_path / "tmp").glob("livetop-demo-*"))
+
+
+def wait_for(predicate, what: str) -> None:
+    deadline = time.monotonic() + HANG
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
 def start_demo_in_pty(tmp_path: Path) -> tuple[int, int]:
     """`livetop demo` in a new pseudo-terminal (its controlling terminal, 100x30), as a shell would start it."""
     pid, fd = pty.fork()
@@ -199,7 +212,7 @@ def test_demo_shows_data_quits_on_q_and_stops_its_simulator(tmp_path: Path):
         os.close(fd)
     for child in sims:
         wait_gone(child)
-    assert not list((tmp_path / "tmp").glob("livetop-demo-*"))  # its config with inline secrets is gone too
+    assert not demo_dirs(tmp_path)  # its config with inline secrets is gone too
 
 
 def test_demo_exits_when_the_terminal_hangs_up(tmp_path: Path):
@@ -209,9 +222,49 @@ def test_demo_exits_when_the_terminal_hangs_up(tmp_path: Path):
     sims = children_of(pid)
     assert sims
     os.close(fd)  # the SSH connection drops: SIGHUP, and the tty answers EIO from now on
-    assert wait_exit(pid) == 129
+    assert wait_exit(pid) == EXIT_HANGUP  # a clean exit: the backstop's would be EXIT_FORCED
     for child in sims:
         wait_gone(child)
+    assert not demo_dirs(tmp_path)  # its config with inline secrets is gone
+
+
+def test_a_hangup_while_the_demo_starts_still_removes_its_temp_dir_and_simulator(tmp_path: Path):
+    """Before the TUI is up (SIGHUP's default action would end the process on the spot, skipping cleanup)."""
+    pid, fd = start_demo_in_pty(tmp_path)
+    try:
+        wait_for(lambda: demo_dirs(tmp_path) and children_of(pid), "the demo to create its dir and simulator")
+        sims = children_of(pid)
+    finally:
+        os.close(fd)  # hang up now, while the simulator boots
+    assert wait_exit(pid) == EXIT_HANGUP
+    for child in sims:
+        wait_gone(child)
+    assert not demo_dirs(tmp_path)
+
+
+def test_sigterm_restores_the_terminal_and_cleans_up(tmp_path: Path):
+    pid, fd = start_demo_in_pty(tmp_path)
+    seen = bytearray()
+    try:
+        read_until(fd, b"Football final", seen)
+        sims = children_of(pid)
+        assert sims
+        before = len(seen)
+        os.kill(pid, signal.SIGTERM)  # e.g. systemd or `kill`: the terminal is still there
+        try:
+            read_until(fd, b"\x1b[?1049l", seen)  # back from the alternate screen...
+        except AssertionError:
+            pass  # the asserts below say what was missing
+        assert wait_exit(pid, fd) == EXIT_TERMINATED
+    finally:
+        os.close(fd)
+    restored = bytes(seen[before:])
+    for sequence, what in ((b"\x1b[?1049l", "alternate screen left"), (b"\x1b[?25h", "cursor shown"),
+                           (b"\x1b[?1000l", "mouse tracking off")):  # fmt: skip
+        assert sequence in restored, f"{what}: {sequence!r} not written; tail {restored[-300:]!r}"
+    for child in sims:
+        wait_gone(child)
+    assert not demo_dirs(tmp_path)
 
 
 def test_demo_exits_when_its_terminal_dies_without_a_hangup_signal(tmp_path: Path):
@@ -232,9 +285,26 @@ def test_demo_exits_when_its_terminal_dies_without_a_hangup_signal(tmp_path: Pat
         sims = children_of(proc.pid)
     finally:
         os.close(master)
-    assert proc.wait(timeout=HANG) == 129
+    assert proc.wait(timeout=HANG) == EXIT_HANGUP  # a clean exit: the backstop's would be EXIT_FORCED
     for child in sims:
         wait_gone(child)
+    assert not demo_dirs(tmp_path)
+
+
+def test_the_backstop_runs_the_cleanups_and_exits_with_its_own_code(tmp_path: Path):
+    """A shutdown hung on a dead terminal: the backstop ends the process with a code of its own (so a clean
+    exit after a hang-up can be told apart) after the registered cleanups, which `finally` would have run."""
+    marker = tmp_path / "cleaned"
+    code = (
+        "import pathlib, time\n"
+        "from livetop.ui import terminal\n"
+        f"terminal.on_forced_exit(lambda: pathlib.Path({str(marker)!r}).write_text('done'))\n"
+        "terminal.arm_backstop(0.2)\n"
+        "time.sleep(60)  # a shutdown that never finishes\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=HANG, check=False)
+    assert result.returncode == EXIT_FORCED and marker.read_text() == "done"
+    assert len({EXIT_FORCED, EXIT_HANGUP, EXIT_TERMINATED, 0, 1, 2}) == 6
 
 
 def test_demo_refresh_takes_the_configs_bounds():

@@ -321,6 +321,32 @@ async def test_terminal_watch_notices_a_hung_up_pty_and_sighup():
     assert gone2 == ["signal SIGHUP"]
 
 
+async def test_sigterm_is_a_stop_not_a_lost_terminal_and_the_old_handlers_come_back():
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+
+    def earlier(signum, frame):  # e.g. the demo's: raise SystemExit so its cleanup runs
+        pass
+
+    signal.signal(signal.SIGTERM, earlier)
+    gone: list[str] = []
+    stopped: list[str] = []
+    try:
+        watch = TerminalWatch(gone.append, stopped.append, fd=0, hard_exit_after=None)
+        watch.install_signals()
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100):
+            if stopped:
+                break
+            await asyncio.sleep(0.01)
+        watch.uninstall_signals()
+        assert stopped == ["signal SIGTERM"] and gone == []  # the terminal is fine: restore it on the way out
+        assert signal.getsignal(signal.SIGTERM) is earlier
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_a_pipe_is_not_a_terminal():
     read, write = os.pipe()
     gone: list[str] = []

@@ -130,6 +130,11 @@ class Simulator:
         said = said or first_line or "no message"
         return f"the simulator failed to start: {said.splitlines()[-1] if said else said}"
 
+    def kill(self) -> None:
+        """Kill it now, without waiting (for the forced-exit backstop)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+
     def stop(self) -> None:
         import subprocess
 
@@ -159,9 +164,8 @@ def run(args: argparse.Namespace) -> int:
     import os
     import shutil
     import tempfile
-    from dataclasses import replace
 
-    from livetop.cli.tui import run_tui, terminal_problem
+    from livetop.cli.tui import terminal_problem
 
     problem = terminal_problem()
     if problem:
@@ -176,30 +180,53 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"livetop demo: --refresh: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-    workdir = tempfile.mkdtemp(prefix="livetop-demo-")
-    sim = Simulator(
-        os.path.join(workdir, "config.toml"), args.domains, os.path.join(workdir, "simulator.log")
-    )
+    from livetop.ui.terminal import exit_on_stop_signals, on_forced_exit, stop_signals_ignored
+
+    # From here on a hang-up or SIGTERM raises SystemExit, so the `finally` below runs whenever it comes
+    # (until the TUI takes the signals over, and again after): the temp dir holds a config WITH credentials.
+    with exit_on_stop_signals():
+        workdir: str | None = None
+        sim: Simulator | None = None
+        forget = None
+        try:
+            workdir = tempfile.mkdtemp(prefix="livetop-demo-")
+            sim = Simulator(
+                os.path.join(workdir, "config.toml"), args.domains, os.path.join(workdir, "simulator.log")
+            )
+            # The backstop that ends a shutdown hung on a dead terminal skips `finally`: it runs this.
+            forget = on_forced_exit(lambda: (sim.kill(), shutil.rmtree(workdir, ignore_errors=True)))
+            return _run_demo(sim, args)
+        finally:
+            with stop_signals_ignored():
+                if sim is not None:
+                    sim.stop()
+                if workdir is not None:
+                    shutil.rmtree(workdir, ignore_errors=True)
+                if forget is not None:
+                    forget()
+
+
+def _run_demo(sim: Simulator, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from livetop.cli.tui import run_tui
+
+    sim.start()
+    import livetop.ui.app  # noqa: F401 - import Textual while the simulator boots in its own process
+
     try:
-        sim.start()
-        import livetop.ui.app  # noqa: F401 - import Textual while the simulator boots in its own process
+        sim.wait_listening()
+    except RuntimeError as exc:
+        print(f"livetop demo: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    from livetop.config import ConfigError, load_config
 
-        try:
-            sim.wait_listening()
-        except RuntimeError as exc:
-            print(f"livetop demo: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-        from livetop.config import ConfigError, load_config
-
-        try:
-            config = load_config(sim.config_path)
-        except ConfigError as exc:
-            print(f"livetop demo: the simulator's config does not load: {exc.message()}", file=sys.stderr)
-            return EXIT_FAILED
-        total = sum(len(a.domains) for a in config.accounts)
-        config = replace(config, refresh_seconds=demo_refresh(total, args.refresh))
-        # The config file is a throw-away: a theme chosen with `t` lasts for this demo only.
-        return run_tui(config, user_config=False)
-    finally:
-        sim.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        config = load_config(sim.config_path)
+    except ConfigError as exc:
+        print(f"livetop demo: the simulator's config does not load: {exc.message()}", file=sys.stderr)
+        return EXIT_FAILED
+    total = sum(len(a.domains) for a in config.accounts)
+    config = replace(config, refresh_seconds=demo_refresh(total, args.refresh))
+    # The config file is a throw-away: a theme chosen with `t` lasts for this demo only.
+    return run_tui(config, user_config=False)

@@ -54,6 +54,7 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
     import asyncio
 
     from livetop.ui.app import LivetopApp  # before the engine starts: the import must not eat its time
+    from livetop.ui.terminal import exit_on_stop_signals
 
     async def main() -> int:
         from livetop.engine import Engine
@@ -69,4 +70,7 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
         finally:
             await engine.stop()
 
-    return asyncio.run(main())
+    # Until the app takes SIGHUP/SIGTERM over (and after it lets go), they raise SystemExit: the engine's
+    # `finally` still runs, and so does the caller's (the demo removes its temp dir there).
+    with exit_on_stop_signals():
+        return asyncio.run(main())

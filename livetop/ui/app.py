@@ -27,7 +27,7 @@ from livetop.ui.feed import SnapshotFeed
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
-from livetop.ui.terminal import TerminalWatch
+from livetop.ui.terminal import EXIT_HANGUP, EXIT_TERMINATED, TerminalWatch
 from livetop.ui.theme_switch import ThemeSwitch
 from livetop.ui.themes import ThemeSet
 from livetop.ui.widgets.filter_input import FilterInput
@@ -121,7 +121,7 @@ class LivetopApp(ThemeSwitch):
         self.tick_seconds = tick_seconds
         self.feed = SnapshotFeed(self.store, self._deliver, min_interval=feed_interval)
         self.watch_terminal = watch_terminal
-        self.terminal_watch = TerminalWatch(self._terminal_gone)
+        self.terminal_watch = TerminalWatch(self._terminal_gone, self._stop_requested)
         self.config_watcher: ConfigWatcher | None = None
         if watch_config and config.path is not None:
             self.config_watcher = ConfigWatcher(
@@ -209,7 +209,11 @@ class LivetopApp(ThemeSwitch):
 
     def _terminal_gone(self, reason: str) -> None:
         self._silence_driver()
-        self.exit(return_code=129)
+        self.exit(return_code=EXIT_HANGUP)
+
+    def _stop_requested(self, reason: str) -> None:
+        """SIGTERM: the terminal is still there, so shut down the normal way, which restores it."""
+        self.exit(return_code=EXIT_TERMINATED)
 
     def _silence_driver(self) -> None:
         """Nobody reads the terminal any more: drop every write. Textual's writer thread dies on the first
