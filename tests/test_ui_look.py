@@ -95,6 +95,12 @@ async def test_unchanged_rows_are_not_redrawn_when_a_failing_domain_fails_again(
         version = app.store.domain(failing.key).version
         app.engine.refresh(failing.key)  # it fails again with the same error: a new version, the same text
         await until(pilot, lambda: app.store.domain(failing.key).version > version + 1, "the retry")
-        await pilot.pause(0.4)
+        retried = app.store.domain(failing.key).version
+        # A negative is only worth checking once the overview has the new version (and has had its chance
+        # to repaint): wait for the delivery, then for the screen to settle.
+        await until(
+            pilot, lambda: ov.snapshot.by_key[failing.key].version >= retried, "the feed to deliver the retry"
+        )
+        await pilot.pause()
         row = next(i for i, t in enumerate(lines(ov)) if f" {failing.display} " in t)
         assert all(not (y <= row + ov.scroll_offset.y < y + n) for y, n in redrawn), redrawn
