@@ -7,6 +7,7 @@ import asyncio
 import os
 import pty
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,14 @@ from livetop.model import DecodedError, FetchResult, Sample
 from livetop.ui import themes
 from livetop.ui.app import LivetopApp, zoom
 from livetop.ui.bindings import RESERVED_KEYS, binding_ids, check_keymap, is_known_key, usable_keymap
-from livetop.ui.drilldown_data import figures, group_buckets, time_ticks, value_ticks
+from livetop.ui.drilldown_data import (
+    figures,
+    group_buckets,
+    local_utc_offset,
+    tick_label,
+    time_ticks,
+    value_ticks,
+)
 from livetop.ui.error_groups import error_kinds, group_errors
 from livetop.ui.feed import SnapshotFeed, wait_for_first_data
 from livetop.ui.terminal import TerminalWatch
@@ -227,9 +235,28 @@ def test_value_ticks_are_round_and_cover_the_top():
 
 def test_time_ticks_land_on_round_clock_times():
     start = T0.timestamp() - 3600 + 120
-    ticks = time_ticks(start, T0.timestamp(), 6)
+    ticks = time_ticks(start, T0.timestamp(), 6, utc_offset=0)
     assert all(t % 600 == 0 for t in ticks) and ticks[-1] == T0.timestamp() and len(ticks) <= 6
-    assert all(t % 3600 == 0 for t in time_ticks(T0.timestamp() - 86400, T0.timestamp(), 12))
+    assert all(t % 3600 == 0 for t in time_ticks(T0.timestamp() - 86400, T0.timestamp(), 12, utc_offset=0))
+
+
+def test_time_ticks_are_round_on_the_local_clock_in_a_half_hour_zone():
+    india = 5 * 3600 + 1800
+    ticks = time_ticks(T0.timestamp() - 86400, T0.timestamp(), 8, utc_offset=india)
+    assert ticks and all((t + india) % (3 * 3600) == 0 for t in ticks)  # 3 h steps from local midnight
+    previous = os.environ.get("TZ")
+    os.environ["TZ"] = "IST-5:30"  # POSIX form: no tz database needed
+    time.tzset()
+    try:
+        assert local_utc_offset(T0.timestamp()) == india
+        labels = [tick_label(t) for t in time_ticks(T0.timestamp() - 86400, T0.timestamp(), 8)]
+        assert labels and all(label.endswith(":00") and int(label[:2]) % 3 == 0 for label in labels), labels
+    finally:
+        if previous is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = previous
+        time.tzset()
 
 
 def test_bars_group_into_round_buckets_when_there_are_too_many():

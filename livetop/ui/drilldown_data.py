@@ -60,15 +60,25 @@ def value_ticks(top: float, max_ticks: int = 4) -> list[float]:
     return ticks
 
 
-def time_ticks(start: float, end: float, max_ticks: int) -> list[float]:
-    """Epoch seconds of round clock times (UTC-aligned) between start and end, at most `max_ticks` of them."""
+def local_utc_offset(ts: float) -> int:
+    """Seconds the local clock is ahead of UTC at epoch time `ts` (19800 in India, -18000 in New York)."""
+    offset = datetime.fromtimestamp(ts, tz=UTC).astimezone().utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def time_ticks(start: float, end: float, max_ticks: int, utc_offset: int | None = None) -> list[float]:
+    """Epoch seconds of round LOCAL clock times between start and end, at most `max_ticks` of them.
+
+    The labels are local times, so the ticks are aligned on the local clock (UTC + `utc_offset`, by default
+    the local offset at `start`): aligned on UTC, a 3 h step in India would read 02:30, 05:30... A daylight
+    saving change inside the window shifts the ticks after it by the change: rare, and still correct times."""
     span = end - start
     if span <= 0 or max_ticks <= 0:
         return []
+    offset = local_utc_offset(start) if utc_offset is None else utc_offset
     step = next((s for s in TIME_STEPS if span / s <= max_ticks), TIME_STEPS[-1])
-    first = math.ceil(start / step) * step
+    t = math.ceil((start + offset) / step) * step - offset
     ticks = []
-    t = first
     while t <= end:
         ticks.append(float(t))
         t += step
