@@ -201,11 +201,13 @@ class LivetopApp(ThemeSwitch):
                 handler(changed)
 
     def _tick(self) -> None:
+        """Time moved on (ages, stale marks): only the screen on top looks, and it does little when no data
+        changed (data changes come through the feed)."""
         if self._exit:
             return
-        handler = getattr(self.screen, "store_changed", None)
-        if handler is not None and isinstance(self.screen, OverviewScreen):
-            handler(None)
+        tick = getattr(self.screen, "clock_tick", None)
+        if tick is not None:
+            tick()
 
     def _terminal_gone(self, reason: str) -> None:
         self._silence_driver()

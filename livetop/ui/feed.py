@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
-from livetop.engine.store import DomainKey, Store
+from livetop.engine.store import STATUS_OK, DomainKey, Store, StoreSnapshot
 
 Deliver = Callable[[frozenset[DomainKey]], None]
 
@@ -78,6 +79,27 @@ class SnapshotFeed:
             self._last = None
         self.deliveries += 1
         self.deliver(keys)
+
+
+def next_time_change(snap: StoreSnapshot, stale_after_seconds: float) -> datetime | None:
+    """The first time at which the clock alone changes what a snapshot says (None: never): a fresh domain
+    turns stale, or a bucket leaves the window. Until then a newer snapshot of an unchanged store differs
+    only in the ages, which the overview moves without one."""
+    first: datetime | None = None
+    window = snap.window_seconds
+    for d in snap.domains:
+        if d.status == STATUS_OK and d.updated_at is not None:
+            # Stale once strictly older than stale_after (Store._status).
+            at = d.updated_at + timedelta(seconds=stale_after_seconds, microseconds=1)
+            if first is None or at < first:
+                first = at
+        oldest = [s.times[0] for s in (d.bandwidth, d.traffic) if len(s.times)]
+        if oldest:
+            # Trimmed once int(now) - window > the oldest bucket start (Store._window_start).
+            at = datetime.fromtimestamp(min(oldest) + window + 1, tz=UTC)
+            if first is None or at < first:
+                first = at
+    return first
 
 
 def has_answered(store: Store, key: DomainKey) -> bool:

@@ -193,6 +193,12 @@ class DrilldownScreen(Screen):
         else:
             self._dirty = True
 
+    def clock_tick(self) -> None:
+        """The app's 1 s tick: the status (ok -> stale) moves with time alone. Cheap when nothing changed:
+        the domain's snapshot is cached and update_view compares (version, status, window)."""
+        if self.is_current and self.is_mounted:
+            self.update_view()
+
     def on_screen_resume(self) -> None:
         if self._dirty:
             self.update_view()

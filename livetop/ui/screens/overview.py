@@ -6,6 +6,7 @@ behind the drilldown or the help costs nothing until it is seen again.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -16,6 +17,7 @@ from textual.widgets import Footer, Input
 from livetop.config.schema import Config, UiConfig
 from livetop.engine.store import DomainKey, Store, StoreSnapshot
 from livetop.ui.error_groups import error_kinds, group_errors
+from livetop.ui.feed import next_time_change
 from livetop.ui.widgets.error_panel import ErrorPanel
 from livetop.ui.widgets.filter_input import FilterBar, FilterInput
 from livetop.ui.widgets.overview import Overview
@@ -78,6 +80,7 @@ class OverviewScreen(Screen):
         self._dirty = True
         self._seen_error_kinds: frozenset[tuple[str, str]] = frozenset()
         self._snap: StoreSnapshot | None = None
+        self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -130,6 +133,22 @@ class OverviewScreen(Screen):
             return
         self.refresh_view()
 
+    def clock_tick(self) -> None:
+        """The app's 1 s tick. With the store unchanged and no status or window edge due, only the ages move:
+        no snapshot, no sorting, no counting (a full refresh costs ~3 % of a core at 1000 domains)."""
+        if not self.is_current or self.overview.frozen:
+            return
+        snap = self._snap
+        now = self.store.clock.now()
+        if (
+            snap is not None
+            and snap.version == self.store.version
+            and (self._time_change is None or now < self._time_change)
+        ):
+            self.overview.advance_clock(now)
+            return
+        self.refresh_view()
+
     def on_screen_resume(self) -> None:
         if self._dirty and not self.overview.frozen:
             self.refresh_view()
@@ -139,6 +158,7 @@ class OverviewScreen(Screen):
         self._dirty = False
         snap = self.store.snapshot()
         self._snap = snap
+        self._time_change = next_time_change(snap, self.store.stale_after_seconds)
         self.overview.set_snapshot(snap)
         kinds = error_kinds(snap)
         new_kinds = kinds - self._seen_error_kinds

@@ -138,6 +138,14 @@ class Overview(OverviewPainter, can_focus=True):
             return
         self._apply(snap)
 
+    def advance_clock(self, now: datetime) -> None:
+        """Time moved on but the data did not: repaint just the ages that changed (no re-sort)."""
+        if self._frozen or self._snap is None:
+            return
+        if self._age_now is None or now < self._age_now or now - self._age_now >= _AGE_STEP:
+            self._age_now = now
+            self._refresh_changed()
+
     @property
     def selected_key(self) -> DomainKey | None:
         return self._selected
