@@ -68,3 +68,62 @@ async def test_a_tick_with_no_new_data_moves_the_ages_without_a_snapshot(make_si
         sim_clock.advance(stale_after)  # now every domain's data is stale: a status change, due by the clock
         await until(pilot, lambda: "12 stale" in screen.status_bar.plain, "the stale marks")
         assert snapshots
+
+
+def screen_lines(app) -> list[str]:
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]
+
+
+def group_rows(text: list[str], code: str) -> set[int]:
+    """The screen rows of the error panel's group for `code`: its head line down to the next group's."""
+    first = next(i for i, line in enumerate(text) if f"✖ {code} " in line)
+    end = next((i for i in range(first + 1, len(text)) if "✖ " in text[i]), len(text))
+    return set(range(first, end))
+
+
+async def test_a_retry_that_changes_one_error_group_repaints_only_that_group(make_sim, sim_clock, tmp_path):
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    sim = make_sim(ui_scenario())
+    app = make_app(write_config(sim, tmp_path), sim_clock)
+    async with app.run_test(size=(140, 70)) as pilot:
+        screen = await started(pilot, app)
+        panel = screen.error_panel
+        throttled, halted = "APIGW.0308", "LIVE.100011001"  # retried every second / never retried
+        await until(
+            pilot,
+            lambda: all(f"✖ {code} " in "\n".join(screen_lines(app)) for code in (throttled, halted)),
+            "both groups on screen",
+        )
+        halted_key = next(g for g in panel.groups if g.code == halted)
+        rows = group_rows(screen_lines(app), halted)
+        written: set[int] = set()
+        real_display = app._display
+
+        def spy(target, renderable):
+            if isinstance(renderable, ChopsUpdate):
+                written.update(y for y, _, _ in renderable.spans)
+            elif isinstance(renderable, LayoutUpdate):
+                written.update(range(renderable.region.y, renderable.region.bottom))
+            return real_display(target, renderable)
+
+        app._display = spy
+        # A known start: the panel closed and opened again is painted whole; once that frame is out, every
+        # later write is a change.
+        await pilot.press("e", "e")
+        await until(pilot, lambda: rows <= written, "the reopened panel to be painted")
+        written.clear()
+        before = next(g for g in panel.groups if g.code == throttled).error.raw_message
+        # The vendor gives each refusal a new request id: the group's latest message changes...
+        await until(
+            pilot,
+            lambda: next(g for g in panel.groups if g.code == throttled).error.raw_message != before,
+            "a new throttling answer",
+        )
+        latest = next(g for g in panel.groups if g.code == throttled).error.raw_message
+        await until(pilot, lambda: latest[-20:] in "\n".join(screen_lines(app)), "the new message on screen")
+        await until(pilot, lambda: bool(written), "the repaint")
+        # ...and only that group is written: the halted group's lines stay as they are on the terminal.
+        assert next(g for g in panel.groups if g.code == halted) == halted_key
+        assert group_rows(screen_lines(app), halted) == rows
+        assert not written & rows, (sorted(written), sorted(rows))

@@ -1,13 +1,13 @@
 """The error panel: every decoded error across all domains, grouped by vendor code, with what it means, what
 to do, how many domains (and which), since when, and the latest raw message (already redacted by the vendor
-layer). Redrawn only when a group changes."""
+layer). A widget per group: only a group that changed is redrawn."""
 
 from __future__ import annotations
 
 import io
 from typing import ClassVar
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -84,6 +84,28 @@ def group_renderable(g: ErrorGroup, styles: dict[str, Style]) -> Group:
     return Group(head, details(rows, styles["dim"]))
 
 
+class ErrorGroupView(Static):
+    """One error group. A widget per group: a retry that changes one group's latest message (each refusal
+    carries a new request id) repaints those few lines, not the whole panel."""
+
+    DEFAULT_CSS = """
+    ErrorGroupView { height: auto; margin-bottom: 1; }
+    ErrorGroupView:last-child { margin-bottom: 0; }
+    """
+
+    def __init__(self, group: ErrorGroup) -> None:
+        super().__init__(markup=False)
+        self.group = group
+        self.key: tuple | None = None
+
+    def show(self, group: ErrorGroup, styles: dict[str, Style], force: bool = False) -> None:
+        key = group_key(group)
+        if key == self.key and not force:
+            return
+        self.group, self.key = group, key
+        self.update(group_renderable(group, styles))
+
+
 class ErrorPanel(VerticalScroll, can_focus=True):
     """Toggled with `e`; the app opens it by itself when a new kind of error appears."""
 
@@ -114,10 +136,11 @@ class ErrorPanel(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._key: tuple | None = None
         self._groups: list[ErrorGroup] = []
-        self._body = Static(NO_ERRORS, id="error-panel-body", markup=False)
+        self._views: dict[tuple[str, str], ErrorGroupView] = {}
+        self._empty = Static(NO_ERRORS, id="error-panel-empty", markup=False)
 
     def compose(self) -> ComposeResult:
-        yield self._body
+        yield self._empty
 
     @property
     def groups(self) -> list[ErrorGroup]:
@@ -136,30 +159,50 @@ class ErrorPanel(VerticalScroll, can_focus=True):
         self._key = key
         self._groups = groups
         domains = sum(len(g.domains) for g in groups)
-        self.border_title = (
+        title = (
             f"Errors: {len(groups)} kind{'s' if len(groups) != 1 else ''} on {domains} "
             f"domain{'s' if domains != 1 else ''}"
             if groups
             else "Errors"
         )
-        self._render_groups()
+        if title != self.border_title:  # setting it repaints the whole panel, even to the same text
+            self.border_title = title
+        self._sync_views()
 
-    def _render_groups(self) -> None:
+    def _sync_views(self, force: bool = False) -> None:
+        """One view per group, in the groups' order; only a view whose group changed is redrawn."""
         styles = self._styles()
-        parts: list[RenderableType] = []
-        for i, group in enumerate(self._groups):
-            if i:
-                parts.append(Text(""))
-            parts.append(group_renderable(group, styles))
-        self._body.update(Group(*parts) if parts else NO_ERRORS)
+        wanted = [g.kind_key for g in self._groups]
+        for kind in [k for k in self._views if k not in set(wanted)]:
+            self._views.pop(kind).remove()
+        new: list[ErrorGroupView] = []
+        for group in self._groups:
+            view = self._views.get(group.kind_key)
+            if view is None:
+                view = self._views[group.kind_key] = ErrorGroupView(group)
+                new.append(view)
+            view.show(group, styles, force=force)
+        if new:
+            self.mount_all(new)
+        order = [self._views[k] for k in wanted]
+        if [v for v in self.children if isinstance(v, ErrorGroupView) and v in order] != order:
+            for i, view in enumerate(order):  # the most widespread first: counts moved, so does the order
+                if i:
+                    self.move_child(view, after=order[i - 1])
+        self._empty.display = not self._groups
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         if self._groups and self.is_mounted:
-            self._render_groups()
+            self._sync_views(force=True)
 
     def plain_text(self, width: int = 120) -> str:
         """Everything the panel says, as plain text (for tests and the tmux check)."""
         console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
-        console.print(self._body.content)
+        if not self._groups:
+            console.print(NO_ERRORS)
+        for i, group in enumerate(self._groups):
+            if i:
+                console.print()
+            console.print(group_renderable(group, self._styles()))
         return console.export_text()
