@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from livetop.ui.feed import next_time_change
-from livetop.ui.screens.drilldown import DrilldownScreen
+from livetop.ui.screens.drilldown import DrilldownScreen, Figures
 from tests.conftest import demo_scenario_for_tests
 from tests.test_ui_app import (
     SIZE,
@@ -127,3 +127,36 @@ async def test_a_retry_that_changes_one_error_group_repaints_only_that_group(mak
         assert next(g for g in panel.groups if g.code == halted) == halted_key
         assert group_rows(screen_lines(app), halted) == rows
         assert not written & rows, (sorted(written), sorted(rows))
+
+
+async def test_after_a_zoom_out_figures_say_filling_until_the_backfill_lands(make_sim, sim_clock, tmp_path):
+    sim = make_sim(ui_scenario())
+    app = make_app(write_config(sim, tmp_path), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        healthy = unthrottled_healthy(app)
+        app.engine.pause(healthy)  # its backfill waits until the test resumes it
+        app.open_drilldown(healthy)
+        await until(
+            pilot, lambda: isinstance(app.screen, DrilldownScreen) and app.screen.query(Figures), "drill"
+        )
+        drill = app.screen
+
+        def figures() -> dict[str, str]:
+            return dict(drill.query_one(Figures)._pairs)
+
+        def caption() -> str:
+            return str(drill.query_one("#bandwidth-caption").render())
+
+        await until(pilot, lambda: "traffic (1h)" in figures(), "the 1h figures")
+        one_hour = figures()["traffic (1h)"]
+        await pilot.press("minus")  # 1h -> 3h: only 1h of data is there until the domain polls again
+        await until(pilot, lambda: "traffic (filling…)" in figures(), "the figures to say filling")
+        assert figures()["traffic (filling…)"] == one_hour and "filling" in caption()
+        assert "window 3h filling…" in screen.status_bar.plain
+        app.engine.resume(healthy)  # it polls now: the whole 3 h window
+        await until(pilot, lambda: "traffic (3h)" in figures(), "the 3h figures")
+        assert "filling" not in caption() and app.store.domain(healthy).traffic_bytes > 0
+        await pilot.press("escape")
+        await until(pilot, lambda: "filling" not in screen.status_bar.plain, "every backfill to land")
+        assert "window 3h" in screen.status_bar.plain

@@ -23,6 +23,7 @@ from livetop.engine.store import DomainKey
 from livetop.engine.watch import ConfigWatcher
 from livetop.model import format_window
 from livetop.ui import bindings as keys
+from livetop.ui.backfill import Backfill
 from livetop.ui.feed import SnapshotFeed
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
@@ -120,6 +121,7 @@ class LivetopApp(ThemeSwitch):
         self._themes = themes
         self.tick_seconds = tick_seconds
         self.feed = SnapshotFeed(self.store, self._deliver, min_interval=feed_interval)
+        self.backfill = Backfill()
         self.watch_terminal = watch_terminal
         self.terminal_watch = TerminalWatch(self._terminal_gone, self._stop_requested)
         self.config_watcher: ConfigWatcher | None = None
@@ -140,6 +142,7 @@ class LivetopApp(ThemeSwitch):
             self.config.ui,
             refresh_seconds=self.engine.refresh_seconds,
             insecure_accounts=insecure,
+            backfill=self.backfill,
         )
 
     async def on_mount(self) -> None:
@@ -195,6 +198,7 @@ class LivetopApp(ThemeSwitch):
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
         if self._exit:  # shutting down: the screens are going away
             return
+        self.backfill.changed(self.store, changed)
         for screen in self.screen_stack:
             handler = getattr(screen, "store_changed", None)
             if handler is not None:
@@ -292,6 +296,10 @@ class LivetopApp(ThemeSwitch):
             self.notify(f"window {format_window(current)} is the {edge}", timeout=2, markup=False)
             return
         self.engine.set_window(window)  # a longer window is backfilled by every domain's next poll, now
+        if window > current:
+            self.backfill.widened(self.store, window)
+        else:
+            self.backfill.narrowed()
         self.feed.flush()
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
@@ -302,7 +310,7 @@ class LivetopApp(ThemeSwitch):
             self.push_screen(HelpScreen(self.binding_catalogue(), self.key_label))
 
     def open_drilldown(self, key: DomainKey) -> None:
-        self.push_screen(DrilldownScreen(self.store, key))
+        self.push_screen(DrilldownScreen(self.store, key, self.backfill))
 
     def on_overview_selected(self, message: Overview.Selected) -> None:
         if message.key is not None:

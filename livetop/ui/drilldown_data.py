@@ -23,7 +23,13 @@ def clock_time(dt: datetime | None, seconds: bool = False) -> str:
     return dt.astimezone().strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
-def figures(d: DomainSnapshot, window_seconds: int) -> list[tuple[str, str]]:
+def window_label(window_seconds: int, filling: bool = False) -> str:
+    """What figures over the window are labelled with: "1d", or "filling…" while a zoom's backfill is on its
+    way (until then they cover the old, shorter window)."""
+    return "filling…" if filling else format_window(window_seconds)
+
+
+def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> list[tuple[str, str]]:
     """The figures that matter for CDN billing, over the window: (label, value) pairs."""
     peak = format_bps(d.peak_bps)
     if d.peak_at is not None:
@@ -33,7 +39,7 @@ def figures(d: DomainSnapshot, window_seconds: int) -> list[tuple[str, str]]:
         ("peak", peak),
         ("95th percentile", format_bps(d.p95_bps)),
         ("average", format_bps(d.mean_bps)),
-        (f"traffic ({format_window(window_seconds)})", format_bytes(d.traffic_bytes)),
+        (f"traffic ({window_label(window_seconds, filling)})", format_bytes(d.traffic_bytes)),
     ]
 
 

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 
 from livetop.engine.store import DomainKey, DomainSnapshot, Store
 from livetop.model import VENDOR_SHORT, format_window
+from livetop.ui.backfill import Backfill
 from livetop.ui.drilldown_data import clock_time, figures, group_buckets
 from livetop.ui.widgets.chart import Chart, ChartData, series_tuple
 from livetop.ui.widgets.error_panel import details
@@ -153,10 +154,11 @@ class DrilldownScreen(Screen):
     DrilldownScreen #dd-notices { height: auto; padding: 0 1; color: $warning; }
     """
 
-    def __init__(self, store: Store, key: DomainKey) -> None:
+    def __init__(self, store: Store, key: DomainKey, backfill: Backfill | None = None) -> None:
         super().__init__(id="drilldown-screen")
         self.store = store
         self.key = key
+        self.backfill = backfill or Backfill()
         self._version: tuple | None = None
         self._dirty = False
 
@@ -213,7 +215,8 @@ class DrilldownScreen(Screen):
         self._dirty = False
         d = self.store.domain(self.key)
         window = self.store.window_seconds
-        version = (d.version, d.status, window) if d else None
+        filling = self.backfill.filling(self.key)
+        version = (d.version, d.status, window, filling) if d else None
         if version == self._version:
             return
         self._version = version
@@ -222,11 +225,11 @@ class DrilldownScreen(Screen):
             title.update(Text(f"{self.key}: no longer watched (removed from the config)"))
             return
         self._update_title(title, d, window)
-        self.query_one(Figures).show(figures(d, window))
+        self.query_one(Figures).show(figures(d, window, filling))
         notices = self.query_one("#dd-notices", Static)
         notices.update(Text("\n".join(f"notice: {n}" for n in d.notices)))
         notices.display = bool(d.notices)
-        self._update_charts(d, window)
+        self._update_charts(d, window, filling)
         dim = self.get_component_rich_style("drilldown--dim", partial=True)
         error = self.get_component_rich_style("drilldown--error", partial=True)
         self.query_one("#dd-errors", Static).update(error_history(d, dim, error))
@@ -244,12 +247,13 @@ class DrilldownScreen(Screen):
             )
         )
 
-    def _update_charts(self, d: DomainSnapshot, window: int) -> None:
+    def _update_charts(self, d: DomainSnapshot, window: int, filling: bool) -> None:
         now = self.store.clock.now().timestamp()
         start = now - window
         bw = d.bandwidth
+        more = ", filling…" if filling else ""  # the older part of the window is still on its way
         self.query_one("#bandwidth-caption", Static).update(
-            f"Bandwidth, last {format_window(window)} (local time)"
+            f"Bandwidth, last {format_window(window)} (local time{more})"
         )
         self.query_one("#bandwidth-chart", Chart).show(
             ChartData("line", tuple(bw.times), series_tuple(bw.values), start, now, colour="cyan")
@@ -257,7 +261,7 @@ class DrilldownScreen(Screen):
         chart_width = max(20, self.size.width - 12)
         times, sums, size = group_buckets(list(d.traffic.times), list(d.traffic.values), chart_width // 3)
         self.query_one("#traffic-caption", Static).update(
-            f"Traffic per {format_window(size)} bucket, last {format_window(window)}"
+            f"Traffic per {format_window(size)} bucket, last {format_window(window)}{more}"
         )
         self.query_one("#traffic-chart", Chart).show(
             ChartData("bars", tuple(times), tuple(sums), start, now, bar_seconds=size, colour="blue")

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input
 
 from livetop.config.schema import Config, UiConfig
 from livetop.engine.store import DomainKey, Store, StoreSnapshot
+from livetop.ui.backfill import Backfill
 from livetop.ui.error_groups import error_kinds, group_errors
 from livetop.ui.feed import next_time_change
 from livetop.ui.widgets.error_panel import ErrorPanel
@@ -69,10 +70,17 @@ class OverviewScreen(Screen):
     ]
 
     def __init__(
-        self, store: Store, ui: UiConfig, *, refresh_seconds: float, insecure_accounts: tuple[str, ...] = ()
+        self,
+        store: Store,
+        ui: UiConfig,
+        *,
+        refresh_seconds: float,
+        insecure_accounts: tuple[str, ...] = (),
+        backfill: Backfill | None = None,
     ) -> None:
         super().__init__(id="overview-screen")
         self.store = store
+        self.backfill = backfill or Backfill()
         self.ui = ui
         self.refresh_seconds = refresh_seconds
         self.insecure_accounts = insecure_accounts
@@ -183,6 +191,7 @@ class OverviewScreen(Screen):
                 shown=ov.visible_domain_count,
                 counts=count_statuses(snap),
                 insecure_accounts=self.insecure_accounts,
+                filling=self.backfill.active,
             )
         )
 

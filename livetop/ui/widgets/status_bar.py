@@ -37,6 +37,7 @@ class StatusState:
     shown: int = 0
     counts: tuple[tuple[str, int], ...] = ()  # (status, count) in a fixed order
     insecure_accounts: tuple[str, ...] = ()
+    filling: bool = False  # a zoom out's backfill is still on its way
 
 
 _COUNT_ORDER = (
@@ -71,7 +72,10 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
         parts.append(
             [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
         )
-    parts.append([("window ", "dim"), (format_window(state.window_seconds), "body")])
+    window = [("window ", "dim"), (format_window(state.window_seconds), "body")]
+    if state.filling:
+        window.append((" filling…", "warning"))
+    parts.append(window)
     parts.append([("every ", "dim"), (format_duration(state.refresh_seconds), "body")])
     parts.append([("sort ", "dim"), (state.sort, "body")])
     return parts
