@@ -269,36 +269,6 @@ async def test_filter_narrows_as_you_type_enter_keeps_esc_clears(make_sim, sim_c
         assert ov.filter_text == "jd" and ov.sort == "change" and isinstance(app.screen, OverviewScreen)
 
 
-def burst(app: LivetopApp, *keys: str) -> None:
-    """Keys as a terminal delivers a quick typist's (or tmux send-keys'): all queued at once, no pause for
-    the app to settle between them (Pilot.press waits for idle after every key)."""
-    from textual import events
-
-    for key in keys:
-        char = {"slash": "/"}.get(key, key if len(key) == 1 else None)
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
-
-
-async def test_what_is_typed_straight_after_slash_lands_in_the_filter(make_sim, sim_clock, tmp_path):
-    sim = make_sim(ui_scenario())
-    app = make_app(write_config(sim, tmp_path), sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await started(pilot, app)
-        burst(app, "slash", "e", "s", "p")
-        await until(pilot, lambda: screen.overview.filter_text == "esp", "the filter to read 'esp'")
-        burst(app, "o", "r", "t", "s", "enter")
-        await until(pilot, lambda: screen.overview.has_focus, "Enter to close the filter line")
-        assert screen.overview.filter_text == "esports" and screen.overview.visible_domain_count == 1
-        burst(app, "slash", "x")  # reopened with the kept text: the new key is added, not put in its place
-        await until(pilot, lambda: screen.overview.filter_text == "esportsx", "the filter to read 'esportsx'")
-        burst(app, "slash")  # in the open line `/` is a character like any other
-        await until(
-            pilot, lambda: screen.overview.filter_text == "esportsx/", "the filter to read 'esportsx/'"
-        )
-
-
 async def test_sort_cycles_through_every_mode(make_sim, sim_clock, tmp_path):
     sim = make_sim(ui_scenario())
     config = write_config(sim, tmp_path)
