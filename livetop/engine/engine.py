@@ -10,22 +10,17 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import httpx
 
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
-from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
+from livetop.engine.ratelimit import backoff_delay
+from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
 from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
 from livetop.model import DecodedError, VendorError, floor_to
-from livetop.vendors.base import Provider, make_client
-
-# Time a poll spent queued in the account's pacer (rate limit, throttle gate), so the request history shows
-# the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
-_PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
 
 # Initial jitter, so a thousand loops do not fire in the same millisecond: spread over up to 2 ms per domain
 # of the account (2 s for a thousand), so a small account's first frame is not kept waiting for nothing.
@@ -48,78 +43,6 @@ def internal_error(vendor: str, exc: BaseException) -> DecodedError:
         retryable=True,
         kind="internal",
     )
-
-
-@dataclass
-class LoopState:
-    """Scheduling state of one domain's loop (readable by tests and the UI)."""
-
-    key: DomainKey
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task | None = None
-    needs_full: bool = True
-    paused: bool = False
-    halted: bool = False
-    attempt: int = 0
-    throttled_count: int = 0
-    last_delay: float | None = None
-    polls: int = 0
-    in_flight: bool = False  # a fetch of this domain is under way
-    last_range: tuple[datetime, datetime] | None = None
-
-
-class AccountRuntime:
-    """Everything shared by the domains of one account."""
-
-    def __init__(self, engine: Engine, account: AccountConfig) -> None:
-        from livetop.vendors.limits import effective_limits
-
-        self.account = account
-        limits = effective_limits(account)
-        self.concurrency = limits.concurrency
-        self.semaphore = asyncio.Semaphore(limits.concurrency)
-        self.bucket = TokenBucket(limits.rate_per_second, limits.burst)
-        self.gate = ThrottleGate()
-        self.client = make_client(account, max_connections=limits.concurrency)
-        self.provider: Provider = engine._provider_factory(account, self.client, engine.clock, self.pace)
-        self.loops: dict[str, LoopState] = {}
-        self.throttle_streak = 0  # throttling answers since the account's last success
-
-    async def pace(self) -> None:
-        began = time.perf_counter()
-        while True:
-            await self.gate.wait()
-            await self.bucket.acquire()
-            # The vendor may have said "slow down" while we queued for a token: wait that out too.
-            if self.gate.remaining <= 0:
-                break
-        waits = _PACING_WAITS.get()
-        if waits is not None:
-            waits.append(time.perf_counter() - began)
-
-    def note_success(self) -> None:
-        self.throttle_streak = 0
-
-    def note_throttled(self, error: DecodedError, refresh_seconds: float, rng: random.Random) -> None:
-        """The vendor pushed back: slow the whole account and close its gate.
-
-        Without a Retry-After (LIVE.100011007 has none) the gate stays shut for a backoff that grows with the
-        account's run of throttling answers, reset by any success in the account, and never longer than a
-        refresh interval: one domain the vendor always refuses must not starve its healthy neighbours.
-        """
-        self.throttle_streak += 1
-        self.bucket.slow_down()
-        if error.retry_after:
-            self.gate.close_for(error.retry_after)
-        else:
-            self.gate.close_for(min(backoff_delay(self.throttle_streak, rng=rng), refresh_seconds))
-
-    async def close(self) -> None:
-        tasks = [lp.task for lp in self.loops.values() if lp.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await self.client.aclose()
 
 
 def _default_provider_factory(account, client, clock, pacer):
@@ -378,7 +301,7 @@ class Engine:
         error: DecodedError | None = None
         result = None
         waits: list[float] = []
-        token = _PACING_WAITS.set(waits)
+        token = PACING_WAITS.set(waits)
         lp.in_flight = True
         try:
             async with runtime.semaphore:
@@ -401,7 +324,7 @@ class Engine:
                 elapsed = time.perf_counter() - began
         finally:
             lp.in_flight = False
-            _PACING_WAITS.reset(token)
+            PACING_WAITS.reset(token)
         record = RequestRecord(
             at=self.clock.now(),
             ok=error is None,

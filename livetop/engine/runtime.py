@@ -1,0 +1,97 @@
+"""What the engine keeps per account and per domain: the account's pooled client, provider and pacing
+(concurrency cap, token bucket, throttle gate), and each domain loop's scheduling state."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from livetop.config.schema import AccountConfig
+from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
+from livetop.engine.store import DomainKey
+from livetop.model import DecodedError
+from livetop.vendors.base import Provider, make_client
+
+if TYPE_CHECKING:
+    from livetop.engine.engine import Engine
+
+# Time a poll spent queued in the account's pacer (rate limit, throttle gate), so the request history shows
+# the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
+PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
+
+
+@dataclass
+class LoopState:
+    """Scheduling state of one domain's loop (readable by tests and the UI)."""
+
+    key: DomainKey
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+    needs_full: bool = True
+    paused: bool = False
+    halted: bool = False
+    attempt: int = 0
+    throttled_count: int = 0
+    last_delay: float | None = None
+    polls: int = 0
+    in_flight: bool = False  # a fetch of this domain is under way
+    last_range: tuple[datetime, datetime] | None = None
+
+
+class AccountRuntime:
+    """Everything shared by the domains of one account."""
+
+    def __init__(self, engine: Engine, account: AccountConfig) -> None:
+        from livetop.vendors.limits import effective_limits
+
+        self.account = account
+        limits = effective_limits(account)
+        self.concurrency = limits.concurrency
+        self.semaphore = asyncio.Semaphore(limits.concurrency)
+        self.bucket = TokenBucket(limits.rate_per_second, limits.burst)
+        self.gate = ThrottleGate()
+        self.client = make_client(account, max_connections=limits.concurrency)
+        self.provider: Provider = engine._provider_factory(account, self.client, engine.clock, self.pace)
+        self.loops: dict[str, LoopState] = {}
+        self.throttle_streak = 0  # throttling answers since the account's last success
+
+    async def pace(self) -> None:
+        began = time.perf_counter()
+        while True:
+            await self.gate.wait()
+            await self.bucket.acquire()
+            # The vendor may have said "slow down" while we queued for a token: wait that out too.
+            if self.gate.remaining <= 0:
+                break
+        waits = PACING_WAITS.get()
+        if waits is not None:
+            waits.append(time.perf_counter() - began)
+
+    def note_success(self) -> None:
+        self.throttle_streak = 0
+
+    def note_throttled(self, error: DecodedError, refresh_seconds: float, rng: random.Random) -> None:
+        """The vendor pushed back: slow the whole account and close its gate.
+
+        Without a Retry-After (LIVE.100011007 has none) the gate stays shut for a backoff that grows with the
+        account's run of throttling answers, reset by any success in the account, and never longer than a
+        refresh interval: one domain the vendor always refuses must not starve its healthy neighbours.
+        """
+        self.throttle_streak += 1
+        self.bucket.slow_down()
+        if error.retry_after:
+            self.gate.close_for(error.retry_after)
+        else:
+            self.gate.close_for(min(backoff_delay(self.throttle_streak, rng=rng), refresh_seconds))
+
+    async def close(self) -> None:
+        tasks = [lp.task for lp in self.loops.values() if lp.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.aclose()
