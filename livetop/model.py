@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
+# The names vendors register under (livetop.vendors.registry), for their own modules' use. What a vendor is
+# (its mark, APIs, limits) is in its spec, never branched on here.
 VENDOR_HUAWEI = "huawei"
 VENDOR_JDCLOUD = "jdcloud"
-VENDORS = (VENDOR_HUAWEI, VENDOR_JDCLOUD)
-VENDOR_SHORT = {VENDOR_HUAWEI: "HW", VENDOR_JDCLOUD: "JD"}
 
 
 class Sample(NamedTuple):

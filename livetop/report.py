@@ -9,7 +9,8 @@ import math
 from datetime import datetime
 
 from livetop.engine.store import DomainSnapshot, StoreSnapshot, TotalSnapshot
-from livetop.model import VENDOR_SHORT, format_bps, format_bytes, format_window, iso_utc
+from livetop.model import format_bps, format_bytes, format_window, iso_utc
+from livetop.vendors.registry import vendor_mark
 
 SCHEMA_VERSION = 1
 
@@ -107,7 +108,7 @@ def to_table(snap: StoreSnapshot) -> str:
                 error += f" ({d.error.raw_message[:60]})"
         rows.append(
             [
-                d.account, VENDOR_SHORT.get(d.vendor, d.vendor), d.display, d.status,
+                d.account, vendor_mark(d.vendor), d.display, d.status,
                 format_bps(d.bandwidth_now), format_bps(d.peak_bps), format_bps(d.p95_bps),
                 format_bytes(d.traffic_bytes), error,
             ]

@@ -10,17 +10,22 @@ import pytest
 
 from livetop.config import ConfigError, load_config
 from livetop.config.secrets import SECRET_NAMES
-from livetop.config.starter import HUAWEI_PASSWORD_ENV, STARTER_ENV, starter_text
+from livetop.config.starter import starter_env, starter_text
+
+STARTER_ENV = starter_env()
+ALL_EXAMPLE_ENV = starter_env(active_only=False)
 
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     """A child environment with a throwaway HOME and none of livetop's variables."""
     child = {
-        k: v for k, v in os.environ.items() if k not in ("LIVETOP_CONFIG", "XDG_CONFIG_HOME", *STARTER_ENV)
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("LIVETOP_CONFIG", "XDG_CONFIG_HOME", *ALL_EXAMPLE_ENV)
     }
     child["HOME"] = str(tmp_path / "home")
-    for var in ("LIVETOP_CONFIG", "XDG_CONFIG_HOME", *STARTER_ENV, HUAWEI_PASSWORD_ENV):
+    for var in ("LIVETOP_CONFIG", "XDG_CONFIG_HOME", *ALL_EXAMPLE_ENV):
         monkeypatch.delenv(var, raising=False)
     return child
 
@@ -111,7 +116,7 @@ def test_commented_password_account_loads_once_uncommented(tmp_path, monkeypatch
     path = tmp_path / "c.toml"
     path.write_text(uncommented)
     set_starter_env(monkeypatch)
-    monkeypatch.setenv(HUAWEI_PASSWORD_ENV, "pw")
+    monkeypatch.setenv("HUAWEICLOUD_IAM_PASSWORD", "pw")
     account = load_config(path).account("hw-intl")
     assert account.auth == "password"
     assert account.iam_endpoint == "https://iam.ap-southeast-3.myhuaweicloud.com"

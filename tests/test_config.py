@@ -207,6 +207,7 @@ def test_full_config_round_trips_to_dataclasses(tmp_path, monkeypatch, hw_env):
         accounts=(
             AccountConfig(
                 name="hw-prod",
+                api="v1",
                 vendor="huawei",
                 endpoint="https://live.example.test",
                 auth="aksk",
@@ -223,6 +224,7 @@ def test_full_config_round_trips_to_dataclasses(tmp_path, monkeypatch, hw_env):
             ),
             AccountConfig(
                 name="hw-pw",
+                api="v1",
                 vendor="huawei",
                 endpoint="https://live.ap-southeast-3.myhuaweicloud.com",
                 auth="password",
@@ -233,6 +235,7 @@ def test_full_config_round_trips_to_dataclasses(tmp_path, monkeypatch, hw_env):
             ),
             AccountConfig(
                 name="hw-token",
+                api="v1",
                 vendor="huawei",
                 endpoint="http://127.0.0.1:8080",
                 auth="token",
@@ -242,6 +245,7 @@ def test_full_config_round_trips_to_dataclasses(tmp_path, monkeypatch, hw_env):
             ),
             AccountConfig(
                 name="jd",
+                api="opencdn",
                 vendor="jdcloud",
                 endpoint="https://opencdn.jcloud.com",
                 auth="md5",

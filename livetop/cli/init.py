@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from livetop.config.load import config_path
-    from livetop.config.starter import STARTER_ENV, write_starter
+    from livetop.config.starter import starter_env, write_starter
     from livetop.config.write import WriteRefused
 
     if args.path == "":
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"livetop: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
     run_cmd = "livetop" if path == config_path(None) else f"livetop --config {shown}"
-    exports = "\n".join(f"       export {name}='...'" for name in STARTER_ENV)
+    exports = "\n".join(f"       export {name}='...'" for name in starter_env())
     print(f"""wrote a starter config to {path} (mode 0600)
 next:
   1. edit it: your project_id, play domains and JD pin (every REPLACE-WITH-... value), and the accounts

@@ -19,8 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "before the end; a time without an offset is UTC)")
     parser.add_argument("--end", metavar="ISO", help="end (default: now)")
     parser.add_argument("--step", metavar="MINUTES", type=int,
-                        help="bucket size in minutes (default: config; Huawei: 1, 5, 15, 30, 60, 240, 1440; "
-                        "JD always answers 5-minute points)")
+                        help="bucket size in minutes (default: the account's step_minutes; the steps each "
+                        "API accepts are in `livetop init`'s comments; JD opencdn always answers 5-minute "
+                        "points)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of points instead of a table")
 
 
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"livetop: no account {args.account!r} in {config.path} (accounts: {names})", file=sys.stderr)
         return EXIT_CONFIG
     if args.step is not None:
-        problem = step_problem(account.vendor, args.step)
+        problem = step_problem(account, args.step)
         if problem:
             print(f"livetop: {problem}", file=sys.stderr)
             return EXIT_CONFIG
@@ -104,16 +105,18 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_query(account, args.domain, start, end, metrics, args.json))
 
 
-def step_problem(vendor: str, step: int) -> str | None:
-    """Why --step cannot be sent to this vendor, or None. The config applies the same rule to step_minutes."""
-    from livetop.config.load import HUAWEI_STEP_MINUTES
-    from livetop.model import VENDOR_HUAWEI
+def step_problem(account, step: int) -> str | None:
+    """Why --step cannot be sent to this account's API, or None. The config applies the same rule (the API's
+    spec) to step_minutes."""
+    from livetop.vendors.registry import account_api, vendor_display
 
+    api = account_api(account)
+    problem = api.step_problem(step)
+    if problem is None:
+        return None
     if step <= 0:
         return "--step must be a positive number of minutes"
-    if vendor == VENDOR_HUAWEI and step not in HUAWEI_STEP_MINUTES:
-        return f"--step {step}: Huawei accepts {', '.join(map(str, HUAWEI_STEP_MINUTES))} minutes"
-    return None
+    return f'--step {step}: {vendor_display(account.vendor)} (api "{api.name}") {problem}'
 
 
 async def _query(account, domain, start, end, metrics, as_json: bool) -> int:

@@ -14,17 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from livetop.config.fields import Fields, key_path
-from livetop.config.schema import (
-    AUTH_AKSK,
-    AUTH_MD5,
-    AUTH_MODES,
-    AUTH_PASSWORD,
-    AccountConfig,
-    Config,
-    Credentials,
-    DomainConfig,
-    UiConfig,
-)
+from livetop.config.schema import AccountConfig, Config, Credentials, DomainConfig, UiConfig
 from livetop.config.secrets import (
     SECRET_KEYS,
     SecretRef,
@@ -32,8 +22,9 @@ from livetop.config.secrets import (
     read_secret_refs,
     resolve_secrets,
 )
-from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, VENDORS
 from livetop.ui.sorts import SORTS
+from livetop.vendors import registry
+from livetop.vendors.spec import AccountKey, ApiSpec, VendorSpec
 
 ENV_CONFIG = "LIVETOP_CONFIG"
 
@@ -42,26 +33,14 @@ UI_KEYS = tuple(UiConfig.__dataclass_fields__)
 # The overview's sort modes, from their one Textual-free home.
 SORT_MODES = SORTS
 
-HUAWEI_ONLY = ("region", "project_id", "iam_endpoint", "domain_name")
-JDCLOUD_ONLY = ("unit_base",)
-ACCOUNT_KEYS = (
-    "name", "vendor", "endpoint", "auth", "username", *HUAWEI_ONLY, *SECRET_KEYS,
-    "verify_tls", "timeout", "concurrency", "rate_per_second", "step_minutes", *JDCLOUD_ONLY, "data_lag",
-    "domains",
+# Keys every account may have; each vendor API declares the rest (livetop.vendors.<vendor>.spec).
+COMMON_ACCOUNT_KEYS = (
+    "name", "vendor", "api", "endpoint", "auth", "username", *SECRET_KEYS,
+    "verify_tls", "timeout", "concurrency", "rate_per_second", "step_minutes", "data_lag", "domains",
 )  # fmt: skip
 DOMAIN_KEYS = ("name", "label")
-
-DEFAULT_AUTH = {VENDOR_HUAWEI: AUTH_AKSK, VENDOR_JDCLOUD: AUTH_MD5}
-# Plain (non-secret) names each auth mode needs; the secrets are in `livetop.config.secrets.AUTH_SECRETS`.
-AUTH_NAMES = {AUTH_PASSWORD: ("username", "domain_name"), AUTH_MD5: ("username",)}
-NAME_MEANING = {
-    (VENDOR_HUAWEI, "username"): "the IAM user's name",
-    (VENDOR_HUAWEI, "domain_name"): "the account name that owns the IAM user",
-    (VENDOR_JDCLOUD, "username"): "the JD pin",
-}
-JDCLOUD_ENDPOINT = "https://opencdn.jcloud.com"
-# Steps the Huawei v1 statistics API accepts (anything else is 400 LIVE.100011001).
-HUAWEI_STEP_MINUTES = (1, 5, 15, 30, 60, 240, 1440)
+_ACCOUNT_FIELDS = frozenset(AccountConfig.__dataclass_fields__)
+_CREDENTIAL_NAMES = frozenset(("username", "domain_name"))
 
 _REGION = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
@@ -220,106 +199,167 @@ def _parse_accounts(f: Fields, accounts) -> list[tuple[dict, dict[str, SecretRef
     return out
 
 
+def account_keys() -> tuple[str, ...]:
+    """Every key an account of some vendor API may have: the common ones, then each API's own."""
+    keys = list(COMMON_ACCOUNT_KEYS)
+    for vendor in registry.all_specs():
+        for api in vendor.apis:
+            keys += [k for k in api.accepted_keys() if k not in keys]
+    return tuple(keys)
+
+
+def _owners(key: str) -> str:
+    """Who accepts `key`: "jdcloud", or 'huawei api "v2"' when only some of a vendor's APIs do."""
+    owners = []
+    for vendor in registry.all_specs():
+        apis = [api.name for api in vendor.apis if key in api.accepted_keys()]
+        if len(apis) == len(vendor.apis):
+            owners.append(vendor.name)
+        elif apis:
+            owners.append(f"{vendor.name} (api {' / '.join(apis)})")
+    return " or ".join(owners)
+
+
+def _api_label(vendor: VendorSpec, api: ApiSpec) -> str:
+    return vendor.name if len(vendor.apis) == 1 else f'{vendor.name} (api "{api.name}")'
+
+
 def _parse_account(f: Fields, t: Mapping, where: str) -> tuple[dict, dict[str, SecretRef]]:
     """Everything but the secrets' values: those are resolved after the file-mode check."""
-    f.check_keys(t, ACCOUNT_KEYS, where)
+    f.check_keys(t, account_keys(), where)
     name = f.require(t, "name", where, f.string)
-    vendor = f.require(t, "vendor", where, f.string, fix=f'add vendor = "{VENDORS[0]}" or "{VENDORS[1]}"')
-    if vendor not in VENDORS:
-        f.fail(f"{where}.vendor", f'unknown vendor "{vendor}"', f"use one of: {', '.join(VENDORS)}")
-    wrong_vendor = JDCLOUD_ONLY if vendor == VENDOR_HUAWEI else HUAWEI_ONLY
-    other = VENDOR_JDCLOUD if vendor == VENDOR_HUAWEI else VENDOR_HUAWEI
-    for key in wrong_vendor:
-        if key in t:
-            f.fail(f"{where}.{key}", f"applies only to {other} accounts; this one is {vendor}", "remove it")
-    auth = f.get(t, "auth", where, f.string, default=DEFAULT_AUTH[vendor])
-    if auth not in AUTH_MODES[vendor]:
+    names = registry.vendor_names()
+    vendor_name = f.require(
+        t, "vendor", where, f.string, fix="add vendor = " + " or ".join(f'"{v}"' for v in names)
+    )
+    if vendor_name not in names:
+        f.fail(f"{where}.vendor", f'unknown vendor "{vendor_name}"', f"use one of: {', '.join(names)}")
+    vendor = registry.vendor_spec(vendor_name)
+    api_name = f.get(t, "api", where, f.string, default=vendor.default_api)
+    api = vendor.api(api_name)
+    if api is None:
+        choices = "; ".join(f'"{a.name}": {a.title}' for a in vendor.apis)
+        f.fail(f"{where}.api", f'{vendor.name} has no API "{api_name}"', f"use one of: {choices}")
+    accepted = api.accepted_keys()
+    for key in t:
+        if key not in COMMON_ACCOUNT_KEYS and key not in accepted:
+            f.fail(
+                f"{where}.{key}",
+                f"applies only to {_owners(key)} accounts; this one is {_api_label(vendor, api)}",
+                "remove it",
+            )
+    auth = f.get(t, "auth", where, f.string, default=api.default_auth)
+    mode = api.auth(auth)
+    if mode is None:
         f.fail(
             f"{where}.auth",
-            f'unknown auth mode "{auth}" for {vendor}',
-            f"use one of: {', '.join(AUTH_MODES[vendor])}",
+            f'unknown auth mode "{auth}" for {_api_label(vendor, api)}',
+            f"use one of: {', '.join(api.auth_names)}",
         )
-    fields: dict = {"name": name, "vendor": vendor, "auth": auth, **_where_to_call(f, t, where, vendor, auth)}
+    fields: dict = {"name": name, "vendor": vendor.name, "api": api.name, "auth": auth}
+    fields.update(_api_keys(f, t, where, vendor, api, auth))
     fields["verify_tls"] = f.get(t, "verify_tls", where, f.boolean, default=True)
     fields["timeout_seconds"] = f.get(t, "timeout", where, f.duration, default=10.0)
     fields["concurrency"] = f.get(t, "concurrency", where, f.positive_int, default=None)
     fields["rate_per_second"] = f.get(t, "rate_per_second", where, f.positive_number, default=None)
-    step = f.get(t, "step_minutes", where, f.positive_int, default=5)
-    if vendor == VENDOR_HUAWEI and step not in HUAWEI_STEP_MINUTES:
+    step = f.get(t, "step_minutes", where, f.positive_int, default=api.default_step_minutes)
+    if api.step_problem(step):
         f.fail(
             f"{where}.step_minutes",
-            f"huawei accepts no step of {step} minutes",
-            f"use one of: {', '.join(map(str, HUAWEI_STEP_MINUTES))}",
+            f"{_api_label(vendor, api)} accepts no step of {step} minutes",
+            f"use one of: {', '.join(map(str, api.step_minutes))}",
         )
     fields["step_minutes"] = step
-    unit_base = f.get(t, "unit_base", where, f.integer, default=1000)
-    if unit_base not in (1000, 1024):
-        f.fail(
-            f"{where}.unit_base",
-            f"must be 1000 or 1024, not {unit_base}",
-            "use 1000 (the default, as JD bills) or 1024",
-        )
-    fields["unit_base"] = unit_base
     fields["data_lag_seconds"] = f.get(t, "data_lag", where, f.data_lag, default=None)
     fields["domains"] = _parse_domains(f, t.get("domains", []), f"{where}.domains")
-
-    for key in ("username", "domain_name"):
-        fields[key] = f.get(t, key, where, f.string, default=None)
-    for key in AUTH_NAMES.get(auth, ()):
+    fields["username"] = f.get(t, "username", where, f.string, default=None)
+    for key, what in mode.names:
+        if fields.get(key) is None:
+            fields[key] = f.get(t, key, where, f.string, default=None)
         if fields[key] is None:
-            what = NAME_MEANING[vendor, key]
             f.fail(f"{where}.{key}", f'auth "{auth}" needs {key} ({what})', f'add {key} = "..."')
-    return fields, read_secret_refs(f, t, where, auth)
+    for other in api.auth_modes:  # names of the API's other modes are kept, so switching auth is one line
+        for key, _ in other.names:
+            if key not in fields:
+                fields[key] = f.get(t, key, where, f.string, default=None)
+    return fields, read_secret_refs(f, t, where, auth, mode.secrets)
 
 
-def _where_to_call(f: Fields, t: Mapping, where: str, vendor: str, auth: str) -> dict:
-    """endpoint, and for Huawei region, project_id and iam_endpoint, with the documented defaults."""
+_CONVERTERS = {
+    "string": "string",
+    "url": "url",
+    "region": "string",
+    "int": "integer",
+    "positive_int": "positive_int",
+    "bool": "boolean",
+    "number": "positive_number",
+}
+
+
+def _read_key(f: Fields, t: Mapping, where: str, key: AccountKey):
+    convert = getattr(f, _CONVERTERS[key.kind])
+    if key.required:
+        value = f.require(t, key.name, where, convert, fix=key.fix or None)
+    else:
+        value = f.get(t, key.name, where, convert, default=None)
+    if value is None:
+        return None
+    if key.kind == "region" and not _REGION.match(value):
+        f.fail(f"{where}.{key.name}", f'"{value}" is not a region id', key.fix or None)
+    if key.choices and value not in key.choices:
+        shown = " or ".join(map(str, key.choices))
+        f.fail(f"{where}.{key.name}", f"must be {shown}, not {value}", key.fix or f"use {shown}")
+    return value
+
+
+def _fill(template: str, values: Mapping[str, object]) -> tuple[str | None, str | None]:
+    """(the template filled from `values`, None) or (None, the first key it names that has no value)."""
+    for key in re.findall(r"{(\w+)}", template):
+        if values.get(key) is None:
+            return None, key
+    return template.format_map(values), None
+
+
+def _api_keys(f: Fields, t: Mapping, where: str, vendor: VendorSpec, api: ApiSpec, auth: str) -> dict:
+    """The API's own keys, then endpoint and the keys derived from others, with their documented defaults."""
+    values = {key.name: _read_key(f, t, where, key) for key in api.keys}
     endpoint = f.get(t, "endpoint", where, f.url, default=None)
-    if vendor == VENDOR_JDCLOUD:
-        return {"endpoint": endpoint or JDCLOUD_ENDPOINT}
-    region = f.get(t, "region", where, f.string, default=None)
-    if region is not None and not _REGION.match(region):
-        f.fail(
-            f"{where}.region",
-            f'"{region}" is not a region id',
-            'use the id from the console, e.g. "cn-north-4"',
-        )
-    if endpoint is None and region is None:
-        f.fail(
-            f"{where}.region",
-            "a huawei account needs a region or an endpoint",
-            'add region = "cn-north-4" (yours), or endpoint = "https://live.REGION.myhuaweicloud.com"',
-        )
-    project_id = f.require(
-        t,
-        "project_id",
-        where,
-        f.string,
-        fix="add project_id: the console's My Credentials page lists it per region",
-    )
-    iam = f.get(t, "iam_endpoint", where, f.url, default=None)
-    if iam is None and auth == AUTH_PASSWORD:
-        if region is None:
+    if endpoint is None:
+        endpoint, missing = _fill(api.default_endpoint, values)
+        if missing is not None:
             f.fail(
-                f"{where}.iam_endpoint",
-                "password auth needs an IAM endpoint or a region to derive it from",
-                'add region = "cn-north-4", or iam_endpoint = "https://iam.REGION.myhuaweicloud.com"',
+                f"{where}.{missing}",
+                f"a {vendor.name} account needs a {missing} or an endpoint",
+                api.endpoint_fix or f'add {missing} = "...", or endpoint = "https://..."',
             )
-        iam = f"https://iam.{region}.myhuaweicloud.com"
-    return {
-        "endpoint": endpoint or f"https://live.{region}.myhuaweicloud.com",
-        "region": region,
-        "project_id": project_id,
-        "iam_endpoint": iam,
-    }
+    for key in api.keys:
+        if values[key.name] is not None:
+            continue
+        if key.template and (not key.derive_for_auth or auth in key.derive_for_auth):
+            values[key.name], missing = _fill(key.template, values)
+            if missing is not None:
+                f.fail(
+                    f"{where}.{key.name}",
+                    f"{auth} auth needs {key.what or key.name} or a {missing} to derive it from",
+                    key.fix or None,
+                )
+        elif key.default is not None:
+            values[key.name] = key.default
+    return {"endpoint": endpoint, **values}
 
 
 def _finish_account(f: Fields, fields: dict, refs: dict[str, SecretRef]) -> AccountConfig:
-    secrets = resolve_secrets(f, refs, fields["auth"], fields["name"])
+    mode = registry.api_spec(fields["vendor"], fields["api"]).auth(fields["auth"])
+    secrets = resolve_secrets(f, refs, mode.secrets, fields["name"])
     credentials = Credentials(
-        username=fields.pop("username"), domain_name=fields.pop("domain_name"), **secrets
+        **{key: fields.pop(key) for key in list(fields) if key in _CREDENTIAL_NAMES}, **secrets
     )
-    return AccountConfig(credentials=credentials, **fields)
+    extra = [key for key in fields if key not in _ACCOUNT_FIELDS]
+    # An unset key (of another auth mode, say) is left out; the rest are options.
+    options = tuple((key, fields[key]) for key in extra if fields[key] is not None)
+    for key in extra:
+        del fields[key]
+    return AccountConfig(credentials=credentials, options=options, **fields)
 
 
 def _parse_domains(f: Fields, domains, where: str) -> tuple[DomainConfig, ...]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD
-
 
 class Secret:
     """A credential. Its repr and str never show the value; call `reveal()` at the one place that signs."""
@@ -36,12 +34,11 @@ class Secret:
         return bool(self._value)
 
 
-# Auth modes per vendor.
+# Names of auth modes the vendors declare (livetop.vendors.<vendor>.spec says which API takes which).
 AUTH_TOKEN = "token"  # Huawei: X-Auth-Token given in the config
 AUTH_PASSWORD = "password"  # Huawei: IAM password -> project-scoped token
 AUTH_AKSK = "aksk"  # Huawei: SDK-HMAC-SHA256 signing
 AUTH_MD5 = "md5"  # JD opencdn: MD5(yyyymmdd + username + secret) in the body
-AUTH_MODES = {VENDOR_HUAWEI: (AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN), VENDOR_JDCLOUD: (AUTH_MD5,)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +83,13 @@ class AccountConfig:
     unit_base: int = 1000  # JD: 1000 or 1024 for Mbps/MB conversion
     # Seconds the vendor's newest buckets keep changing; incremental polls re-fetch this much.
     data_lag_seconds: int | None = None
+    # The vendor API the account speaks ("v1", "v2", "opencdn"); "" = the vendor's default API.
+    api: str = ""
+    # Keys the API declares that have no field here, as (key, value) pairs: `option(key)` reads one.
+    options: tuple[tuple[str, object], ...] = ()
+
+    def option(self, key: str, default: object = None) -> object:
+        return next((value for name, value in self.options if name == key), default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from livetop.config.fields import Fields
-from livetop.config.schema import AUTH_AKSK, AUTH_MD5, AUTH_PASSWORD, AUTH_TOKEN, Secret
+from livetop.config.schema import Secret
 
 SECRET_NAMES = ("token", "password", "access_key", "secret_key")
 SECRET_KEYS = (*SECRET_NAMES, *(f"{name}_env" for name in SECRET_NAMES))
@@ -23,13 +23,6 @@ SECRET_WORDS = {
     "password": "IAM password",
     "access_key": "access key",
     "secret_key": "secret key",
-}
-# The secrets each auth mode signs with.
-AUTH_SECRETS = {
-    AUTH_AKSK: ("access_key", "secret_key"),
-    AUTH_PASSWORD: ("password",),
-    AUTH_TOKEN: ("token",),
-    AUTH_MD5: ("secret_key",),
 }
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -55,8 +48,11 @@ def looks_like_secret(text: str) -> bool:
     return len(text) > 64 or (len(text) >= 16 and "_" not in text and has_digit and has_alpha)
 
 
-def read_secret_refs(f: Fields, table: Mapping, where: str, auth: str) -> dict[str, SecretRef]:
-    """Every secret the account table holds; fails if one the auth mode needs is missing."""
+def read_secret_refs(
+    f: Fields, table: Mapping, where: str, auth: str, needed: tuple[str, ...]
+) -> dict[str, SecretRef]:
+    """Every secret the account table holds; fails if one the auth mode needs (`needed`, as the vendor's
+    spec declares it) is missing."""
     refs: dict[str, SecretRef] = {}
     for name in SECRET_NAMES:
         env_key = f"{name}_env"
@@ -83,7 +79,7 @@ def read_secret_refs(f: Fields, table: Mapping, where: str, auth: str) -> dict[s
             refs[name] = SecretRef(
                 name, key, inline=Secret(f.string(table[name], key, secret=True), "config file")
             )
-    for name in AUTH_SECRETS[auth]:
+    for name in needed:
         if name not in refs:
             f.fail(
                 f"{where}.{name}_env",
@@ -109,13 +105,15 @@ def check_inline_private(f: Fields, refs: Iterable[SecretRef], file_mode: int | 
             )
 
 
-def resolve_secrets(f: Fields, refs: Mapping[str, SecretRef], auth: str, account: str) -> dict[str, Secret]:
-    """The secrets the auth mode uses, read from the environment or the file.
+def resolve_secrets(
+    f: Fields, refs: Mapping[str, SecretRef], needed: tuple[str, ...], account: str
+) -> dict[str, Secret]:
+    """The secrets the auth mode uses (`needed`), read from the environment or the file.
 
     Secrets for other modes stay unread, so switching `auth` is a one-line change that needs no new variable.
     """
     values: dict[str, Secret] = {}
-    for name in AUTH_SECRETS[auth]:
+    for name in needed:
         ref = refs[name]
         if ref.inline is not None:
             values[name] = ref.inline

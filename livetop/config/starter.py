@@ -12,14 +12,8 @@ from pathlib import Path
 import tomli_w
 
 from livetop.config.write import write_private
-
-# Huawei's own SDKs read the AK/SK from these variables, so users who have them set need nothing new.
-HUAWEI_AK_ENV = "HUAWEICLOUD_SDK_AK"
-HUAWEI_SK_ENV = "HUAWEICLOUD_SDK_SK"
-HUAWEI_PASSWORD_ENV = "HUAWEICLOUD_IAM_PASSWORD"
-JDCLOUD_SECRET_ENV = "JDCLOUD_OPENCDN_SECRET_KEY"
-# The variables the starter's active accounts need (the password account is commented out).
-STARTER_ENV = (HUAWEI_AK_ENV, HUAWEI_SK_ENV, JDCLOUD_SECRET_ENV)
+from livetop.vendors.registry import all_specs
+from livetop.vendors.spec import ApiSpec, Starter, VendorSpec
 
 _GLOBAL = {"refresh": "30s", "window": "1h"}
 _UI = {
@@ -29,35 +23,6 @@ _UI = {
         "error_panel_auto_open": True,
         "sort": "bandwidth",
     }
-}
-_HUAWEI_AKSK = {
-    "name": "hw-prod",
-    "vendor": "huawei",
-    "region": "cn-north-4",
-    "project_id": "REPLACE-WITH-PROJECT-ID",
-    "auth": "aksk",
-    "access_key_env": HUAWEI_AK_ENV,
-    "secret_key_env": HUAWEI_SK_ENV,
-    "step_minutes": 5,
-    "domains": ["play.example.com", {"name": "live.example.com", "label": "Main event"}],
-}
-_HUAWEI_PASSWORD = {
-    "name": "hw-intl",
-    "vendor": "huawei",
-    "region": "ap-southeast-3",
-    "project_id": "REPLACE-WITH-PROJECT-ID",
-    "auth": "password",
-    "username": "REPLACE-WITH-IAM-USER",
-    "domain_name": "REPLACE-WITH-ACCOUNT-NAME",
-    "password_env": HUAWEI_PASSWORD_ENV,
-    "domains": ["play-sg.example.com"],
-}
-_JDCLOUD = {
-    "name": "jd-main",
-    "vendor": "jdcloud",
-    "username": "REPLACE-WITH-JD-PIN",
-    "secret_key_env": JDCLOUD_SECRET_ENV,
-    "domains": ["play.example.net"],
 }
 
 
@@ -69,8 +34,41 @@ def _commented(text: str) -> str:
     return "".join(f"# {line}\n" if line else "#\n" for line in text.splitlines())
 
 
+def _examples() -> list[tuple[VendorSpec, ApiSpec, Starter]]:
+    """Every vendor's examples in registry order; per vendor, the API `init` offers first."""
+    out = []
+    for vendor in all_specs():
+        apis = sorted(vendor.apis, key=lambda api: api.name != vendor.init_api)
+        out += [(vendor, api, starter) for api in apis for starter in api.starters]
+    return out
+
+
+def starter_env(active_only: bool = True) -> tuple[str, ...]:
+    """The environment variables the starter's accounts name (only the active ones by default)."""
+    names: list[str] = []
+    for _, _, starter in _examples():
+        if starter.active or not active_only:
+            names += [n for n in starter.env if n not in names]
+    return tuple(names)
+
+
+def _account_block(vendor: VendorSpec, api: ApiSpec, starter: Starter) -> str:
+    account = dict(starter.account)
+    # The API is written out, so the account keeps it when the vendor's default changes.
+    ordered = {k: account[k] for k in ("name", "vendor") if k in account}
+    ordered["api"] = api.name
+    ordered.update({k: v for k, v in account.items() if k not in ordered})
+    text = _toml({"accounts": [ordered]})
+    lines = _commented(starter.comment)
+    if starter.env:
+        lines += f"# Needs: export {' '.join(f'{name}=...' for name in starter.env)}\n"
+    return lines + (text if starter.active else _commented(text))
+
+
 def starter_text() -> str:
     """The starter config as TOML text with comments."""
+    accounts = "\n".join(_account_block(*example) for example in _examples())
+    vendors = " | ".join(vendor.name for vendor in all_specs())
     return f"""\
 # livetop config: the accounts and play domains livetop watches. Keys are optional unless marked required.
 # Secrets never sit in this file: each *_env key names the environment variable that holds one.
@@ -87,23 +85,13 @@ def starter_text() -> str:
 # "overview.select" = "enter,o"
 
 # ---- Accounts -------------------------------------------------------------------------------------------
-# One [[accounts]] table per vendor account. Required: name (unique), vendor (huawei | jdcloud), and the
-# credentials the auth mode needs. Optional on any account: endpoint, verify_tls (default true; false must
-# be written out and is shown on screen), timeout ("10s"), concurrency, rate_per_second, data_lag ("10m").
+# One [[accounts]] table per vendor account. Required: name (unique), vendor ({vendors}), and the
+# credentials the auth mode needs. api picks the vendor's API (see each example). Optional on any account:
+# endpoint, verify_tls (default true; false must be written out and is shown on screen), timeout ("10s"),
+# concurrency, rate_per_second, data_lag ("10m").
 # Domains are play domains, as strings or {{ name = "...", label = "..." }}.
 
-# Huawei Cloud Live, AK/SK signing. Required: project_id (console > My Credentials > Projects, per region).
-# endpoint defaults to https://live.REGION.myhuaweicloud.com. step_minutes: 1, 5, 15, 30, 60, 240 or 1440.
-# Needs: export {HUAWEI_AK_ENV}=... {HUAWEI_SK_ENV}=...
-{_toml({"accounts": [_HUAWEI_AKSK]})}
-# Huawei Cloud Live with an IAM user's password (livetop fetches and renews the token itself).
-# iam_endpoint defaults to https://iam.REGION.myhuaweicloud.com. auth = "token" with token_env also works.
-# Needs: export {HUAWEI_PASSWORD_ENV}=...
-{_commented(_toml({"accounts": [_HUAWEI_PASSWORD]}))}
-# JD Cloud live CDN (opencdn API). username is the JD pin; the secret is the opencdn SecretKey.
-# endpoint defaults to https://opencdn.jcloud.com. unit_base: 1000 (default) or 1024 for Mbps/MB.
-# Needs: export {JDCLOUD_SECRET_ENV}=...
-{_toml({"accounts": [_JDCLOUD]})}"""
+{accounts}"""
 
 
 def write_starter(path: str | os.PathLike, force: bool = False) -> Path:

@@ -16,6 +16,7 @@ from typing import Any
 
 from livetop.clock import Clock
 from livetop.model import VENDOR_HUAWEI
+from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, json_response
 from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import Scenario, SimAccount
@@ -129,3 +130,19 @@ class Iam:
         return Outcome(
             json_response(status, body), VENDOR_HUAWEI, account=account.name if account else "", code=code
         )
+
+
+IAM_PATH = "/v3/auth/tokens"
+
+
+def iam_service(ctx: SimContext) -> Iam:
+    """The simulator's one IAM: tokens it issues open every Huawei Live API."""
+    return ctx.service("huawei.iam", lambda: Iam(ctx.scenario, ctx.clock))
+
+
+def _routes(ctx: SimContext) -> list[Route]:
+    iam = iam_service(ctx)
+    return [Route("POST", IAM_PATH, lambda request, request_id, match: iam.handle(request, request_id))]
+
+
+SIM = SimApi(vendor=VENDOR_HUAWEI, api=None, routes=_routes)

@@ -13,17 +13,15 @@ import hmac
 import json
 import re
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from livetop.model import VENDOR_JDCLOUD
 from livetop.sim import data, faults
+from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
 from livetop.sim.outcome import Outcome
 from livetop.sim.ratelimit import retry_after_header
+from livetop.sim.scenario import SimAccount
 from livetop.vendors.jdcloud.signature import BEIJING, beijing_date, md5_signature
-
-if TYPE_CHECKING:
-    from livetop.sim.server import Simulator
 
 STATUS_SIGNATURE, STATUS_PARAMS, STATUS_NOT_OWNED = 1, 2, 3
 STATUS_BUSY = 5  # the "jd_status" fault: an undocumented non-zero status, as a real backend might send
@@ -56,7 +54,7 @@ def _parse_time(body: dict, name: str) -> datetime | None:
         raise _Failed(STATUS_PARAMS, f"{name} format error") from None
 
 
-def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> Outcome:
+def handle_bandwidth_flow(ctx: SimContext, request: Request, request_id: str) -> Outcome:
     outcome = Outcome(Response(200), VENDOR_JDCLOUD)
     try:
         body = json.loads(request.body)
@@ -66,21 +64,21 @@ def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> 
         return _fail(outcome, _Failed(STATUS_PARAMS, "request body is not a JSON object"))
     outcome.params = {k: str(v) for k, v in body.items() if k != "signature"}
     username = str(body.get("username") or "").strip()
-    account = sim.accounts_by_jd_user.get(username)
+    account = _by_username(ctx).get(username)
     signature = str(body.get("signature") or "").strip().lower()
     if account is None:
         return _fail(outcome, _Failed(STATUS_SIGNATURE, "signature error"))
     outcome.account = account.name
-    expected = md5_signature(beijing_date(sim.clock.now()), username, account.secret_key)
+    expected = md5_signature(beijing_date(ctx.clock.now()), username, account.secret_key)
     if not hmac.compare_digest(expected, signature):
         return _fail(outcome, _Failed(STATUS_SIGNATURE, "signature error"))
-    wait = sim.limiter(account.name).take()
+    wait = ctx.limiter(account.name).take()
     if wait > 0:
         return _throttled(outcome, retry_after_header(wait), request_id)
     domain_name = str(body.get("domain") or "").strip()
     domain = account.domain(domain_name)
-    outcome.knobs = knobs = sim.dice.knobs(account, domain)
-    now = sim.clock.now()
+    outcome.knobs = knobs = ctx.dice.knobs(account, domain)
+    now = ctx.clock.now()
     try:
         if not domain_name:
             raise _Failed(STATUS_PARAMS, "domain is required")
@@ -101,18 +99,18 @@ def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> 
         return _fail(outcome, failed)
     fault = domain.fault
     if fault == faults.FAULT_THROTTLE:
-        return _throttled(outcome, str(sim.scenario.throttle_retry_after), request_id)
+        return _throttled(outcome, str(ctx.scenario.throttle_retry_after), request_id)
     if fault == faults.FAULT_HTML_502:
         outcome.response, outcome.code = faults.html_502(), "HTTP.502"
         return outcome
     if fault == faults.FAULT_TIMEOUT:
-        outcome.hold_seconds = sim.scenario.timeout_hold_seconds
+        outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
         outcome.response = gateway_error(504, "UNAVAILABLE", "Backend timeout", request_id)
         outcome.code = "UNAVAILABLE"
         return outcome
     if fault == faults.FAULT_JD_STATUS:
         return _fail(outcome, _Failed(STATUS_BUSY, "system busy, please try again later"))
-    if fault == faults.FAULT_INTERNAL_500 or sim.dice.roll(account.name, knobs.error_rate):
+    if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, knobs.error_rate):
         outcome.response, outcome.code = (
             gateway_error(500, "INTERNAL", "Internal error", request_id),
             "INTERNAL",
@@ -122,7 +120,7 @@ def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> 
     label_shift = POINT_SECONDS if time_point == "endTime" else 0
     # A point labelled L is returned when start <= L <= end; with endTime labels L is its bucket's end.
     rows = data.buckets(
-        sim.curve(domain_name).rate_bps,
+        ctx.curve(domain_name).rate_bps,
         start_ts - label_shift,
         end_ts - label_shift + 1,
         POINT_SECONDS,
@@ -138,9 +136,9 @@ def handle_bandwidth_flow(sim: Simulator, request: Request, request_id: str) -> 
         for row in rows
     ]
     payload = json_response(200, {"status": 0, "msg": "成功", "data": points}).body
-    if fault == faults.FAULT_MALFORMED or sim.dice.roll(account.name, knobs.malformed_rate):
+    if fault == faults.FAULT_MALFORMED or ctx.dice.roll(account.name, knobs.malformed_rate):
         outcome.code = "MALFORMED"
-        payload = sim.dice.malformed(
+        payload = ctx.dice.malformed(
             account.name, payload, json_response(200, {"status": 0, "msg": "成功", "data": {}}).body
         )
     outcome.response = Response(200, payload)
@@ -159,3 +157,37 @@ def _throttled(outcome: Outcome, retry_after: str, request_id: str) -> Outcome:
         429, "RATE_LIMIT", "Requests rate limit exceeded", request_id, [("Retry-After", retry_after)]
     )
     return outcome
+
+
+def _by_username(ctx: SimContext) -> dict[str, SimAccount]:
+    return ctx.service(
+        "jdcloud.opencdn.users", lambda: {a.username: a for a in ctx.accounts(VENDOR_JDCLOUD, "opencdn")}
+    )
+
+
+def _routes(ctx: SimContext) -> list[Route]:
+    return [
+        Route(
+            "POST",
+            "/api/live/bandwidth_flow",
+            lambda request, request_id, match: handle_bandwidth_flow(ctx, request, request_id),
+        )
+    ]
+
+
+def _config_entry(account: SimAccount, ctx: SimContext, url: str) -> dict:
+    return {"auth": "md5", "username": account.username, "secret_key": account.secret_key}
+
+
+SIM = SimApi(
+    vendor=VENDOR_JDCLOUD,
+    api="opencdn",
+    routes=_routes,
+    auth_modes=("md5",),
+    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "jd_status"),
+    # JD publishes no limit (vendors.md §E); 10/s as livetop assumes.
+    default_rate=10.0,
+    username_suffix="_pin",
+    identities=lambda account: [(("jd-user", account.username), "username")],
+    config_entry=_config_entry,
+)

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, parse_duration
+from livetop.model import parse_duration
 
 DEMO_SCENARIO = "demo.toml"
 
@@ -25,31 +25,8 @@ EVENT_DROP = "drop"  # the stream breaks: bandwidth falls to near zero, then rec
 EVENT_NONE = "none"
 EVENTS = (EVENT_KICKOFF, EVENT_DROP, EVENT_NONE)
 
-# Per-domain fault kinds and the vendors that can answer with them.
-FAULTS_BY_VENDOR = {
-    VENDOR_HUAWEI: (
-        "not_owned",
-        "malformed",
-        "html_502",
-        "internal_500",
-        "throttle",
-        "timeout",
-        "concurrency_500",
-    ),
-    VENDOR_JDCLOUD: (
-        "not_owned",
-        "malformed",
-        "html_502",
-        "internal_500",
-        "throttle",
-        "timeout",
-        "jd_status",
-    ),
-}
-# "token": the account is configured with a token this simulator's IAM issued (`config_dict` issues one).
-AUTH_BY_VENDOR = {VENDOR_HUAWEI: ("aksk", "password", "token"), VENDOR_JDCLOUD: ("md5",)}
-# Without a number in the scenario: Huawei v1 documents 300/min per user (vendors.md §E); JD publishes none.
-DEFAULT_RATE = {VENDOR_HUAWEI: 5.0, VENDOR_JDCLOUD: 10.0}
+# Auth modes, fault kinds and default rates are declared per vendor API by its simulator module
+# (`SIM` in each module of `livetop.sim.apis.SIM_APIS`).
 DEFAULT_BURST = 20.0
 
 
@@ -102,6 +79,7 @@ class SimAccount:
     vendor: str
     auth: str
     domains: tuple[SimDomain, ...]
+    api: str = ""  # the vendor API it answers on ("v1", "opencdn", ...)
     region: str = "cn-north-4"
     project_id: str = ""
     access_key: str = ""
@@ -226,6 +204,7 @@ _KNOB_KEYS = {"latency_ms", "latency_jitter_ms", "error_rate", "malformed_rate"}
 _ACCOUNT_KEYS = {
     "name",
     "vendor",
+    "api",
     "auth",
     "region",
     "project_id",
@@ -334,14 +313,20 @@ def _parse_account(source: str | None, raw: Any, index: int) -> SimAccount:
     name = r.text("name")
     if name is None:
         raise r.error("name", "is required")
-    vendor = r.text("vendor", choices=(VENDOR_HUAWEI, VENDOR_JDCLOUD))
+    from livetop.sim.apis import sim_api, sim_vendors, vendor_sim_apis
+
+    vendors = sim_vendors()
+    vendor = r.text("vendor", choices=vendors)
     if vendor is None:
-        raise r.error("vendor", f"is required ({VENDOR_HUAWEI} or {VENDOR_JDCLOUD})")
-    auth = r.text("auth", AUTH_BY_VENDOR[vendor][0], choices=AUTH_BY_VENDOR[vendor])
+        raise r.error("vendor", f"is required ({' or '.join(vendors)})")
+    apis = vendor_sim_apis(vendor)
+    api = r.text("api", _default_api(vendor, apis), choices=apis)
+    sim = sim_api(vendor, api)
+    auth = r.text("auth", sim.auth_modes[0], choices=sim.auth_modes)
     raw_domains = r.table.get("domains", [])
     if not isinstance(raw_domains, list):
         raise r.error("domains", "must be a list of domain names or tables")
-    domains = tuple(_parse_domain(r, vendor, raw_dom, j) for j, raw_dom in enumerate(raw_domains))
+    domains = tuple(_parse_domain(r, sim.faults, raw_dom, j) for j, raw_dom in enumerate(raw_domains))
     seen: set[str] = set()
     for j, dom in enumerate(domains):
         if dom.name in seen:
@@ -350,22 +335,31 @@ def _parse_account(source: str | None, raw: Any, index: int) -> SimAccount:
     return SimAccount(
         name=name,
         vendor=vendor,
+        api=api,
         auth=auth,
         domains=domains,
         region=r.text("region", "cn-north-4"),
         project_id=r.text("project_id") or _derived("project", name, 32),
         access_key=r.text("access_key") or "SIMAK" + _derived("ak", name, 15).upper(),
         secret_key=r.text("secret_key") or _derived("sk", name, 40),
-        username=r.text("username") or _slug(name) + ("-ops" if vendor == VENDOR_HUAWEI else "_pin"),
+        username=r.text("username") or _slug(name) + sim.username_suffix,
         password=r.text("password") or "pw-" + _derived("pw", name, 16),
         domain_name=r.text("domain_name") or _slug(name) + "-account",
-        rate_per_second=r.number("rate_per_second", DEFAULT_RATE[vendor], low=0.001),
+        rate_per_second=r.number("rate_per_second", sim.default_rate, low=0.001),
         burst=r.number("burst", DEFAULT_BURST, low=1.0),
         knobs=r.knobs(),
     )
 
 
-def _parse_domain(account: _Reader, vendor: str, raw: Any, index: int) -> SimDomain:
+def _default_api(vendor: str, simulated: tuple[str, ...]) -> str:
+    """The vendor's default API (as livetop's config has it) when simulated, else its first simulated one."""
+    from livetop.vendors.registry import VENDOR_SPECS, vendor_spec
+
+    default = vendor_spec(vendor).default_api if vendor in VENDOR_SPECS else None
+    return default if default in simulated else simulated[0]
+
+
+def _parse_domain(account: _Reader, faults: tuple[str, ...], raw: Any, index: int) -> SimDomain:
     path = f"{account.path}.domains[{index}]"
     if isinstance(raw, str):
         raw = {"name": raw}
@@ -379,25 +373,20 @@ def _parse_domain(account: _Reader, vendor: str, raw: Any, index: int) -> SimDom
         base_mbps=r.number("base_mbps", low=0.001),
         event=r.text("event", choices=EVENTS),
         event_offset_minutes=r.number("event_offset_minutes", low=-100000.0, high=100000.0),
-        fault=r.text("fault", choices=FAULTS_BY_VENDOR[vendor]),
+        fault=r.text("fault", choices=faults),
         knobs=r.knobs(),
     )
 
 
 def _check_unique_credentials(source: str | None, accounts: tuple[SimAccount, ...]) -> None:
     """Requests are matched to accounts by credential, so two accounts may not share one."""
+    from livetop.sim.apis import sim_api
+
     seen: dict[tuple[str, str], str] = {}
     for i, acc in enumerate(accounts):
-        if acc.vendor == VENDOR_JDCLOUD:
-            keys = [(("jd-user", acc.username), "username")]
-        elif acc.auth == "aksk":
-            keys = [(("ak", acc.access_key), "access_key"), (("project", acc.project_id), "project_id")]
-        else:
-            keys = [
-                (("iam", f"{acc.domain_name}/{acc.username}"), "username"),
-                (("project", acc.project_id), "project_id"),
-            ]
-        for ident, key in keys:
+        declared = sim_api(acc.vendor, acc.api).identities
+        for ident, key in declared(acc) if declared else []:
+            ident = (acc.vendor, *ident)
             if ident in seen:
                 raise ScenarioError(
                     source, f"accounts[{i}].{key}", f"already used by account {seen[ident]!r}"

@@ -8,7 +8,6 @@ injected clock, so a test shares one ManualClock between the simulator and the c
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 import uuid
 from collections import deque
@@ -18,20 +17,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from livetop.clock import SYSTEM_CLOCK, Clock
-from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, floor_to
-from livetop.sim import huawei, jdcloud
+from livetop.model import floor_to
+from livetop.sim.apis import not_found, sim_api, sim_apis
+from livetop.sim.context import Route, SimContext
 from livetop.sim.data import DomainCurve, total_rate
 from livetop.sim.faults import FAULT_NOT_OWNED, FaultDice
 from livetop.sim.http11 import HttpServer, Request, Response
-from livetop.sim.iam import Iam
 from livetop.sim.outcome import Outcome
 from livetop.sim.ratelimit import TokenBucket
-from livetop.sim.scenario import DEFAULT_RATE, Scenario, SimAccount
+from livetop.sim.scenario import Scenario, SimAccount
 
 LOG_LIMIT = 20000  # entries kept; a demo left running for days must not grow without bound
-_LIVE_PATH = re.compile(r"/v1/([^/]+)/stream/(bandwidth|traffic)")
-IAM_PATH = "/v3/auth/tokens"
-JD_PATH = "/api/live/bandwidth_flow"
 EVENT_ANCHOR_SECONDS = 300  # events are placed relative to the start time floored to 5 minutes
 
 
@@ -60,13 +56,8 @@ class Simulator:
     ) -> None:
         self.scenario = scenario
         self.clock = clock
-        self.iam = Iam(scenario, clock)
         self.dice = FaultDice(scenario)
         self.log: RequestLogBook = RequestLogBook(maxlen=LOG_LIMIT)
-        self.accounts_by_access_key = {
-            a.access_key: a for a in scenario.accounts if a.vendor == VENDOR_HUAWEI and a.auth == "aksk"
-        }
-        self.accounts_by_jd_user = {a.username: a for a in scenario.accounts if a.vendor == VENDOR_JDCLOUD}
         self._limiters = {a.name: TokenBucket(a.rate_per_second, a.burst) for a in scenario.accounts}
         anchor_ts = int(floor_to(clock.now(), EVENT_ANCHOR_SECONDS).timestamp())
         self._curves: dict[str, DomainCurve] = {}
@@ -79,6 +70,17 @@ class Simulator:
                     )
             owned = [self._curves[d.name] for d in acc.domains if d.fault != FAULT_NOT_OWNED]
             self._totals[acc.name] = total_rate(owned)
+        self.context = SimContext(
+            scenario=scenario,
+            clock=clock,
+            dice=self.dice,
+            log=self.log,
+            limiter=self.limiter,
+            curve=self.curve,
+            total_rate=self.total_rate,
+        )
+        # The one table (livetop.sim.apis): every module's routes, in table order.
+        self._routes: list[Route] = [route for api in sim_apis() for route in api.routes(self.context)]
         self._http = HttpServer(self._handle, host, port)
 
     # --- lifecycle ----------------------------------------------------------------------------------------
@@ -102,6 +104,13 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     # --- observability ------------------------------------------------------------------------------------
+
+    @property
+    def iam(self):
+        """Huawei's simulated IAM (a test convenience: tokens issued, token lookup)."""
+        from livetop.sim.iam import iam_service
+
+        return iam_service(self.context)
 
     @property
     def iam_calls(self) -> int:
@@ -163,15 +172,11 @@ class Simulator:
         return response
 
     def _route(self, request: Request, request_id: str) -> Outcome:
-        path = request.path
-        if path == IAM_PATH and request.method == "POST":
-            return self.iam.handle(request, request_id)
-        if path == JD_PATH and request.method == "POST":
-            return jdcloud.handle_bandwidth_flow(self, request, request_id)
-        match = _LIVE_PATH.fullmatch(path)
-        if match and request.method == "GET":
-            return huawei.handle_live(self, request, request_id, match[1], match[2])
-        return huawei.api_not_found(request_id)
+        for route in self._routes:
+            match = route.match(request)
+            if match is not None:
+                return route.handler(request, request_id, match)
+        return not_found(request_id)
 
     # --- a livetop config pointing here -------------------------------------------------------------------
 
@@ -179,25 +184,13 @@ class Simulator:
         """A livetop config (contract format) whose accounts point at this simulator, secrets inline."""
         accounts = []
         for acc in self.scenario.accounts:
-            entry: dict[str, Any] = {"name": acc.name, "vendor": acc.vendor, "endpoint": self.url}
-            if acc.vendor == VENDOR_HUAWEI:
-                entry.update(region=acc.region, project_id=acc.project_id, auth=acc.auth)
-                if acc.auth == "aksk":
-                    entry.update(access_key=acc.access_key, secret_key=acc.secret_key)
-                elif acc.auth == "token":
-                    entry.update(token=self.iam.issue(acc, count=False)[0])
-                else:
-                    entry.update(
-                        username=acc.username,
-                        password=acc.password,
-                        domain_name=acc.domain_name,
-                        iam_endpoint=self.url,
-                    )
-            else:
-                entry.update(auth="md5", username=acc.username, secret_key=acc.secret_key)
+            api = sim_api(acc.vendor, acc.api)
+            entry: dict[str, Any] = {"name": acc.name, "vendor": acc.vendor, "api": acc.api}
+            entry["endpoint"] = self.url
+            entry.update(api.config_entry(acc, self.context, self.url))
             # The config states the limit the simulator enforces, as a user would for their own account,
-            # unless it is the vendor's documented one: then livetop's default (with its burst) applies.
-            if acc.rate_per_second != DEFAULT_RATE[acc.vendor]:
+            # unless it is the API's documented one: then livetop's default (with its burst) applies.
+            if acc.rate_per_second != api.default_rate:
                 entry["rate_per_second"] = acc.rate_per_second
             if timeout is not None:
                 entry["timeout"] = timeout

@@ -32,8 +32,6 @@ async def _no_pacing() -> None:
 
 class Provider(ABC):
     vendor: ClassVar[str]
-    # How long the newest buckets keep changing on the vendor's side (incremental polls re-fetch this much).
-    default_data_lag_seconds: ClassVar[int] = 600
 
     def __init__(
         self,
@@ -52,7 +50,15 @@ class Provider(ABC):
         return self.account.step_minutes * 60
 
     @property
+    def default_data_lag_seconds(self) -> int:
+        """How long the newest buckets keep changing on the vendor's side, as the API's spec declares it."""
+        from livetop.vendors.registry import account_api
+
+        return account_api(self.account).settle_seconds
+
+    @property
     def data_lag_seconds(self) -> int:
+        """What incremental polls re-fetch: the account's `data_lag`, else the API's settle delay."""
         lag = self.account.data_lag_seconds
         return self.default_data_lag_seconds if lag is None else lag
 

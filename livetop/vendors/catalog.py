@@ -12,12 +12,13 @@ import email.utils
 import json
 import re
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
+from functools import cache
 
 import httpx
 
-from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, DecodedError
+from livetop.model import DecodedError
 
 # Re-exported: callers need only this module.
 from livetop.vendors.catalog_data import (  # noqa: F401
@@ -29,11 +30,26 @@ from livetop.vendors.catalog_data import (  # noqa: F401
     load_catalog,
     parse_catalog,
 )
+from livetop.vendors.registry import load_object, vendor_display, vendor_spec
 from livetop.vendors.redact import EXCERPT_CHARS, RAW_MESSAGE_CHARS, excerpt, redact  # noqa: F401
 
 RETRY_AFTER_CAP_SECONDS = 3600.0  # a broken or hostile Retry-After must not park an account for days
 
-VENDOR_NAMES = {VENDOR_HUAWEI: "Huawei Cloud", VENDOR_JDCLOUD: "JD Cloud"}
+
+
+def _no_reader(doc: object) -> None:
+    return None
+
+
+@cache
+def error_reader(vendor: str) -> Callable[[object], tuple[str, str] | None]:
+    """The vendor's reader of (code, message) in a parsed JSON error body, as its spec declares it."""
+    try:
+        path = vendor_spec(vendor).error_reader
+    except KeyError:
+        return _no_reader
+    return load_object(path) if path else _no_reader
+
 
 # --- decoding -----------------------------------------------------------------------------------------------
 
@@ -61,50 +77,6 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: datetime | None = 
     if seconds != seconds:  # NaN
         return None
     return min(max(0.0, seconds), RETRY_AFTER_CAP_SECONDS)
-
-
-_HUAWEI_KEY_PAIRS = (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message"))
-
-
-def _huawei_error(doc: object, depth: int = 0) -> tuple[str, str] | None:
-    """The Huawei SDK's order: error_code/error_msg, errorCode/errorMsg, code/message, then nested objects
-    (IAM's `{"error": {"code": 401, "message": ..}}`)."""
-    if not isinstance(doc, dict) or depth > 3:
-        return None
-    for code_key, msg_key in _HUAWEI_KEY_PAIRS:
-        code = doc.get(code_key)
-        if code is None or code == "" or isinstance(code, bool | dict | list):
-            continue
-        message = doc.get(msg_key) or doc.get("error_msg") or doc.get("message") or ""
-        # Only IAM's token API answers with a numeric code (the HTTP status) nested under "error".
-        code = f"IAM.{code}" if isinstance(code, int | float) else str(code).strip()
-        return code, str(message)
-    for value in doc.values():
-        if isinstance(value, dict) and (found := _huawei_error(value, depth + 1)):
-            return found
-    return None
-
-
-def _jdcloud_error(doc: object) -> tuple[str, str] | None:
-    """JD OpenAPI `{"error": {"code", "status", "message"}}` or opencdn `{"status": n, "msg": ..}`."""
-    if not isinstance(doc, dict):
-        return None
-    err = doc.get("error")
-    if isinstance(err, dict):
-        status, code = err.get("status"), err.get("code")
-        message = str(err.get("message") or err.get("msg") or "")
-        if isinstance(status, str) and status.strip():
-            return status.strip().upper(), message
-        if isinstance(code, str) and code.strip():
-            return code.strip(), message
-        if isinstance(code, int) and not isinstance(code, bool):
-            return f"HTTP.{code}", message
-    status = doc.get("status")
-    if isinstance(status, str) and re.fullmatch(r"-?\d+", status.strip()):
-        status = int(status)
-    if isinstance(status, int) and not isinstance(status, bool) and status != 0:
-        return f"JD.STATUS.{status}", str(doc.get("msg") or doc.get("message") or "")
-    return None
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
@@ -145,7 +117,7 @@ def decode(
         doc = json.loads(text)
     except ValueError:
         return _body_transport(vendor, http_status, text, retry_after, secrets)
-    found = _huawei_error(doc) if vendor == VENDOR_HUAWEI else _jdcloud_error(doc)
+    found = error_reader(vendor)(doc)
     rid = _request_id(doc, headers)
     throttled = http_status == 429
     if found is None:
@@ -155,7 +127,7 @@ def decode(
             code=f"HTTP {http_status}" if http_status else "HTTP ?",
             http_status=http_status,
             title="unrecognised error answer",
-            meaning=f"{VENDOR_NAMES[vendor]} answered HTTP {http_status} with JSON that carries no error "
+            meaning=f"{vendor_display(vendor)} answered HTTP {http_status} with JSON that carries no error "
             "code"
             " livetop knows how to read.",
             action=_status_action(http_status),
@@ -174,7 +146,7 @@ def decode(
             code=code,
             http_status=http_status,
             title="unknown error code",
-            meaning=f"{VENDOR_NAMES[vendor]} answered with code {code}, which livetop's catalog does not "
+            meaning=f"{vendor_display(vendor)} answered with code {code}, which livetop's catalog does not "
             "list;"
             " the vendor's own message is shown below.",
             action="Read the vendor's message. " + _status_action(http_status),
@@ -221,7 +193,7 @@ def _body_transport(
     vendor: str, status: int | None, text: str, retry_after: float | None, secrets: tuple[str, ...]
 ) -> DecodedError:
     stripped = text.strip()
-    name = VENDOR_NAMES[vendor]
+    name = vendor_display(vendor)
     if not stripped:
         title, what = "empty answer", "an empty body"
     elif stripped.startswith("<"):
@@ -324,7 +296,7 @@ def malformed(vendor: str, http_status: int | None, detail: str) -> DecodedError
         code="MALFORMED",
         http_status=http_status,
         title="unexpected answer shape",
-        meaning=f"{VENDOR_NAMES.get(vendor, vendor)} answered HTTP {http_status} but the body does not have "
+        meaning=f"{vendor_display(vendor)} answered HTTP {http_status} but the body does not have "
         "the documented shape.",
         action="Usually a proxy rewriting answers or a vendor-side change: livetop retries. If it lasts, "
         "report it with the detail shown.",

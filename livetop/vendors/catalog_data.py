@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from livetop.model import VENDORS
 
 
 class CatalogError(Exception):
@@ -150,7 +149,13 @@ def parse_catalog(vendor: str, text: str, source: str = "<catalog>") -> Catalog:
 
 @cache
 def load_catalog(vendor: str) -> Catalog:
-    if vendor not in VENDORS:
+    """The catalog file the vendor's spec names, beside its spec module."""
+    import importlib
+
+    from livetop.vendors.registry import VENDOR_SPECS, vendor_spec
+
+    if vendor not in VENDOR_SPECS:
         raise ValueError(f"no error catalog for vendor {vendor!r}")
-    path = Path(__file__).with_name(vendor) / "errors.toml"
+    spec_module = importlib.import_module(VENDOR_SPECS[vendor])
+    path = Path(spec_module.__file__).with_name(vendor_spec(vendor).catalog)
     return parse_catalog(vendor, path.read_text(encoding="utf-8"), str(path))

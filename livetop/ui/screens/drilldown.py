@@ -19,12 +19,13 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from livetop.engine.store import DomainKey, DomainSnapshot, Store
-from livetop.model import VENDOR_SHORT, format_window
+from livetop.model import format_window
 from livetop.ui.backfill import Backfill
 from livetop.ui.drilldown_data import clock_time, figures, group_buckets
 from livetop.ui.widgets.chart import Chart, ChartData, series_tuple
 from livetop.ui.widgets.error_panel import details
 from livetop.ui.widgets.overview_render import MARKS
+from livetop.vendors.registry import vendor_mark
 
 NARROW = 100  # below this width the error history and the requests stack instead of sitting side by side
 HISTORY_SHOWN = 12
@@ -239,7 +240,7 @@ class DrilldownScreen(Screen):
         label = f" “{d.label}”" if d.label else ""
         updated = f"updated {clock_time(d.updated_at, seconds=True)}" if d.updated_at else "no data yet"
         mark = MARKS.get(d.status, "?")
-        vendor = VENDOR_SHORT.get(d.vendor, d.vendor)
+        vendor = vendor_mark(d.vendor)
         title.update(
             Text(
                 f"{mark} {vendor} {d.account} / {d.domain}{label} · {d.status} · {updated} · "

@@ -15,9 +15,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from livetop.model import VENDOR_SHORT
 from livetop.ui.drilldown_data import clock_time
 from livetop.ui.error_groups import ErrorGroup
+from livetop.vendors.registry import vendor_mark
 
 MAX_DOMAINS_LISTED = 6
 NO_ERRORS = "No errors: every watched domain answers."
@@ -59,7 +59,7 @@ def group_renderable(g: ErrorGroup, styles: dict[str, Style]) -> Group:
     head.append("✖ ", styles["error"])
     head.append(g.code, styles["code"])
     head.append(f"  {e.title}", styles["title"])
-    facts = [VENDOR_SHORT.get(g.vendor, g.vendor)]
+    facts = [vendor_mark(g.vendor)]
     facts.append(f"HTTP {e.http_status}" if e.http_status else "no HTTP answer")
     facts.append(f"{len(g.domains)} domain{'s' if len(g.domains) != 1 else ''}")
     if g.since is not None:

@@ -24,10 +24,11 @@ from livetop.engine.store import (
     StoreSnapshot,
     TotalSnapshot,
 )
-from livetop.model import VENDOR_SHORT, format_bps, format_bytes, format_duration, format_window
+from livetop.model import format_bps, format_bytes, format_duration, format_window
 from livetop.ui.columns import GAP, Column
 from livetop.ui.sorts import SORTS  # noqa: F401 - the modes SORT_KEYS implements, for importers of this module
 from livetop.ui.sparkline import sparkline
+from livetop.vendors.registry import vendor_mark
 
 MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUSED: "‖", STATUS_LOADING: "·"}
 ASCII_MARKS = {STATUS_OK: "o", STATUS_STALE: "?", STATUS_ERROR: "!", STATUS_PAUSED: "|", STATUS_LOADING: "."}
@@ -87,7 +88,7 @@ def matches(d: DomainSnapshot, needle: str) -> bool:
         d.label or "",
         d.account,
         d.vendor,
-        VENDOR_SHORT.get(d.vendor, ""),
+        vendor_mark(d.vendor),
         d.error.code if d.error else "",
     )
     return any(needle in field.casefold() for field in haystack)
@@ -182,7 +183,7 @@ def domain_runs(
     body = BODY_ROLE.get(d.status, "body")
     cells: dict[str, Run] = {
         "mark": ((ASCII_MARKS if ascii_mode else MARKS).get(d.status, "?"), MARK_ROLE.get(d.status, "body")),
-        "vendor": (VENDOR_SHORT.get(d.vendor, d.vendor[:2].upper()), body),
+        "vendor": (vendor_mark(d.vendor), body),
         "domain": (d.display, body),
         "now": (format_bps(d.bandwidth_now), body),
         "peak": (format_bps(d.peak_bps), body),
@@ -227,7 +228,7 @@ def total_runs(
         notes.append(f"{t.errors} failing")
     cells: dict[str, Run] = {
         "mark": (ASCII_TOTAL_MARK if ascii_mode else TOTAL_MARK, "total"),
-        "vendor": (VENDOR_SHORT.get(t.vendor, "") if t.vendor else "", "total"),
+        "vendor": (vendor_mark(t.vendor) if t.vendor else "", "total"),
         "domain": (total_label(t, _width_of(columns, "domain")), "total"),
         "now": (format_bps(t.bandwidth_now), "total"),
         "peak": (format_bps(t.peak_bps), "total"),
