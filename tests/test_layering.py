@@ -25,6 +25,10 @@ CORE_MODULES = [
     "livetop.cli.snapshot",
     "livetop.cli.query",
     "livetop.cli.simulate",
+    "livetop.cli.check",
+    "livetop.check.verdict",
+    "livetop.alerts",
+    "livetop.alerts.hooks",
 ]
 
 

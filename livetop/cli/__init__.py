@@ -7,9 +7,10 @@ import argparse
 import sys
 
 from livetop import __version__
-from livetop.cli import demo, init, query, simulate, snapshot, tui
+from livetop.cli import check, demo, init, query, simulate, snapshot, tui
 
 COMMANDS = {
+    "check": check,
     "demo": demo,
     "init": init,
     "query": query,
@@ -35,7 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command == "check":  # a monitoring plugin answers bad arguments with UNKNOWN (3), not 2
+            return check.unknown_arguments(extra)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     module = COMMANDS.get(args.command, tui)
     try:
         return module.run(args)

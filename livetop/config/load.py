@@ -13,7 +13,9 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from livetop.config.alerts import parse_alerts
 from livetop.config.fields import Fields, key_path
+from livetop.config.history import parse_history
 from livetop.config.schema import AccountConfig, Config, Credentials, DomainConfig, UiConfig
 from livetop.config.secrets import (
     SECRET_KEYS,
@@ -28,7 +30,7 @@ from livetop.vendors.spec import AccountKey, ApiSpec, VendorSpec
 
 ENV_CONFIG = "LIVETOP_CONFIG"
 
-TOP_KEYS = ("refresh", "window", "ui", "keys", "accounts")
+TOP_KEYS = ("refresh", "window", "ui", "keys", "accounts", "alerts", "history")
 UI_KEYS = tuple(UiConfig.__dataclass_fields__)
 # The overview's sort modes, from their one Textual-free home.
 SORT_MODES = SORTS
@@ -139,8 +141,11 @@ def parse_config(
             file_mode = None
     check_inline_private(f, (ref for _, refs in pending for ref in refs.values()), file_mode)
     accounts = tuple(_finish_account(f, fields, refs) for fields, refs in pending)
+    alerts = parse_alerts(f, data.get("alerts", []))
+    history = parse_history(f, data.get("history", True), file)
     return Config(
-        path=file, refresh_seconds=refresh, window_seconds=window, accounts=accounts, ui=ui, keys=keys
+        path=file, refresh_seconds=refresh, window_seconds=window, accounts=accounts, ui=ui, keys=keys,
+        alerts=alerts, history=history,
     )
 
 

@@ -102,6 +102,15 @@ class UiConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryConfig:
+    """The sqlite history (livetop.history). `path` None: `$XDG_STATE_HOME/livetop/history.sqlite`."""
+
+    enabled: bool = True
+    path: Path | None = None
+    retention_seconds: int = 90 * 86400
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path | None
     refresh_seconds: float = 30.0
@@ -109,6 +118,8 @@ class Config:
     accounts: tuple[AccountConfig, ...] = ()
     ui: UiConfig = field(default_factory=UiConfig)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s)
+    alerts: tuple = ()  # AlertRule (livetop.config.alerts)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
 
     def account(self, name: str) -> AccountConfig | None:
         for acc in self.accounts:
