@@ -87,3 +87,10 @@ def no_user_themes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     colour whatever the developer's NO_COLOR says. Use with `pytestmark = pytest.mark.usefixtures(...)`."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _private_history(tmp_path_factory, monkeypatch):
+    """No test records into the real `$XDG_STATE_HOME/livetop/history.sqlite` (the TUI records by default)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.delenv("LIVETOP_HISTORY", raising=False)

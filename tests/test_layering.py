@@ -29,6 +29,8 @@ CORE_MODULES = [
     "livetop.check.verdict",
     "livetop.alerts",
     "livetop.alerts.hooks",
+    "livetop.history.running",
+    "livetop.cli.export",
 ]
 
 

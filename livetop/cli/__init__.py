@@ -7,11 +7,12 @@ import argparse
 import sys
 
 from livetop import __version__
-from livetop.cli import check, demo, init, query, simulate, snapshot, tui
+from livetop.cli import check, demo, export, init, query, simulate, snapshot, tui
 
 COMMANDS = {
     "check": check,
     "demo": demo,
+    "export": export,
     "init": init,
     "query": query,
     "simulate": simulate,

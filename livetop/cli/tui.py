@@ -46,6 +46,18 @@ def run(args: argparse.Namespace) -> int:
     return run_tui(config)
 
 
+def open_history(config, engine):
+    """The history file for this config (None when off): the engine serves windows from it, a task records."""
+    from livetop.config.history import history_path
+
+    path = history_path(config.history)
+    if path is None:
+        return None
+    from livetop.history.running import Recording
+
+    return Recording.start(path, config, engine)
+
+
 def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_DATA_WAIT) -> int:
     """Run the app on `config` until the user quits (or the terminal goes away); returns the exit code.
 
@@ -62,13 +74,20 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
 
         engine = Engine(config, stagger=False)
         app = LivetopApp(config, engine, persist_theme=user_config, watch_config=user_config)
+        # The demo's simulated domains stay out of the user's history file.
+        recording = open_history(config, engine) if user_config else None
         try:
             await engine.start()
             await wait_for_first_data(engine.store, first_data_wait)
+            if recording is not None:
+                for notice in recording.history.notices:
+                    asyncio.get_running_loop().call_later(1.0, app.notify, notice, severity="warning", timeout=20)
             await app.run_async()
             return app.return_code or 0
         finally:
             await engine.stop()
+            if recording is not None:
+                await recording.stop()
 
     # Until the app takes SIGHUP/SIGTERM over (and after it lets go), they raise SystemExit: the engine's
     # `finally` still runs, and so does the caller's (the demo removes its temp dir there).

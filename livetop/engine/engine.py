@@ -60,6 +60,7 @@ class Engine:
         stagger: bool = True,
         rng: random.Random | None = None,
         provider_factory=None,
+        history=None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -71,6 +72,10 @@ class Engine:
         self.accounts: dict[str, AccountRuntime] = {}
         self._started = False
         self._once_deadline = 0.0
+        # Optional: `load(key, start_ts, end_ts) -> (FetchResult, resume_ts) | None` serving a domain's window
+        # from disk (livetop.history.recorder), so a start or zoom asks the vendor only from the first bucket
+        # the disk lacks.
+        self.history = history
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -289,9 +294,19 @@ class Engine:
         window_start = floor_to(now - timedelta(seconds=self.store.window_seconds), bucket)
         newest = self.store.newest_bucket(lp.key)
         if lp.needs_full or newest is None:
+            if lp.needs_full and self.history is not None:
+                return self._resume_from_history(lp, window_start, now), now, True
             return window_start, now, True
         since = datetime.fromtimestamp(newest, tz=now.tzinfo) - timedelta(seconds=provider.data_lag_seconds)
         return max(window_start, floor_to(since, bucket)), now, False
+
+    def _resume_from_history(self, lp: LoopState, window_start: datetime, now: datetime) -> datetime:
+        loaded = self.history.load(lp.key, int(window_start.timestamp()), int(now.timestamp()))
+        if loaded is None:
+            return window_start
+        result, resume = loaded
+        self.store.preload(lp.key, result)
+        return max(window_start, min(now, datetime.fromtimestamp(resume, tz=now.tzinfo)))
 
     async def _poll(self, runtime: AccountRuntime, lp: LoopState) -> DecodedError | None:
         account = runtime.account

@@ -1,0 +1,117 @@
+"""Between the engine and the history file: serves the window from disk when a domain needs its whole window
+(start, zoom out), and records settled buckets as they arrive, a batch per flush off the event loop.
+
+The engine sees only `load(key, start, end)`; it never imports this package (layers import downwards).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from bisect import bisect_left, bisect_right
+from datetime import datetime, timezone
+
+from livetop.alerts.settled import SettleFn
+from livetop.engine.store import DomainKey
+from livetop.history.store import History
+from livetop.model import FetchResult, Sample
+
+FLUSH_EVERY_SECONDS = 10.0
+
+
+def _samples(points) -> list[Sample]:
+    return [Sample(datetime.fromtimestamp(ts, tz=timezone.utc), float(v)) for ts, v in points]
+
+
+class HistoryRecorder:
+    def __init__(self, history: History, engine, settle: SettleFn, flush_every: float = FLUSH_EVERY_SECONDS):
+        self.history = history
+        self.engine = engine
+        self.settle = settle
+        self.flush_every = flush_every
+        self._dirty: set[DomainKey] = set()
+        # Per domain, the span of settled buckets known to be on disk without a hole: only buckets outside it
+        # are written (a backfill before it, new buckets after it).
+        self._on_disk: dict[DomainKey, tuple[int, int]] = {}
+        self._unsubscribe = engine.store.subscribe(self._dirty.update)
+        self.rows_written = 0
+        self.flushes = 0
+
+    # --- read side: what the engine calls -------------------------------------------------------------------
+
+    def load(self, key: DomainKey, start: int, end: int) -> tuple[FetchResult, int] | None:
+        """The settled buckets on disk for [start, end) and the first bucket start the disk lacks (from which
+        the vendor must be asked), or None when the disk has nothing."""
+        bw, tr = self.history.read(key.account, key.domain, start, end)
+        if not bw and not tr:
+            return None
+        info = self.settle(key.account, self.engine.clock.now())
+        step = info.bucket_seconds
+        have_bw, have_tr = {t for t, _ in bw}, {t for t, _ in tr}
+        first = -(-start // step) * step
+        resume = first
+        while resume <= info.limit and resume in have_bw and resume in have_tr:
+            resume += step
+        # Everything before the first gap is on disk; what is fetched from there on gets written.
+        oldest = min(bw[0][0] if bw else end, tr[0][0] if tr else end)
+        self._on_disk[key] = (oldest, resume - step)
+        return FetchResult(bandwidth=_samples(bw), traffic=_samples(tr)), resume
+
+    # --- write side ------------------------------------------------------------------------------------------
+
+    def collect(self) -> list:
+        """The settled buckets not yet on disk, per changed domain (on the event loop: reads the store)."""
+        dirty, self._dirty = self._dirty, set()
+        batch = []
+        now = self.engine.clock.now()
+        for key in dirty:
+            snap = self.engine.store.domain(key)
+            if snap is None:
+                continue
+            limit = self.settle(key.account, now).limit
+            lo, hi = self._on_disk.get(key, (1, 0))  # empty span
+            points = []
+            for series in (snap.bandwidth, snap.traffic):
+                times, values = series.times, series.values
+                end = bisect_right(times, limit)
+                before = bisect_left(times, lo, 0, end)
+                after = max(before, bisect_right(times, hi, 0, end))
+                points.append([(times[i], values[i]) for i in (*range(before), *range(after, end))])
+            if points[0] or points[1]:
+                span = [t for p in points for t, _ in p] + ([lo, hi] if lo <= hi else [])
+                batch.append((snap.vendor, key.account, key.domain, points[0], points[1], key,
+                              (min(span), max(span))))
+        return batch
+
+    def _write(self, batch) -> int:
+        return self.history.write([b[:5] for b in batch])
+
+    async def flush(self) -> int:
+        batch = self.collect()
+        if not batch:
+            return 0
+        rows = await asyncio.to_thread(self._write, batch)
+        if rows:
+            for *_, key, span in batch:
+                self._on_disk[key] = span
+        else:  # not written (busy, read-only, off): try those domains again next time
+            self._dirty.update(b[5] for b in batch)
+        self.rows_written += rows
+        self.flushes += 1
+        return rows
+
+    async def run(self) -> None:
+        """Flush every `flush_every` seconds until cancelled, then once more."""
+        try:
+            while True:
+                await asyncio.sleep(self.flush_every)
+                await self.flush()
+        finally:
+            self._dirty.update(self.engine.store.keys())
+            try:
+                rows = self._write(self.collect())
+                self.rows_written += rows
+            except Exception:  # the last flush must never turn an exit into a traceback
+                pass
+
+    def close(self) -> None:
+        self._unsubscribe()
