@@ -43,12 +43,19 @@ def domain_record(d: DomainSnapshot) -> dict[str, object]:
         "label": d.label,
         "status": d.status,
         "bandwidth_now_bps": _num(d.bandwidth_now),
+        # The newest bucket is still being filled by the vendor: bandwidth_now_bps may change.
+        "provisional": d.now_provisional,
         "peak_bps": _num(d.peak_bps),
         "peak_at": _iso(d.peak_at),
         "p95_bps": _num(d.p95_bps),
         "mean_bps": _num(d.mean_bps),
         "traffic_bytes": _int(d.traffic_bytes),
+        "provisional_traffic_bytes": _int(d.provisional_traffic_bytes),
         "last_bucket": _iso(d.last_bucket),
+        "newest_settled_bucket": _iso(d.newest_settled),
+        "newest_settled_bps": _num(d.newest_settled_bps),
+        "settle_delay_seconds": d.settle_seconds,
+        "window_complete": d.window_complete,
         "error": None if d.error is None else d.error.as_dict(),
         "notices": list(d.notices),
     }
@@ -61,9 +68,12 @@ def total_record(t: TotalSnapshot) -> dict[str, object]:
         "watched_domains": t.domains,
         "failed_domains": t.errors,
         "bandwidth_now_bps": _num(t.bandwidth_now),
+        "provisional": t.now_provisional,
         "peak_bps": _num(t.peak_bps),
         "peak_at": _iso(t.peak_at),
         "traffic_bytes": _int(t.traffic_bytes),
+        "provisional_traffic_bytes": _int(t.provisional_traffic_bytes),
+        "window_complete": t.complete,
     }
 
 
@@ -125,6 +135,11 @@ def to_table(snap: StoreSnapshot) -> str:
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         return "  ".join(cells).rstrip()
 
-    lines = [f"window {format_window(snap.window_seconds)}, taken {_iso(snap.taken_at)}", fmt(headers)]
+    filling = sum(d.filling for d in snap.domains)
+    head = f"window {format_window(snap.window_seconds)}, taken {_iso(snap.taken_at)}"
+    head += "; PEAK, P95 and TRAFFIC count settled buckets only (NOW: the newest bucket, may still change)"
+    if filling:
+        head += f"; {filling} domain{'s' if filling != 1 else ''} hold only part of the window"
+    lines = [head, fmt(headers)]
     lines += [fmt(r) for r in rows]
     return "\n".join(lines) + "\n"

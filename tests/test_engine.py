@@ -222,9 +222,8 @@ async def test_token_expiry_with_50_requests_in_flight_asks_iam_once(make_sim, s
         sim_clock.advance(25 * 3600)  # every cached token is now past its 24 h lifetime
         thread.sim.reset()
         engine.refresh()
-        for runtime in engine.accounts.values():
-            for lp in runtime.loops.values():
-                lp.needs_full = True
+        for key in engine.store.keys():
+            engine.store.reset_coverage(key)  # the whole window again: one request per domain
         snap = await engine.poll_all_once()
     finally:
         await engine.stop()

@@ -98,7 +98,7 @@ def test_status_transitions_and_snapshot_immutability():
     first = store.snapshot().by_key[key]
     assert first.status == STATUS_OK
     assert (first.bandwidth_now, first.bandwidth_prev, first.peak_bps) == (300.0, 100.0, 300.0)
-    assert first.peak_at == at(-5) and first.traffic_bytes == 3000 and first.change_ratio == 2.0
+    assert first.peak_at == at(-5) and first.traffic_bytes == 3000 and first.change_over(1) == 2.0
     clock.advance(61)
     assert store.snapshot().by_key[key].status == STATUS_STALE
     store.record_failure(key, error(), record(clock, ok=False, code="LIVE.100011001"), halted=True)

@@ -38,7 +38,8 @@ SORT_MODES = SORTS
 # Keys every account may have; each vendor API declares the rest (livetop.vendors.<vendor>.spec).
 COMMON_ACCOUNT_KEYS = (
     "name", "vendor", "api", "endpoint", "auth", "username", *SECRET_KEYS,
-    "verify_tls", "timeout", "concurrency", "rate_per_second", "step_minutes", "data_lag", "domains",
+    "verify_tls", "timeout", "concurrency", "rate_per_second", "step_minutes", "data_lag",
+    "settle_delay", "domains",
 )  # fmt: skip
 DOMAIN_KEYS = ("name", "label")
 _ACCOUNT_FIELDS = frozenset(AccountConfig.__dataclass_fields__)
@@ -275,7 +276,12 @@ def _parse_account(f: Fields, t: Mapping, where: str) -> tuple[dict, dict[str, S
             f"use one of: {', '.join(map(str, api.step_minutes))}",
         )
     fields["step_minutes"] = step
-    fields["data_lag_seconds"] = f.get(t, "data_lag", where, f.data_lag, default=None)
+    # settle_delay: how long the vendor keeps changing its newest buckets (provisional until then; polls
+    # re-read them). `data_lag` is its older name, still read.
+    if "settle_delay" in t and "data_lag" in t:
+        f.fail(f"{where}.data_lag", "is the old name of settle_delay, which is also given", "remove data_lag")
+    lag_key = "settle_delay" if "settle_delay" in t else "data_lag"
+    fields["data_lag_seconds"] = f.get(t, lag_key, where, f.data_lag, default=None)
     fields["domains"] = _parse_domains(f, t.get("domains", []), f"{where}.domains")
     fields["username"] = f.get(t, "username", where, f.string, default=None)
     for key, what in mode.names:

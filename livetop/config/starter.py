@@ -88,7 +88,8 @@ def starter_text() -> str:
 # One [[accounts]] table per vendor account. Required: name (unique), vendor ({vendors}), and the
 # credentials the auth mode needs. api picks the vendor's API (see each example). Optional on any account:
 # endpoint, verify_tls (default true; false must be written out and is shown on screen), timeout ("10s"),
-# concurrency, rate_per_second, data_lag ("10m").
+# concurrency, rate_per_second, settle_delay (how long the vendor keeps changing its newest buckets, shown
+# as provisional until then; each vendor's default is in its spec, see `livetop init` examples).
 # Domains are play domains, as strings or {{ name = "...", label = "..." }}.
 
 {accounts}"""

@@ -2,7 +2,13 @@
 
 Each loop fetches, merges into the store, then re-arms a one-shot wait: a slow vendor never piles up
 requests. The first fetch loads the whole window; later ones ask only for the newest buckets plus the
-vendor's data lag, so the steady-state cost does not grow with the window.
+vendor's settle delay (the buckets still provisional), so the steady-state cost does not grow with the window.
+
+Whether a fetch must ask for the whole window is decided from the store, not from a flag: the store knows
+from when on each domain's data is complete (Store.window_complete). A flag set by a zoom and cleared by the
+next fetch that asked for "the whole window" went wrong when zooms came faster than fetches: a shorter
+window's fetch still in flight cleared the flag the longer window had set, and the longer window was never
+fetched. Asking the store converges whatever the order of zooms, refreshes and config edits.
 """
 
 from __future__ import annotations
@@ -96,9 +102,19 @@ class Engine:
         self.accounts[account.name] = runtime
         for domain in account.domains:
             key = DomainKey(account.name, domain.name)
-            self.store.ensure(key, account.vendor, domain.label)
+            self._ensure(runtime, key, domain.label)
             runtime.loops[domain.name] = LoopState(key)
         return runtime
+
+    def _ensure(self, runtime: AccountRuntime, key: DomainKey, label: str | None) -> None:
+        provider = runtime.provider
+        self.store.ensure(
+            key,
+            runtime.account.vendor,
+            label,
+            bucket_seconds=provider.bucket_seconds,
+            settle_seconds=provider.data_lag_seconds,
+        )
 
     async def start(self) -> None:
         """Build the accounts and start every domain's loop."""
@@ -171,10 +187,9 @@ class Engine:
         if seconds == self.store.window_seconds:
             return
         grew = seconds > self.store.window_seconds
-        self.store.set_window(seconds)
-        for _, lp in self._loops(None):
-            if grew:
-                lp.needs_full = True
+        self.store.set_window(seconds)  # a longer window is not complete until a fetch of all of it lands
+        if grew:
+            for _, lp in self._loops(None):
                 lp.wake.set()
 
     def set_refresh(self, seconds: float) -> None:
@@ -208,6 +223,7 @@ class Engine:
                         self.store.remove(key)
                     else:
                         self.store.clear_halt(key)
+                        self.store.reset_coverage(key)  # fetched afresh from the changed account
         for name, account in new.items():
             runtime = self.accounts.get(name)
             if runtime is None:
@@ -228,7 +244,7 @@ class Engine:
                     self.store.remove(lp.key)
             for domain in account.domains:
                 key = DomainKey(name, domain.name)
-                self.store.ensure(key, account.vendor, domain.label)
+                self._ensure(runtime, key, domain.label)
                 if domain.name not in runtime.loops:
                     lp = runtime.loops[domain.name] = LoopState(key)
                     if self._started:
@@ -288,17 +304,23 @@ class Engine:
             return lp.throttled_count >= ONCE_MAX_THROTTLED
         return lp.attempt >= ONCE_MAX_ATTEMPTS
 
-    def _range(self, runtime: AccountRuntime, lp: LoopState, now: datetime) -> tuple[datetime, datetime, bool]:
+    def _range(
+        self, runtime: AccountRuntime, lp: LoopState, now: datetime
+    ) -> tuple[datetime, datetime, datetime | None]:
+        """(start, end, covered): what to ask the vendor for, and, when the answer completes the whole window,
+        from when on the data is then complete (None for an incremental poll)."""
         provider = runtime.provider
         bucket = provider.bucket_seconds
         window_start = floor_to(now - timedelta(seconds=self.store.window_seconds), bucket)
         newest = self.store.newest_bucket(lp.key)
-        if lp.needs_full or newest is None:
-            if lp.needs_full and self.history is not None:
-                return self._resume_from_history(lp, window_start, now), now, True
-            return window_start, now, True
+        if newest is None or not self.store.window_complete(lp.key):
+            if self.history is not None:
+                # The disk holds the window up to `resume`: from there on the vendor is asked, and the data
+                # is then complete from the window's start.
+                return self._resume_from_history(lp, window_start, now), now, window_start
+            return window_start, now, window_start
         since = datetime.fromtimestamp(newest, tz=now.tzinfo) - timedelta(seconds=provider.data_lag_seconds)
-        return max(window_start, floor_to(since, bucket)), now, False
+        return max(window_start, floor_to(since, bucket)), now, None
 
     def _resume_from_history(self, lp: LoopState, window_start: datetime, now: datetime) -> datetime:
         loaded = self.history.load(lp.key, int(window_start.timestamp()), int(now.timestamp()))
@@ -312,7 +334,7 @@ class Engine:
         account = runtime.account
         now = self.clock.now()
         start = end = now
-        full = False
+        covered: datetime | None = None
         error: DecodedError | None = None
         result = None
         waits: list[float] = []
@@ -322,7 +344,7 @@ class Engine:
             async with runtime.semaphore:
                 began = time.perf_counter()
                 try:
-                    start, end, full = self._range(runtime, lp, now)
+                    start, end, covered = self._range(runtime, lp, now)
                     lp.last_range = (start, end)
                     lp.polls += 1
                     result = await runtime.provider.fetch(lp.key.domain, start, end)
@@ -351,11 +373,13 @@ class Engine:
             range_end=end,
         )
         if error is None:
-            lp.needs_full = lp.needs_full and not full
             lp.attempt = 0
             lp.throttled_count = 0
             runtime.note_success()
-            self.store.record_success(lp.key, result, record)
+            # A fetch of the whole window makes the data complete from its start on (for the window it was
+            # asked for: if the window grew meanwhile, the store still finds it incomplete and the next poll,
+            # woken by the zoom, asks for the rest).
+            self.store.record_success(lp.key, result, record, covered_from=covered)
             return None
         if error.throttled:
             lp.throttled_count += 1

@@ -32,7 +32,6 @@ class LoopState:
     key: DomainKey
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task | None = None
-    needs_full: bool = True
     paused: bool = False
     halted: bool = False
     attempt: int = 0

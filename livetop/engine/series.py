@@ -112,6 +112,20 @@ class SeriesView:
             return None
         return self._times[-1], self._values[-1]
 
+    def head(self, n: int) -> SeriesView:
+        """The oldest `n` buckets (a view of the same memory, no copy): `d.bandwidth.head(d.settled_buckets)`
+        is a domain's settled bandwidth."""
+        if n >= len(self._times):
+            return self
+        view = SeriesView.__new__(SeriesView)
+        view._times = self._times[: max(0, n)]
+        view._values = self._values[: max(0, n)]
+        return view
+
+    def count_before(self, ts: int) -> int:
+        """How many buckets start before `ts` (epoch seconds)."""
+        return bisect_left(self._times, ts)
+
 
 EMPTY_VIEW = SeriesView(array("q"), array("d"))
 

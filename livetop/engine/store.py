@@ -7,6 +7,22 @@ times a second costs little.
 
 The window is kept by the store's clock, not only when data arrives: a domain failing for hours loses its
 buckets as they fall out of the window, so nothing older than the window is shown, exported or summed.
+
+Settled and provisional buckets. A vendor keeps filling its newest buckets for a while (its settle delay:
+`settle_delay`, formerly `data_lag`, per account, with a per-vendor default). A bucket is *settled* once its
+end lies at least the settle delay in the past: bucket start < floor(now - settle delay, bucket size), the
+domain snapshot's `settled_before`. Settled buckets are always the oldest ones, so a domain's settled data is
+a prefix of its series: `d.bandwidth.head(d.settled_buckets)` (also `d.settled_bandwidth`,
+`d.settled_traffic`), the newest settled bucket is `d.newest_settled` / `d.newest_settled_bps`, and
+`d.is_provisional(bucket_start)` tells one bucket. Billing figures (peak, p95, mean, traffic_bytes) and
+`change_ratio` are computed on settled buckets only; `bandwidth_now` is the newest bucket as it stands, and
+`now_provisional` says whether that is still provisional. Totals carry `settled_before` too.
+
+Whole window or not. The store remembers from when on each domain's data is complete (`covered_from`: the
+start of the last successful fetch of the whole window, moved forward as the window trims). A domain whose
+window is not complete (`window_complete` False: a zoom out whose backfill has not landed) has figures that
+cover only part of the window; the engine keeps fetching the whole window until it is, whatever else
+happened meanwhile (quick zooms, refreshes, config edits).
 """
 
 from __future__ import annotations
@@ -22,6 +38,11 @@ from livetop.clock import Clock
 from livetop.engine.series import EMPTY_VIEW, MutableSeries, SeriesView, peak, percentile_95
 from livetop.engine.totals import Member, TotalsCache, TotalSnapshot
 from livetop.model import DecodedError, FetchResult
+
+# The change sort and the Δ column compare the newest settled bucket with the settled bucket this many before
+# it (15 minutes at 5-minute buckets): long enough that one noisy bucket does not rank a domain, short enough
+# that an audience falling off a cliff shows within one settle delay.
+CHANGE_BUCKETS = 3
 
 STATUS_LOADING = "loading"  # no answer yet
 STATUS_OK = "ok"
@@ -68,13 +89,13 @@ class DomainSnapshot:
     status: str
     bandwidth: SeriesView
     traffic: SeriesView
-    bandwidth_now: float | None
-    bandwidth_prev: float | None
-    peak_bps: float | None
+    bandwidth_now: float | None  # the newest bucket as it stands (see now_provisional)
+    bandwidth_prev: float | None  # the bucket before it
+    peak_bps: float | None  # settled buckets only, as every billing figure
     peak_at: datetime | None
     p95_bps: float | None
     mean_bps: float | None
-    traffic_bytes: float | None  # total over the window
+    traffic_bytes: float | None  # settled traffic over the window
     last_bucket: datetime | None
     updated_at: datetime | None  # last successful fetch
     error: DecodedError | None
@@ -84,6 +105,15 @@ class DomainSnapshot:
     requests: tuple[RequestRecord, ...]
     notices: tuple[str, ...]
     version: int
+    # Settling (see the module docstring).
+    settle_seconds: int = 0
+    settled_before: datetime | None = None  # buckets starting before this are settled
+    settled_buckets: int = 0  # how many of `bandwidth`'s buckets (the oldest ones) are settled
+    settled_traffic_buckets: int = 0  # the same for `traffic`
+    provisional_traffic_bytes: float | None = None  # traffic in the provisional buckets (not yet final)
+    # Whole window: the data is complete from `covered_from` on; False while a zoom's backfill is missing.
+    window_complete: bool = False
+    covered_from: datetime | None = None
 
     @property
     def account(self) -> str:
@@ -98,11 +128,59 @@ class DomainSnapshot:
         return self.label or self.key.domain
 
     @property
-    def change_ratio(self) -> float | None:
-        """Newest bucket against the one before: -0.9 means bandwidth fell by 90 %."""
-        if self.bandwidth_now is None or not self.bandwidth_prev:
+    def settled_bandwidth(self) -> SeriesView:
+        return self.bandwidth.head(self.settled_buckets)
+
+    @property
+    def settled_traffic(self) -> SeriesView:
+        return self.traffic.head(self.settled_traffic_buckets)
+
+    @property
+    def provisional_buckets(self) -> int:
+        """Bandwidth buckets held that the vendor may still change (the newest ones)."""
+        return len(self.bandwidth) - self.settled_buckets
+
+    @property
+    def newest_settled(self) -> datetime | None:
+        """Start of the newest settled bandwidth bucket (None: none settled yet)."""
+        if not self.settled_buckets:
             return None
-        return (self.bandwidth_now - self.bandwidth_prev) / self.bandwidth_prev
+        return datetime.fromtimestamp(self.bandwidth.times[self.settled_buckets - 1], tz=timezone.utc)
+
+    @property
+    def newest_settled_bps(self) -> float | None:
+        return self.bandwidth.values[self.settled_buckets - 1] if self.settled_buckets else None
+
+    @property
+    def now_provisional(self) -> bool:
+        """`bandwidth_now` comes from a bucket the vendor is still filling."""
+        return self.provisional_buckets > 0
+
+    def is_provisional(self, bucket_start: datetime | int) -> bool:
+        ts = bucket_start if isinstance(bucket_start, int) else int(bucket_start.timestamp())
+        return self.settled_before is not None and ts >= int(self.settled_before.timestamp())
+
+    @property
+    def filling(self) -> bool:
+        """Holds data but not yet for the whole window: its figures cover part of it."""
+        return not self.window_complete and bool(len(self.bandwidth) or len(self.traffic))
+
+    def change_over(self, buckets: int = CHANGE_BUCKETS) -> float | None:
+        """The newest settled bandwidth against the settled bucket `buckets` before it: -0.9 means it fell by
+        90 %. None without enough settled buckets or from zero."""
+        n = self.settled_buckets
+        if n <= buckets:
+            return None
+        values = self.bandwidth.values
+        before, after = values[n - 1 - buckets], values[n - 1]
+        if not before:
+            return None
+        return (after - before) / before
+
+    @property
+    def change_ratio(self) -> float | None:
+        """`change_over(CHANGE_BUCKETS)`: what the change sort and the Δ column show."""
+        return self.change_over(CHANGE_BUCKETS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +200,8 @@ class StoreSnapshot:
 class _DomainState:
     __slots__ = (
         "key", "vendor", "label", "bandwidth", "traffic", "updated_at", "error", "error_since", "halted",
-        "paused", "errors", "requests", "notices", "version", "cached", "ever_fetched",
+        "paused", "errors", "requests", "notices", "version", "cached", "ever_fetched", "bucket_seconds",
+        "settle_seconds", "covered_from",
     )
 
     def __init__(self, key: DomainKey, vendor: str, label: str | None) -> None:
@@ -142,6 +221,14 @@ class _DomainState:
         self.version = 0
         self.cached: DomainSnapshot | None = None
         self.ever_fetched = False
+        self.bucket_seconds = 300
+        self.settle_seconds = 0
+        self.covered_from: int | None = None  # data complete from here on (epoch seconds)
+
+    def settle_edge(self, now_ts: int) -> int:
+        """Buckets starting before this (epoch seconds) are settled."""
+        t = now_ts - self.settle_seconds
+        return t - t % max(1, self.bucket_seconds)
 
 
 Listener = Callable[[frozenset[DomainKey]], None]
@@ -160,13 +247,27 @@ class Store:
 
     # --- writers (the engine) -------------------------------------------------------------------------------
 
-    def ensure(self, key: DomainKey, vendor: str, label: str | None) -> None:
+    def ensure(
+        self,
+        key: DomainKey,
+        vendor: str,
+        label: str | None,
+        *,
+        bucket_seconds: int = 300,
+        settle_seconds: int = 0,
+    ) -> None:
+        """Watch `key` (or update it). `settle_seconds`: the account's settle delay; `bucket_seconds`: its
+        bucket size (both decide which buckets are provisional)."""
         state = self._states.get(key)
         if state is None:
-            self._states[key] = _DomainState(key, vendor, label)
+            state = self._states[key] = _DomainState(key, vendor, label)
+            state.bucket_seconds, state.settle_seconds = bucket_seconds, settle_seconds
             self._changed(key)
-        elif state.label != label or state.vendor != vendor:
+        elif (state.label, state.vendor, state.bucket_seconds, state.settle_seconds) != (
+            label, vendor, bucket_seconds, settle_seconds
+        ):
             state.label, state.vendor = label, vendor
+            state.bucket_seconds, state.settle_seconds = bucket_seconds, settle_seconds
             self._changed(key)
 
     def remove(self, key: DomainKey) -> None:
@@ -187,10 +288,34 @@ class Store:
         ends = [s.times[-1] for s in (state.bandwidth, state.traffic) if len(s.times)]
         return min(ends)
 
-    def record_success(self, key: DomainKey, result: FetchResult, record: RequestRecord) -> None:
+    def window_complete(self, key: DomainKey) -> bool:
+        """The domain's data covers the whole window (a fetch of the whole window landed since it grew)."""
+        state = self._states.get(key)
+        return state is not None and self._complete(state, self._window_start(self.clock.now()))
+
+    @staticmethod
+    def _complete(state: _DomainState, oldest: int) -> bool:
+        return state.covered_from is not None and state.covered_from <= oldest
+
+    def reset_coverage(self, key: DomainKey) -> None:
+        """Forget that the window is complete: the next fetch asks for all of it again (e.g. the account's
+        endpoint changed, so the data held may not be what the new one says)."""
+        state = self._states.get(key)
+        if state is not None and state.covered_from is not None:
+            state.covered_from = None
+            self._changed(key)
+
+    def record_success(
+        self, key: DomainKey, result: FetchResult, record: RequestRecord, covered_from: datetime | None = None
+    ) -> None:
+        """Merge a successful fetch. `covered_from`: the fetch asked for everything from there to now (a
+        fetch of the whole window), so the data is complete from there on."""
         state = self._states.get(key)
         if state is None:
             return
+        if covered_from is not None:
+            ts = int(covered_from.timestamp())
+            state.covered_from = ts if state.covered_from is None else min(state.covered_from, ts)
         state.bandwidth.merge(result.bandwidth)
         state.traffic.merge(result.traffic)
         self._trim(state)
@@ -255,6 +380,8 @@ class Store:
             oldest = self._window_start(self.clock.now())
         state.bandwidth.trim_before(oldest)
         state.traffic.trim_before(oldest)
+        if state.covered_from is not None and state.covered_from < oldest:
+            state.covered_from = oldest  # what was before is gone: a longer window must be fetched again
 
     def _touch(self, state: _DomainState) -> None:
         """The domain's data changed: its snapshot and its account's total are out of date."""
@@ -339,17 +466,26 @@ class Store:
             self._trim(state, oldest)
             self._touch(state)
         status = self._status(state, now)
+        edge = state.settle_edge(int(now.timestamp()))
+        complete = self._complete(state, oldest)
         cached = state.cached
+        if cached is not None and cached.settled_before is not None and int(cached.settled_before.timestamp()) != edge:
+            cached = None  # a bucket settled: the billing figures take it in
+            self._touch(state)
         if cached is not None:
-            if cached.status != status:
+            if cached.status != status or cached.window_complete != complete:
                 # Staleness depends on time alone: swap the status without recomputing anything else, and keep
                 # the swapped copy so readers see one object until the domain changes again.
-                cached = state.cached = replace(cached, status=status)
+                cached = state.cached = replace(cached, status=status, window_complete=complete)
             return cached
         bw = state.bandwidth.view() if len(state.bandwidth) else EMPTY_VIEW
         tr = state.traffic.view() if len(state.traffic) else EMPTY_VIEW
         values = bw.values
-        peak_bps, peak_at = peak(bw)
+        settled = bw.count_before(edge)
+        settled_tr = tr.count_before(edge)
+        settled_values = values[:settled]
+        peak_bps, peak_at = peak(bw.head(settled))
+        traffic_values = tr.values
         last = bw.last() or tr.last()
         snap = DomainSnapshot(
             key=state.key,
@@ -362,9 +498,9 @@ class Store:
             bandwidth_prev=values[-2] if len(values) > 1 else None,
             peak_bps=peak_bps,
             peak_at=peak_at,
-            p95_bps=percentile_95(values),
-            mean_bps=(sum(values) / len(values)) if len(values) else None,
-            traffic_bytes=sum(tr.values) if len(tr) else None,
+            p95_bps=percentile_95(settled_values),
+            mean_bps=(sum(settled_values) / settled) if settled else None,
+            traffic_bytes=sum(traffic_values[:settled_tr]) if settled_tr else None,
             last_bucket=datetime.fromtimestamp(last[0], tz=timezone.utc) if last else None,
             updated_at=state.updated_at,
             error=state.error,
@@ -374,6 +510,15 @@ class Store:
             requests=tuple(state.requests),
             notices=state.notices,
             version=state.version,
+            settle_seconds=state.settle_seconds,
+            settled_before=datetime.fromtimestamp(edge, tz=timezone.utc),
+            settled_buckets=settled,
+            settled_traffic_buckets=settled_tr,
+            provisional_traffic_bytes=sum(traffic_values[settled_tr:]) if len(tr) > settled_tr else None,
+            window_complete=complete,
+            covered_from=None if state.covered_from is None else datetime.fromtimestamp(
+                state.covered_from, tz=timezone.utc
+            ),
         )
         state.cached = snap
         return snap
@@ -383,6 +528,9 @@ def _member(d: DomainSnapshot) -> Member:
     return Member(
         bandwidth=d.bandwidth,
         traffic_bytes=d.traffic_bytes,
+        provisional_traffic_bytes=d.provisional_traffic_bytes,
+        settled_before=int(d.settled_before.timestamp()) if d.settled_before is not None else None,
+        complete=d.window_complete or not (len(d.bandwidth) or len(d.traffic)),
         vendor=d.vendor,
         failed=d.status == STATUS_ERROR,
         current=d.status not in (STATUS_ERROR, STATUS_PAUSED),

@@ -12,6 +12,11 @@ domain, not each domain's own newest). A domain in error or paused does not hold
 domain would freeze it): its values stay in the sum up to its own newest bucket and are missing after it,
 which the total's error count owns up to. A total with no current member has no cut and no `bandwidth_now`.
 
+Settled buckets. A total's billing figures (peak, traffic) count settled buckets only, like a domain's: the
+total's `settled_before` is the oldest of its members' (a summed bucket is settled when every member's is),
+and its traffic is the sum of its members' settled traffic. `complete` is False while a member with data
+still waits for the backfill of a longer window: the sums then cover part of the window.
+
 The grand total is summed from the account totals, not from every domain again, and is cut at the oldest
 account cut. `TotalsCache` keeps each account's total until the store says that account changed, so a change
 to one domain re-sums one account.
@@ -23,7 +28,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import add, is_
 from typing import NamedTuple
 
@@ -40,20 +45,36 @@ class TotalSnapshot:
     domains: int
     errors: int
     bandwidth: SeriesView
-    bandwidth_now: float | None
-    peak_bps: float | None
+    bandwidth_now: float | None  # the sum at the total's newest bucket, provisional or not
+    peak_bps: float | None  # settled buckets only
     peak_at: datetime | None
-    traffic_bytes: float | None
+    traffic_bytes: float | None  # settled traffic
+    settled_before: datetime | None = None  # summed buckets starting before this are settled (None: all)
+    provisional_traffic_bytes: float | None = None
+    complete: bool = True  # every member holds its whole window
+
+    @property
+    def settled_buckets(self) -> int:
+        if self.settled_before is None:
+            return len(self.bandwidth)
+        return self.bandwidth.count_before(int(self.settled_before.timestamp()))
+
+    @property
+    def now_provisional(self) -> bool:
+        return len(self.bandwidth) > self.settled_buckets
 
 
 class Member(NamedTuple):
     """What a total needs to know of one domain."""
 
     bandwidth: SeriesView
-    traffic_bytes: float | None
+    traffic_bytes: float | None  # settled
     vendor: str
     failed: bool  # in error: counted in the total's errors
     current: bool  # neither in error nor paused: its newest bucket may hold the total back
+    provisional_traffic_bytes: float | None = None
+    settled_before: int | None = None  # epoch seconds; None: no settle delay known, every bucket settled
+    complete: bool = True
 
 
 def sum_series(views: Sequence[SeriesView]) -> tuple[array, array]:
@@ -108,13 +129,17 @@ def _total(
     views: Sequence[SeriesView],
     cut: int | None,
     traffic: list[float],
+    settled_before: int | None = None,
+    provisional: list[float] | None = None,
+    complete: bool = True,
 ) -> TotalSnapshot:
     times, sums = sum_series(views)
     if cut is not None:
         keep = bisect_right(times, cut)
         times, sums = times[:keep], sums[:keep]
     series = SeriesView(times, sums) if len(times) else EMPTY_VIEW
-    top, top_at = peak(series)
+    settled = series.count_before(settled_before) if settled_before is not None else len(series)
+    top, top_at = peak(series.head(settled))
     return TotalSnapshot(
         label=label,
         account=account,
@@ -127,7 +152,15 @@ def _total(
         peak_bps=top,
         peak_at=top_at,
         traffic_bytes=sum(traffic) if traffic else None,
+        settled_before=None if settled_before is None else datetime.fromtimestamp(settled_before, tz=UTC),
+        provisional_traffic_bytes=sum(provisional) if provisional else None,
+        complete=complete,
     )
+
+
+def _oldest(values: Iterable[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
 
 
 def account_total(account: str, members: Sequence[Member]) -> TotalSnapshot:
@@ -142,6 +175,9 @@ def account_total(account: str, members: Sequence[Member]) -> TotalSnapshot:
         views=[m.bandwidth for m in members],
         cut=min(newest) if newest else None,
         traffic=[m.traffic_bytes for m in members if m.traffic_bytes is not None],
+        settled_before=_oldest(m.settled_before for m in members if len(m.bandwidth)),
+        provisional=[m.provisional_traffic_bytes for m in members if m.provisional_traffic_bytes is not None],
+        complete=all(m.complete for m in members),
     )
 
 
@@ -158,6 +194,11 @@ def grand_total(accounts: Sequence[TotalSnapshot]) -> TotalSnapshot:
         views=[t.bandwidth for t in accounts],
         cut=min(cuts) if cuts else None,
         traffic=[t.traffic_bytes for t in accounts if t.traffic_bytes is not None],
+        settled_before=_oldest(
+            int(t.settled_before.timestamp()) for t in accounts if t.settled_before is not None and len(t.bandwidth)
+        ),
+        provisional=[t.provisional_traffic_bytes for t in accounts if t.provisional_traffic_bytes is not None],
+        complete=all(t.complete for t in accounts),
     )
 
 
