@@ -89,7 +89,7 @@ def starter_text() -> str:
 # credentials the auth mode needs. api picks the vendor's API (see each example). Optional on any account:
 # endpoint, verify_tls (default true; false must be written out and is shown on screen), timeout ("10s"),
 # concurrency, rate_per_second, settle_delay (how long the vendor keeps changing its newest buckets, shown
-# as provisional until then; each vendor's default is in its spec, see `livetop init` examples).
+# as provisional until then; default: the vendor API's documented lag, or 10m where none is published).
 # Domains are play domains, as strings or {{ name = "...", label = "..." }}.
 
 {accounts}"""
