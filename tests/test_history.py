@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from livetop.clock import ManualClock
-from livetop.history.codec import CodecError, decode, encode
+from livetop.history.codec import CodecError, append, decode, encode, encode_v1
 from livetop.history.store import APPLICATION_ID, DAY, SCHEMA_V1, SCHEMA_VERSION, History
 
 T0 = int(datetime(2026, 11, 20, tzinfo=timezone.utc).timestamp())
@@ -32,13 +32,28 @@ def test_codec_round_trips_grids_with_gaps_and_big_numbers(step):
         assert decode(encode(offsets, values)) == (offsets, values)
 
 
+def test_append_adds_buckets_without_decoding_or_declines():
+    rng = random.Random(7)
+    offsets = list(range(0, 3000, 300))
+    values = [rng.randint(0, 10**9) for _ in offsets]
+    blob = encode(offsets[:4], values[:4])
+    grown = append(blob, offsets[4:], values[4:])
+    assert decode(grown) == (offsets, values) and grown == encode(offsets, values)
+    gap = append(blob, [3000, 3300], [1, 2])  # after a gap: a new run
+    assert decode(gap) == (offsets[:4] + [3000, 3300], values[:4] + [1, 2])
+    assert append(blob, [600], [5]) is None  # not after the newest bucket
+    assert append(blob, [1000], [5]) is None  # off the grid
+    assert append(encode([0, 300], [0, 1]), [600], [10**15]) is None  # wider than the row's deltas
+    assert append(encode([0], [1]), [300], [2]) is None  # one bucket has no grid yet
+
+
 def test_codec_is_compact_and_refuses_damage():
     offsets = list(range(0, DAY, 300))
     rng = random.Random(1)
     values = [int(1e9 * (1 + rng.uniform(-0.1, 0.1))) for _ in offsets]
     blob = encode(offsets, values)
-    assert len(blob) < 5 * 288  # zig-zag deltas of a noisy Gbps curve: ~4 bytes a bucket
-    for bad in (blob[:-1], blob + b"\x00", b"\xff" * 12, b"\x05\x00"):
+    assert len(blob) < 4.2 * 288  # zig-zag deltas of a noisy Gbps curve: ~4 bytes a bucket
+    for bad in (blob[:-1], blob + b"\x00", b"\xff" * 12, b"\x05\x00", b"", b"\x02\x05\x00"):
         with pytest.raises(CodecError):
             decode(bad)
 
@@ -137,19 +152,22 @@ def test_a_foreign_database_is_not_touched_in_place(tmp_path):
 
 
 def test_a_v1_file_is_migrated_with_its_data(tmp_path):
+    """v1 -> v2 adds the alert log; v2 -> v3 re-encodes every row in the fixed-width codec."""
     path = tmp_path / "h.sqlite"
     db = sqlite3.connect(path)
     db.executescript(SCHEMA_V1)
     db.execute(f"PRAGMA application_id={APPLICATION_ID}")
     db.execute("PRAGMA user_version=1")
     db.execute("INSERT INTO series VALUES (1, 'huawei', 'hw', 'a.example.com')")
-    db.execute("INSERT INTO points VALUES (1, ?, ?, ?, 0)", (T0 // DAY, encode([0], [42]), encode([], [])))
+    db.execute("INSERT INTO points VALUES (1, ?, ?, ?, 0)",
+               (T0 // DAY, encode_v1([0, 300, 900], [42, 40, 10**12]), encode_v1([], [])))
     db.commit()
     db.close()
     h = History(path, ManualClock(datetime.fromtimestamp(T0, tz=timezone.utc)))
     assert h.notices == []
     assert h.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert h.read("hw", "a.example.com", T0, T0 + 1)[0] == [(T0, 42)]
+    assert h.read("hw", "a.example.com", T0, T0 + DAY)[0] == [(T0, 42), (T0 + 300, 40), (T0 + 900, 10**12)]
+    assert h.db.execute("SELECT bw FROM points").fetchone()[0][0] == 2  # codec format 2 now
     h.record_alert(datetime.fromtimestamp(T0, tz=timezone.utc), "Low", "critical", "firing", "hw", "a", "1", "x")
     assert h.db.execute("SELECT alert, state FROM alert_events").fetchall() == [("Low", "firing")]
 
@@ -183,3 +201,9 @@ def test_an_unwritable_place_turns_history_off_with_a_notice(tmp_path):
     h = History(blocker / "sub" / "h.sqlite", ManualClock())
     assert not h.usable and h.notices and h.notices[0].startswith("history off:")
     assert h.write([("huawei", "hw", "a", [(T0, 1)], [])]) == 0 and h.read("hw", "a", 0, T0 + 1) == ([], [])
+
+
+def test_hostile_values_are_stored_clamped_and_nan_skipped(tmp_path):
+    h = History(tmp_path / "h.sqlite", ManualClock(datetime.fromtimestamp(T0, tz=timezone.utc)))
+    h.write([("jdcloud", "jd", "x", [(T0, 1e30), (T0 + 300, -1e30), (T0 + 600, float("nan")), (T0 + 900, 5.0)], [])])
+    assert h.read("jd", "x", T0, T0 + DAY)[0] == [(T0, 2**62), (T0 + 300, -(2**62)), (T0 + 900, 5)]

@@ -78,7 +78,8 @@ class Engine:
         self.accounts: dict[str, AccountRuntime] = {}
         self._started = False
         self._once_deadline = 0.0
-        # Optional: `load(key, start_ts, end_ts) -> (FetchResult, resume_ts) | None` serving a domain's window
+        # Optional: `load(key, start_ts, end_ts) -> ((bw times, values), (traffic times, values)), resume_ts) | None`
+        # serving a domain's window
         # from disk (livetop.history.recorder), so a start or zoom asks the vendor only from the first bucket
         # the disk lacks.
         self.history = history
@@ -326,8 +327,8 @@ class Engine:
         loaded = self.history.load(lp.key, int(window_start.timestamp()), int(now.timestamp()))
         if loaded is None:
             return window_start
-        result, resume = loaded
-        self.store.preload(lp.key, result)
+        (bandwidth, traffic), resume = loaded
+        self.store.preload(lp.key, bandwidth, traffic)
         return max(window_start, min(now, datetime.fromtimestamp(resume, tz=now.tzinfo)))
 
     async def _poll(self, runtime: AccountRuntime, lp: LoopState) -> DecodedError | None:

@@ -65,6 +65,20 @@ class MutableSeries:
                 changed = True
         return changed
 
+    def merge_points(self, times, values) -> bool:
+        """Merge (epoch seconds, value) columns in, sorted by time; into an empty series in one C-level copy
+        (the history's start-up path), else bucket by bucket as `merge`."""
+        if not times:
+            return False
+        if not self.times:
+            self.times = array("q", times)
+            self.values = array("d", values)
+            self._shared = False
+            return True
+        return self.merge(
+            Sample(datetime.fromtimestamp(t, tz=timezone.utc), v) for t, v in zip(times, values)
+        )
+
     def trim_before(self, oldest_ts: int) -> bool:
         i = bisect_left(self.times, oldest_ts)
         if i:

@@ -329,13 +329,14 @@ class Store:
         state.requests.append(record)
         self._changed(key)
 
-    def preload(self, key: DomainKey, result: FetchResult) -> None:
-        """Buckets read back from the history: merged into the series like a fetch, but the domain's status,
-        age and errors are left alone - data from disk is not an answer from the vendor."""
+    def preload(self, key: DomainKey, bandwidth: tuple, traffic: tuple) -> None:
+        """Buckets read back from the history, each metric as (epoch-second times, values): merged into the
+        series like a fetch, but the domain's status, age and errors are left alone - data from disk is not an
+        answer from the vendor."""
         state = self._states.get(key)
         if state is None:
             return
-        changed = state.bandwidth.merge(result.bandwidth) | state.traffic.merge(result.traffic)
+        changed = state.bandwidth.merge_points(*bandwidth) | state.traffic.merge_points(*traffic)
         self._trim(state)
         if changed:
             self._changed(key)

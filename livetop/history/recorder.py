@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left, bisect_right
-from datetime import datetime, timezone
 
 from livetop.alerts.settled import SettleFn
 from livetop.engine.store import DomainKey
 from livetop.history.store import History
-from livetop.model import FetchResult, Sample
 
 FLUSH_EVERY_SECONDS = 10.0
-
-
-def _samples(points) -> list[Sample]:
-    return [Sample(datetime.fromtimestamp(ts, tz=timezone.utc), float(v)) for ts, v in points]
 
 
 class HistoryRecorder:
@@ -38,23 +32,22 @@ class HistoryRecorder:
 
     # --- read side: what the engine calls -------------------------------------------------------------------
 
-    def load(self, key: DomainKey, start: int, end: int) -> tuple[FetchResult, int] | None:
-        """The settled buckets on disk for [start, end) and the first bucket start the disk lacks (from which
-        the vendor must be asked), or None when the disk has nothing."""
-        bw, tr = self.history.read(key.account, key.domain, start, end)
-        if not bw and not tr:
+    def load(self, key: DomainKey, start: int, end: int):
+        """The settled buckets on disk for [start, end) as ((times, values), (times, values)), and the first
+        bucket start the disk lacks (from which the vendor must be asked); None when the disk has nothing."""
+        (bt, bv), (tt, tv) = loaded = self.history.read_arrays(key.account, key.domain, start, end)
+        if not bt and not tt:
             return None
         info = self.settle(key.account, self.engine.clock.now())
         step = info.bucket_seconds
-        have_bw, have_tr = {t for t, _ in bw}, {t for t, _ in tr}
-        first = -(-start // step) * step
-        resume = first
+        have_bw, have_tr = set(bt), set(tt)
+        resume = -(-start // step) * step
         while resume <= info.limit and resume in have_bw and resume in have_tr:
             resume += step
         # Everything before the first gap is on disk; what is fetched from there on gets written.
-        oldest = min(bw[0][0] if bw else end, tr[0][0] if tr else end)
+        oldest = min(bt[0] if bt else end, tt[0] if tt else end)
         self._on_disk[key] = (oldest, resume - step)
-        return FetchResult(bandwidth=_samples(bw), traffic=_samples(tr)), resume
+        return loaded, resume
 
     # --- write side ------------------------------------------------------------------------------------------
 
@@ -104,7 +97,10 @@ class HistoryRecorder:
         try:
             while True:
                 await asyncio.sleep(self.flush_every)
-                await self.flush()
+                try:
+                    await self.flush()
+                except Exception as exc:  # a bug here costs the history, never the live view
+                    self.history.notices.append(f"history: a write failed ({type(exc).__name__}: {exc})")
         finally:
             self._dirty.update(self.engine.store.keys())
             try:
