@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 
-from livetop.alerts.settled import SettleFn
+from livetop.alerts.settled import SettleFn, settled_limit
 from livetop.config.alerts import AlertRule
 from livetop.engine.store import (
     STATUS_ERROR,
@@ -170,7 +170,7 @@ class Evaluator:
             return Reading(age > rule.threshold, age, f"{text} > {rule.threshold_text}" if age > rule.threshold else text)
         if domain.status != STATUS_OK:
             return None  # failing or stale: its figures are not current, and never zero
-        info = self.settle(domain.key.account, now)
+        info = settled_limit(domain, self.settle, now)
         times, values = domain.bandwidth.times, domain.bandwidth.values
         i = bisect_right(times, info.limit)
         if i == 0:

@@ -1,9 +1,9 @@
-"""Which buckets are settled: the one place alerts and `check` decide it, so it switches to the engine's settle
-API in one edit.
+"""Which buckets are settled, for alerts, `check` and the history: the store's word (DomainSnapshot
+.settled_before, from each account's settle delay) wherever a domain snapshot is at hand, and the same rule
+from the config otherwise.
 
-A vendor keeps filling its newest buckets for a while (its data lag); a bucket is settled once its end lies
-more than that lag in the past. Until then it is provisional and never judged: a half-filled bucket reads as
-a drop.
+A vendor keeps filling its newest buckets for a while (its settle delay); until then a bucket is provisional
+and never judged or recorded: a half-filled bucket reads as a drop.
 """
 
 from __future__ import annotations
@@ -24,7 +24,18 @@ SettleFn = Callable[[str, datetime], SettleInfo]  # (account name, now) -> Settl
 
 
 def settle_info(bucket_seconds: int, lag_seconds: int, now: datetime) -> SettleInfo:
-    return SettleInfo(int(now.timestamp()) - lag_seconds - bucket_seconds, bucket_seconds)
+    """The store's rule: settled when the start is before floor(now - settle delay, bucket)."""
+    t = int(now.timestamp()) - lag_seconds
+    return SettleInfo(t - t % max(1, bucket_seconds) - 1, bucket_seconds)
+
+
+def settled_limit(domain, settle: SettleFn, now: datetime) -> SettleInfo:
+    """For one DomainSnapshot: the store's settled edge when it has one, else `settle`'s."""
+    info = settle(domain.key.account, now)
+    edge = getattr(domain, "settled_before", None)
+    if edge is not None:
+        return SettleInfo(int(edge.timestamp()) - 1, info.bucket_seconds)
+    return info
 
 
 def settle_for_config(config) -> SettleFn:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from livetop.alerts.evaluate import Evaluator, rule_matches
-from livetop.alerts.settled import SettleFn
+from livetop.alerts.settled import SettleFn, settled_limit
 from livetop.check.nagios import CRITICAL, OK, STATE_NAMES, UNKNOWN, WARNING, Perf, Range, state_for, worst
 from livetop.engine.store import STATUS_ERROR, STATUS_LOADING, STATUS_PAUSED, DomainSnapshot, StoreSnapshot
 from livetop.model import format_bps
@@ -73,7 +73,7 @@ def judge_domain(d: DomainSnapshot, spec: CheckSpec, settle: SettleFn, now: date
             state, why = CRITICAL, ""
         status = f" (HTTP {e.http_status})" if e.http_status else ""
         return DomainResult(d, state, f"{why}{e.code} {e.title}{status}", [Perf(bw_label, None)], failing=True)
-    info = settle(d.account, now)
+    info = settled_limit(d, settle, now)
     newest = _settled(d, info.limit)
     if newest is None or newest[0] < info.limit - 2 * info.bucket_seconds:
         return DomainResult(d, UNKNOWN, "no settled bucket yet", [Perf(bw_label, None)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left, bisect_right
 
-from livetop.alerts.settled import SettleFn
+from livetop.alerts.settled import SettleFn, settled_limit
 from livetop.engine.store import DomainKey
 from livetop.history.store import History
 
@@ -38,7 +38,9 @@ class HistoryRecorder:
         (bt, bv), (tt, tv) = loaded = self.history.read_arrays(key.account, key.domain, start, end)
         if not bt and not tt:
             return None
-        info = self.settle(key.account, self.engine.clock.now())
+        now = self.engine.clock.now()
+        snap = self.engine.store.domain(key)
+        info = settled_limit(snap, self.settle, now) if snap is not None else self.settle(key.account, now)
         step = info.bucket_seconds
         have_bw, have_tr = set(bt), set(tt)
         resume = -(-start // step) * step
@@ -60,7 +62,7 @@ class HistoryRecorder:
             snap = self.engine.store.domain(key)
             if snap is None:
                 continue
-            limit = self.settle(key.account, now).limit
+            limit = settled_limit(snap, self.settle, now).limit
             lo, hi = self._on_disk.get(key, (1, 0))  # empty span
             points = []
             for series in (snap.bandwidth, snap.traffic):
