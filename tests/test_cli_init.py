@@ -61,10 +61,13 @@ def test_init_writes_a_private_starter_that_loads(tmp_path, env, monkeypatch):
     assert info.value.key == "accounts[0].access_key_env" and f"export {STARTER_ENV[0]}=" in info.value.fix
     set_starter_env(monkeypatch)
     config = load_config(path)
+    # JD's current OpenAPI is the active JD example; the legacy opencdn one is written commented out.
     assert [(a.name, a.vendor, a.auth) for a in config.accounts] == [
         ("hw-prod", "huawei", "aksk"),
-        ("jd-main", "jdcloud", "md5"),
+        ("jd-live", "jdcloud", "aksk"),
     ]
+    assert config.accounts[1].api == "openapi" and config.accounts[1].endpoint == "https://live.jdcloud-api.com"
+    assert '# api = "opencdn"' in path.read_text()
     assert config.accounts[0].credentials.secret_key.source == f"env {STARTER_ENV[1]}"
     assert config.accounts[0].domains[1].label == "Main event"
 

@@ -15,6 +15,7 @@ from livetop.clock import SYSTEM_CLOCK
 
 HW_SECRET = "cli-query-hw-secret-7d1e0b9a"
 JD_SECRET = "cli-query-jd-secret-3f8c2a61"
+JDO_SECRET = "cli-query-jdo-secret-81c4e2d9"
 SCENARIO = {
     "seed": "query-tests",
     "latency_ms": 0,
@@ -24,6 +25,9 @@ SCENARIO = {
          "domains": ["play.example.com", {"name": "gone.example.com", "fault": "not_owned"}]},
         {"name": "jd", "vendor": "jdcloud", "username": "jd_query_pin", "secret_key": JD_SECRET,
          "rate_per_second": 1000.0, "burst": 1000.0, "domains": ["live.example.com"]},
+        {"name": "jdo", "vendor": "jdcloud", "api": "openapi", "secret_key": JDO_SECRET,
+         "rate_per_second": 1000.0, "burst": 1000.0,
+         "domains": ["live.openapi.example.com", {"name": "denied.example.com", "fault": "forbidden"}]},
     ],
 }
 
@@ -50,7 +54,7 @@ def query(config: Path, *args: str) -> subprocess.CompletedProcess:
     )
     out = done.stdout + done.stderr
     assert "Traceback" not in out, out
-    assert HW_SECRET not in out and JD_SECRET not in out
+    assert HW_SECRET not in out and JD_SECRET not in out and JDO_SECRET not in out
     return done
 
 
@@ -66,7 +70,10 @@ def bandwidth_flow_requests(query_sim) -> list:
     return [e for e in query_sim.sim.log if e.path == "/api/live/bandwidth_flow"]
 
 
-@pytest.mark.parametrize("account, domain", [("hw", "play.example.com"), ("jd", "live.example.com")])
+@pytest.mark.parametrize(
+    "account, domain",
+    [("hw", "play.example.com"), ("jd", "live.example.com"), ("jdo", "live.openapi.example.com")],
+)
 def test_last_hour_as_json_exits_0(config, account, domain):
     done = query(config, account, domain, "--json")
     assert done.returncode == 0, done.stderr
@@ -88,6 +95,8 @@ def test_a_vendor_refusal_is_decoded_and_exits_1(config):
     assert done.returncode == 1
     assert "error: LIVE.100011001" in done.stderr and "what to do:" in done.stderr
     assert done.stdout == ""
+    done = query(config, "jdo", "denied.example.com")
+    assert done.returncode == 1 and "error: HTTP_FORBIDDEN" in done.stderr and "permission" in done.stderr
 
 
 @pytest.mark.parametrize(
@@ -123,6 +132,7 @@ def test_bad_or_empty_times_exit_2_with_a_message_and_no_request(
         (["hw", "play.example.com", "--step", "7"], "accepts a step of 1, 5, 15, 30, 60, 240, 1440 minutes"),
         (["hw", "play.example.com", "--step", "10000000000000000"], "accepts a step of"),
         (["jd", "live.example.com", "--step", "0"], "positive"),
+        (["jdo", "live.openapi.example.com", "--step", "15"], "accepts a step of 1, 5, 30, 60, 120, 360, 1440"),
         (["nobody", "play.example.com"], "no account 'nobody'"),
     ],
 )

@@ -68,7 +68,9 @@ def test_simulate_terminates_cleanly_on_sigterm():
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Traceback" not in err
-    assert "hw-sports (huawei, auth aksk, 50 req/s): 50 domains" in err  # 2 faults kept + 48 generated
+    # 200 over five accounts: hw-sports keeps its 2 faults and gets 39 of the 191 generated healthy domains.
+    assert "hw-sports (huawei v1, auth aksk, 41 req/s): 41 domains" in err
+    assert "jd-openapi (jdcloud openapi, auth aksk, 130 req/s): 39 domains" in err
     assert "play0199" not in err  # generated names are counted, not listed one by one
 
 

@@ -389,7 +389,7 @@ ERRORS = [
     (HW + 'domains = ["not a domain"]\n', "accounts[0].domains[0]", "is not a domain name", None),
     (HW + 'domains = [{ label = "x" }]\n', "accounts[0].domains[0].name", "missing required key name", None),
     (JD + "unit_base = 1023\n", "accounts[0].unit_base", "must be 1000 or 1024", None),
-    (HW + "unit_base = 1024\n", "accounts[0].unit_base", "applies only to jdcloud accounts", "remove it"),
+    (HW + "unit_base = 1024\n", "accounts[0].unit_base", "applies only to jdcloud (api opencdn) accounts", "remove it"),
     (JD + 'region = "cn-north-4"\n', "accounts[0].region", "applies only to huawei accounts", "remove it"),
     (HW + 'endpoint = "ftp://live.example.com"\n', "accounts[0].endpoint", "is not an http(s) URL",
      "https://"),

@@ -118,7 +118,7 @@ def _describe(scenario, config_path, out) -> None:
     listed = scenario.domain_count <= LIST_DOMAINS_UP_TO
     for acc in scenario.accounts:
         print(
-            f"  {acc.name} ({acc.vendor}, auth {acc.auth}, {acc.rate_per_second:.4g} req/s): "
+            f"  {acc.name} ({acc.vendor} {acc.api}, auth {acc.auth}, {acc.rate_per_second:.4g} req/s): "
             f"{len(acc.domains)} domains",
             file=out,
         )

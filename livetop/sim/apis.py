@@ -15,6 +15,7 @@ SIM_APIS = (
     "livetop.sim.iam",  # huawei IAM tokens (shared by every Huawei API)
     "livetop.sim.huawei",  # huawei v1
     "livetop.sim.jdcloud",  # jdcloud opencdn
+    "livetop.sim.jdcloud_openapi",  # jdcloud openapi
 )
 # Answers a request no route matches (an API gateway's 404).
 NOT_FOUND = "livetop.sim.huawei_gateway:api_not_found"
