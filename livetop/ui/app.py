@@ -310,7 +310,17 @@ class LivetopApp(ThemeSwitch):
             self.push_screen(HelpScreen(self.binding_catalogue(), self.key_label))
 
     def open_drilldown(self, key: DomainKey) -> None:
-        self.push_screen(DrilldownScreen(self.store, key, self.backfill))
+        self.push_screen(DrilldownScreen(self.store, key, self.backfill, self._bandwidth_point(key.account)))
+
+    def _bandwidth_point(self, account_name: str) -> str:
+        """What one bandwidth point of the account's API is ("peak", "average", or "" when undeclared)."""
+        from livetop.vendors.registry import account_api
+
+        account = self.config.account(account_name)
+        try:
+            return account_api(account).bandwidth_point if account is not None else ""
+        except KeyError:
+            return ""
 
     def on_overview_selected(self, message: Overview.Selected) -> None:
         if message.key is not None:

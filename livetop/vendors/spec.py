@@ -87,6 +87,9 @@ class ApiSpec:
     settle_seconds: int = 600
     settle_source: str = ""
     starters: tuple[Starter, ...] = ()
+    # What one bandwidth point is over its bucket, where the vendor states it: "peak" or "average" ("" when
+    # it does not say). The same audience reads lower as an average, so the drilldown's caption names it.
+    bandwidth_point: str = ""
 
     def auth(self, name: str) -> AuthMode | None:
         return next((mode for mode in self.auth_modes if mode.name == name), None)

@@ -155,10 +155,14 @@ class DrilldownScreen(Screen):
     DrilldownScreen #dd-notices { height: auto; padding: 0 1; color: $warning; }
     """
 
-    def __init__(self, store: Store, key: DomainKey, backfill: Backfill | None = None) -> None:
+    def __init__(
+        self, store: Store, key: DomainKey, backfill: Backfill | None = None, bandwidth_point: str = ""
+    ) -> None:
         super().__init__(id="drilldown-screen")
         self.store = store
         self.key = key
+        # "peak" / "average": what each bandwidth point is, as the account's API declares it.
+        self.bandwidth_point = bandwidth_point
         self.backfill = backfill or Backfill()
         self._version: tuple | None = None
         self._dirty = False
@@ -253,8 +257,9 @@ class DrilldownScreen(Screen):
         start = now - window
         bw = d.bandwidth
         more = ", filling…" if filling else ""  # the older part of the window is still on its way
+        point = f"each point the {self.bandwidth_point} of its bucket, " if self.bandwidth_point else ""
         self.query_one("#bandwidth-caption", Static).update(
-            f"Bandwidth, last {format_window(window)} (local time{more})"
+            f"Bandwidth, last {format_window(window)} ({point}local time{more})"
         )
         self.query_one("#bandwidth-chart", Chart).show(
             ChartData("line", tuple(bw.times), series_tuple(bw.values), start, now, colour="cyan")
