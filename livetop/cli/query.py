@@ -120,18 +120,28 @@ def step_problem(account, step: int) -> str | None:
 
 
 async def _query(account, domain, start, end, metrics, as_json: bool) -> int:
+    import httpx
+
     from livetop.clock import SYSTEM_CLOCK
+    from livetop.engine.engine import internal_error
     from livetop.model import VendorError
     from livetop.vendors.base import make_client
+    from livetop.vendors.catalog import transport_error
     from livetop.vendors.registry import make_provider
 
-    async with make_client(account) as client:
-        provider = make_provider(account, client, SYSTEM_CLOCK)
-        try:
+    try:
+        async with make_client(account) as client:
+            provider = make_provider(account, client, SYSTEM_CLOCK)
             result = await provider.fetch(domain, start, end, frozenset(metrics))
-        except VendorError as exc:
-            print(format_error(exc.error), file=sys.stderr)
-            return EXIT_FAILED
+    except VendorError as exc:
+        print(format_error(exc.error), file=sys.stderr)
+        return EXIT_FAILED
+    except (httpx.HTTPError, OSError) as exc:
+        print(format_error(transport_error(account.vendor, exc)), file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # a livetop bug: still a decoded error and exit 1, never a traceback
+        print(format_error(internal_error(account.vendor, exc)), file=sys.stderr)
+        return EXIT_FAILED
     for notice in result.notices:
         print(f"notice: {notice}", file=sys.stderr)
     rows = merge_points(result, metrics)

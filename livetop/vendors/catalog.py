@@ -33,6 +33,7 @@ from livetop.vendors.catalog_data import (  # noqa: F401
 from livetop.vendors.registry import load_object, vendor_display, vendor_spec
 from livetop.vendors.redact import EXCERPT_CHARS, RAW_MESSAGE_CHARS, excerpt, redact  # noqa: F401
 
+CODE_CHARS = 60  # longer than any catalog code
 RETRY_AFTER_CAP_SECONDS = 3600.0  # a broken or hostile Retry-After must not park an account for days
 
 
@@ -82,7 +83,7 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: datetime | None = 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
 
 
-def _request_id(doc: object, headers: Mapping[str, str] | None) -> str | None:
+def _request_id(doc: object, headers: Mapping[str, str] | None, secrets: tuple[str, ...] = ()) -> str | None:
     """The vendor's request id (support tickets need it). Not a secret, so it is added after redaction."""
     candidates = []
     if isinstance(doc, dict):
@@ -90,7 +91,11 @@ def _request_id(doc: object, headers: Mapping[str, str] | None) -> str | None:
     if headers:
         candidates += [v for k, v in headers.items() if k.lower() in ("x-request-id", "x-jdcloud-request-id")]
     for rid in candidates:
-        if isinstance(rid, str) and _REQUEST_ID.match(rid.strip()):
+        if (
+            isinstance(rid, str)
+            and _REQUEST_ID.match(rid.strip())
+            and not any(x and x in rid for x in secrets)
+        ):
             return rid.strip()
     return None
 
@@ -115,10 +120,10 @@ def decode(
     text = body.decode("utf-8", errors="replace") if body else ""
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         return _body_transport(vendor, http_status, text, retry_after, secrets)
     found = error_reader(vendor)(doc)
-    rid = _request_id(doc, headers)
+    rid = _request_id(doc, headers, secrets)
     throttled = http_status == 429
     if found is None:
         raw = redact(json.dumps(doc, ensure_ascii=False), secrets, EXCERPT_CHARS)
@@ -138,6 +143,9 @@ def decode(
             retry_after=retry_after,
         )
     code, message = found
+    # The code is shown as is when the catalog does not know it: a vendor (or a proxy) echoing a credential
+    # or a page of text in the code field must not put it on screen.
+    code = redact(code, secrets, CODE_CHARS)
     raw = _with_request_id(redact(message, secrets), rid)
     entry = catalog.lookup(code)
     if entry is None:
@@ -289,8 +297,9 @@ def transport_error(vendor: str, exc: BaseException) -> DecodedError:
     )
 
 
-def malformed(vendor: str, http_status: int | None, detail: str) -> DecodedError:
-    """A success answer (2xx) whose body does not have the documented shape."""
+def malformed(vendor: str, http_status: int | None, detail: str, secrets: Iterable[str] = ()) -> DecodedError:
+    """A success answer (2xx) whose body does not have the documented shape. `detail` may quote the body:
+    the account's `secrets` are masked in it."""
     return DecodedError(
         vendor=vendor,
         code="MALFORMED",
@@ -301,7 +310,7 @@ def malformed(vendor: str, http_status: int | None, detail: str) -> DecodedError
         action="Usually a proxy rewriting answers or a vendor-side change: livetop retries. If it lasts, "
         "report it with the detail shown.",
         retryable=True,
-        raw_message=redact(detail),
+        raw_message=redact(detail, tuple(secrets)),
         kind="malformed",
     )
 

@@ -82,7 +82,10 @@ class HuaweiProvider(Provider):
         # Bandwidth and traffic are two calls: send them together, so a domain's poll costs one round trip
         # and both leave before an answer elsewhere in the account (a 429) can close its throttle gate.
         outcomes = await asyncio.gather(
-            *(self._fetch_metric(metric, domain, plan.windows, start, end) for metric in wanted),
+            *(
+                self._fetch_metric(metric, domain, plan.windows, start, end, result.notices)
+                for metric in wanted
+            ),
             return_exceptions=True,
         )
         for metric, outcome in zip(wanted, outcomes):
@@ -97,20 +100,20 @@ class HuaweiProvider(Provider):
         return result
 
     async def _fetch_metric(
-        self, metric: str, domain: str, windows, start: datetime, end: datetime
+        self, metric: str, domain: str, windows, start: datetime, end: datetime, notices: list[str]
     ) -> tuple[list[Sample], int]:
         """One metric over every window of the plan (several only past 30 days), merged: samples, requests."""
         merged: dict[datetime, Sample] = {}
         requests = 0
         for window_start, window_end in windows:
-            samples, sent = await self._fetch_window(metric, domain, window_start, window_end)
+            samples, sent = await self._fetch_window(metric, domain, window_start, window_end, notices)
             requests += sent
             for sample in samples:
                 merged[sample.bucket_start] = sample
         return [merged[t] for t in sorted(merged) if start <= t < end], requests
 
     async def _fetch_window(
-        self, metric: str, domain: str, start: datetime, end: datetime
+        self, metric: str, domain: str, start: datetime, end: datetime, notices: list[str]
     ) -> tuple[list[Sample], int]:
         """One Live request (two when the auth renewed a token and retried): samples and requests sent."""
         url = f"{stats_path(self.account.project_id, metric)}?" + stats_query(
@@ -126,9 +129,17 @@ class HuaweiProvider(Provider):
             raise VendorError(transport_error(VENDOR_HUAWEI, exc)) from None
         sent = 1 + len(response.history)
         try:
+            said: list[str] = []
             samples = parse_response(
-                metric, response.status_code, response.content, response.headers, secrets=self.auth.secrets()
+                metric,
+                response.status_code,
+                response.content,
+                response.headers,
+                secrets=self.auth.secrets(),
+                bucket_seconds=self.bucket_seconds,
+                notices=said,
             )
+            notices += [n for n in said if n not in notices]
         except VendorError as exc:
             if exc.error.token_expired:
                 final = self._final_expiry(exc.error, renewed=sent > 1)

@@ -3,16 +3,19 @@
 `GET /v1/{project_id}/stream/bandwidth` answers
 `{"total": n, "bandwidth_info": [{"bw_bps": int, "timestamp": str}]}`, bw_bps being the bucket's peak
 bit/s; `/stream/traffic` answers `{"traffic_info": [{"traffic": int, ...}]}` in bytes. The timestamp is the
-bucket start, UTC `yyyy-MM-ddTHH:mm:ssZ` (vendors.md §A2, the seed pages).
+bucket start, UTC `yyyy-MM-ddTHH:mm:ssZ` (vendors.md §A2, the seed pages). A timestamp off the bucket grid
+(`10:05:15Z` with 5-minute steps) is aligned to the start of its bucket, and a notice says so: left as it
+was, it became a bucket of its own, and the newest "bucket" of a domain held one point.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 from collections.abc import Iterable, Mapping
 
-from livetop.model import VENDOR_HUAWEI, Sample, VendorError
+from livetop.model import VENDOR_HUAWEI, Sample, VendorError, floor_to
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
 from livetop.vendors.catalog import decode, malformed
 from livetop.vendors.huawei.timerules import parse_time
@@ -31,16 +34,38 @@ def _int_as_float(value: int) -> float:
         return math.inf
 
 
-def _malformed(http_status: int, detail: str) -> VendorError:
-    return VendorError(malformed(VENDOR_HUAWEI, http_status, detail))
+# Beijing midnight is 16:00Z: a grid that does not divide 8 hours (daily steps) may be the vendor's Beijing
+# days rather than UTC ones, so such steps are not aligned (they would move a right bucket by hours).
+ALIGNABLE_SECONDS = 8 * 3600
+# A point this close to the calendar's edge (year 1 or 9999) is no measurement, and the arithmetic done on
+# a bucket later (its end, a window around it) would overflow: dropped, with a notice.
+EDGE_MARGIN = timedelta(days=2)
 
 
-def parse_samples(metric: str, body: bytes, http_status: int = 200) -> list[Sample]:
-    """The samples of a 2xx body, sorted by bucket start. Raises VendorError(kind="malformed")."""
+def _malformed(http_status: int, detail: str, secrets: Iterable[str] = ()) -> VendorError:
+    return VendorError(malformed(VENDOR_HUAWEI, http_status, detail, secrets))
+
+
+def parse_samples(
+    metric: str,
+    body: bytes,
+    http_status: int = 200,
+    *,
+    bucket_seconds: int | None = None,
+    notices: list[str] | None = None,
+    secrets: Iterable[str] = (),
+) -> list[Sample]:
+    """The samples of a 2xx body, sorted by bucket start. Raises VendorError(kind="malformed").
+
+    With `bucket_seconds`, a point off that grid is stamped with the start of its bucket, and a notice is
+    appended to `notices`."""
     list_key, value_key = SHAPES[metric]
+    secrets = tuple(secrets)
+    align = bucket_seconds if bucket_seconds and ALIGNABLE_SECONDS % bucket_seconds == 0 else None
+    off_grid = edge = 0
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise _malformed(http_status, f"the {metric} answer is not JSON") from None
     if not isinstance(doc, dict):
         raise _malformed(http_status, f"the {metric} answer is not a JSON object")
@@ -65,8 +90,24 @@ def parse_samples(metric: str, body: bytes, http_status: int = 200) -> list[Samp
             bucket_start = parse_time(item.get("timestamp"))
         except ValueError:
             raise _malformed(http_status, f"{where}.timestamp is not yyyy-MM-ddTHH:mm:ssZ") from None
+        try:
+            bucket_start - EDGE_MARGIN, bucket_start + EDGE_MARGIN  # noqa: B018 - may overflow
+        except OverflowError:
+            edge += 1
+            continue
+        if align:
+            aligned = floor_to(bucket_start, align)
+            off_grid += aligned != bucket_start
+            bucket_start = aligned
         # A repeated bucket keeps the last value, as the series merge does.
         by_start[bucket_start] = Sample(bucket_start, float(value))
+    if edge and notices is not None:
+        notices.append(f"Huawei sent {edge} {metric} point(s) stamped at the calendar's edge: dropped")
+    if off_grid and notices is not None:
+        notices.append(
+            f"Huawei sent {off_grid} {metric} point(s) off the {align // 60}-minute grid: each was aligned to "
+            "the start of its bucket"
+        )
     return [by_start[t] for t in sorted(by_start)]
 
 
@@ -76,9 +117,15 @@ def parse_response(
     body: bytes,
     headers: Mapping[str, str] | None = None,
     secrets: Iterable[str] = (),
+    *,
+    bucket_seconds: int | None = None,
+    notices: list[str] | None = None,
 ) -> list[Sample]:
     """Samples for a 2xx answer; any other status raises VendorError with the decoded vendor error
-    (`secrets`, the account's credentials, are masked wherever the vendor's message might echo them)."""
+    (`secrets`, the account's credentials, are masked wherever the vendor's message might echo them).
+    `bucket_seconds` and `notices`: see `parse_samples`."""
     if not 200 <= http_status < 300:
         raise VendorError(decode(VENDOR_HUAWEI, http_status, body, headers, secrets=secrets))
-    return parse_samples(metric, body, http_status)
+    return parse_samples(
+        metric, body, http_status, bucket_seconds=bucket_seconds, notices=notices, secrets=secrets
+    )

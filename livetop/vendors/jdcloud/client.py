@@ -98,6 +98,7 @@ class JdcloudProvider(Provider):
             points = await self._request(result, domain, start_time, end_time, plan.start, plan.end)
             bandwidth.update(points.bandwidth_bps)
             traffic.update(points.traffic_bytes)
+            result.notices += [n for n in points.notices if n not in result.notices]
         if METRIC_BANDWIDTH in metrics:
             result.bandwidth = to_samples(bandwidth)
         if METRIC_TRAFFIC in metrics:

@@ -34,19 +34,33 @@ def format_beijing(when: datetime) -> str:
     return utc(when).astimezone(BEIJING).strftime(TIME_FORMAT)
 
 
+class OutsideCalendar(ValueError):
+    """A well-formed label whose time has no UTC equivalent, or whose bucket does not fit the calendar
+    (0001-01-01 00:00 Beijing is in year 0 in UTC)."""
+
+
 def parse_beijing(label: str) -> datetime:
-    """JD's `yyyy-mm-dd hh:mi` (Beijing time; stray spaces and `:ss` tolerated) -> UTC. Raises ValueError."""
-    m = _LABEL.match(label)
+    """JD's `yyyy-mm-dd hh:mi` (Beijing time; stray spaces and `:ss` tolerated) -> UTC. Raises ValueError
+    (`OutsideCalendar` for a well-formed time at the calendar's edge)."""
+    m = _LABEL.match(label) if isinstance(label, str) else None
     if not m:
-        raise ValueError(f"not a JD time label: {label!r}")
+        raise ValueError(f"not a JD time label: {str(label)[:40]!r}")
     year, month, day, hour, minute = (int(g) for g in m.groups()[:5])
     second = int(m.group(6) or 0)
-    return datetime(year, month, day, hour, minute, second, tzinfo=BEIJING).astimezone(timezone.utc)
+    when = datetime(year, month, day, hour, minute, second, tzinfo=BEIJING)
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:
+        raise OutsideCalendar(f"{label.strip()!r} is outside the calendar in UTC") from None
 
 
 def label_to_bucket_start(label: str) -> datetime:
-    """An end-labelled point's label -> the UTC start of its 5-minute bucket."""
-    return parse_beijing(label) - BUCKET
+    """An end-labelled point's label -> the UTC start of its 5-minute bucket. Raises ValueError."""
+    when = parse_beijing(label)
+    try:
+        return when - BUCKET
+    except OverflowError:
+        raise OutsideCalendar(f"{label.strip()!r} is outside the calendar in UTC") from None
 
 
 @dataclass(frozen=True, slots=True)
