@@ -1,0 +1,305 @@
+"""Every reader of outside input livetop has, as a fuzz target (see tests/fuzzgen.py for how to add one).
+
+tests/test_fuzz_parsers.py runs each in CI; bench/fuzz.py runs each 100,000 times.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fuzzgen import (
+    ANCHOR,
+    SECRET,
+    SECRETS,
+    WILD_VALUES,
+    Chooser,
+    ParserTarget,
+    check_instant,
+    check_measure,
+    check_samples,
+    mutate,
+    near,
+)
+
+from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD, DecodedError, VendorError, iso_utc
+from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
+
+DOMAIN = "play.example.com"
+
+# --- Huawei Live v1 ---------------------------------------------------------------------------------------
+
+
+def _huawei_doc(list_key: str, value_key: str, ch: Chooser) -> dict:
+    points = [
+        {value_key: ch.integer(0, 10**12), "timestamp": iso_utc(near(ch, ANCHOR))}
+        for _ in range(ch.integer(0, 6))
+    ]
+    return {"total": len(points), list_key: points}
+
+
+def _huawei_target(metric: str, list_key: str, value_key: str) -> ParserTarget:
+    from livetop.vendors.huawei.parse import parse_response
+
+    return ParserTarget(
+        name=f"huawei {metric}",
+        valid_doc=lambda ch: _huawei_doc(list_key, value_key, ch),
+        parse=lambda body: parse_response(metric, 200, body, {}, secrets=SECRETS, bucket_seconds=300),
+        errors=(VendorError,),
+        check=check_samples,
+    )
+
+
+# --- JD opencdn bandwidth_flow ------------------------------------------------------------------------------
+
+
+def _jd_label(ch: Chooser) -> str:
+    from livetop.vendors.jdcloud.timerules import format_beijing
+
+    return format_beijing(near(ch, ANCHOR))
+
+
+def _jd_doc(ch: Chooser) -> dict:
+    data = []
+    for _ in range(ch.integer(0, 5)):
+        domains = {ch.choice((DOMAIN, f" {DOMAIN} ", "other.example.com", DOMAIN.upper())): {
+            "bandwidth": ch.choice((ch.integer(0, 10**6), ch.integer(0, 10**9) / 1000)),
+            "flow": ch.choice((ch.integer(0, 10**6), ch.integer(0, 10**9) / 1000)),
+        }}  # fmt: skip
+        data.append({_jd_label(ch): domains})
+    return {"status": 0, "msg": ch.choice(("成功", "success", "")), "data": data}
+
+
+def _check_flow(flow: Any) -> None:
+    assert set(flow.bandwidth_bps) == set(flow.traffic_bytes), "bandwidth and traffic buckets differ"
+    for when, bps in flow.bandwidth_bps.items():
+        check_instant(when, 300)
+        check_measure(bps)
+        check_measure(flow.traffic_bytes[when], integral=True)
+
+
+def _jd_target() -> ParserTarget:
+    from livetop.vendors.jdcloud.parse import parse_bandwidth_flow
+
+    return ParserTarget(
+        name="jdcloud bandwidth_flow",
+        valid_doc=_jd_doc,
+        parse=lambda body: parse_bandwidth_flow(200, body, DOMAIN, secrets=SECRETS, now=ANCHOR),
+        errors=(VendorError,),
+        check=_check_flow,
+    )
+
+
+# --- the error decoder (never raises: every answer becomes a DecodedError) -----------------------------------
+
+STATUSES = (200, 400, 401, 403, 404, 408, 418, 429, 500, 502, 503, 504, 999)
+RETRY_AFTERS = ("600", "0", "-5", "1e999", "nan", "inf", "Wed, 21 Oct 2015 07:28:00 GMT",
+                "Mon, 01 Jan 0001 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "99999999999999999999", "",
+                "\u6210", "Thu, 32 Foo 2026 99:99:99 XYZ")  # fmt: skip
+
+
+def _error_doc(vendor: str, ch: Chooser) -> Any:
+    message = ch.choice(("Invalid parameter", f"the signature of key {SECRET} is wrong", "", "请求过于频繁"))
+    if vendor == VENDOR_HUAWEI:
+        return ch.choice((
+            {"error_code": ch.choice(("LIVE.100011001", "APIGW.0308", "APIGW.0301", "X.1")), "error_msg": message,
+             "request_id": "0a1b2c"},
+            {"error": {"code": ch.choice((401, "APIGW.0101")), "message": message}},
+            {"errorCode": "LIVE.100011007", "errorMsg": message},
+        ))  # fmt: skip
+    return ch.choice((
+        {"status": ch.choice((1, 2, 3, 21, "1", -1)), "msg": message, "data": None},
+        {"requestId": "req-1", "error": {"code": ch.choice((400, 429, "x")), "status": "INVALID_ARGUMENT",
+                                          "message": message}},
+    ))  # fmt: skip
+
+
+def _decoder_target(vendor: str) -> ParserTarget:
+    from livetop.vendors.catalog import decode
+
+    state: dict = {}
+
+    def body(ch: Chooser, valid_doc) -> bytes:
+        from fuzzgen import body_for
+
+        state["status"] = ch.choice(STATUSES)
+        state["headers"] = {"Retry-After": ch.choice(RETRY_AFTERS)} if ch.integer(0, 1) else {}
+        return body_for(ch, valid_doc)
+
+    def parse(body: bytes) -> DecodedError:
+        return decode(
+            vendor, state.get("status", 400), body, state.get("headers"), now=ANCHOR, secrets=SECRETS
+        )
+
+    def check(error: Any) -> None:
+        assert isinstance(error, DecodedError), f"{type(error).__name__} is not a DecodedError"
+        assert error.title and error.meaning and error.action and error.code
+        assert error.retry_after is None or 0 <= error.retry_after <= 3600
+
+    return ParserTarget(
+        name=f"{vendor} error decoder",
+        valid_doc=lambda ch: _error_doc(vendor, ch),
+        parse=parse,
+        errors=(),  # documented: decode never raises
+        check=check,
+        body=body,
+    )
+
+
+# --- the config loader ----------------------------------------------------------------------------------------
+
+
+def _config_doc(ch: Chooser) -> dict:
+    return {
+        "refresh": ch.choice(("30s", "1m", 30)),
+        "window": ch.choice(("1h", "24h", "15m")),
+        "ui": {"theme": "dark", "sort": "name"},
+        "accounts": [
+            {"name": "hw", "vendor": "huawei", "endpoint": "https://live.example.com", "region": "cn-north-4",
+             "project_id": "0123456789abcdef0123456789abcdef", "auth": "aksk", "access_key": "AKFUZZ0000",
+             "secret_key": SECRET, "timeout": "10s", "step_minutes": 5,
+             "domains": [{"name": DOMAIN, "label": "Main"}, "hls.example.com"]},
+            {"name": "jd", "vendor": "jdcloud", "endpoint": "https://opencdn.example.com", "auth": "md5",
+             "username": "pin", "secret_key": SECRET, "unit_base": 1000, "domains": ["jd.example.com"]},
+        ],
+    }  # fmt: skip
+
+
+TOML_WILD = tuple(v for v in WILD_VALUES if v is not None and v != [None] and v != {"": None}) + (
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    2**64,
+    -(2**63) - 1,
+)
+
+
+def _toml_value(value: Any) -> Any:
+    """What TOML can hold instead of a JSON-only wild value."""
+    from fuzzgen import Pairs, Raw
+
+    if value is None:
+        return ""
+    if isinstance(value, Raw):
+        return value.text[:60]
+    if isinstance(value, Pairs):
+        return {str(k): _toml_value(v) for k, v in value.items}
+    if isinstance(value, dict):
+        return {str(k): _toml_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_toml_value(v) for v in value if v is not None]
+    return value
+
+
+def _scrub(node: Any, under_secret_key: bool = False) -> Any:
+    """The secret kept only where a secret belongs: a value the user put under `vendor` is no secret to the
+    loader, which may quote it; under `secret_key` (whatever its type) it must never be shown."""
+    from livetop.config.secrets import SECRET_KEYS
+
+    if isinstance(node, dict):
+        return {
+            (k if under_secret_key else str(k).replace(SECRET, "sekrit")): _scrub(
+                v, under_secret_key or k in SECRET_KEYS
+            )
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_scrub(v, under_secret_key) for v in node]
+    if isinstance(node, str) and not under_secret_key:
+        return node.replace(SECRET, "sekrit")
+    return node
+
+
+def _config_body(ch: Chooser, valid_doc) -> bytes:
+    import datetime as dt
+
+    import tomli_w
+    from fuzzgen import to_body
+
+    doc = _toml_value(mutate(ch, valid_doc(ch)))
+    if not isinstance(doc, dict):  # a TOML document is a table: the wild value goes under a key
+        doc = {ch.choice(("accounts", "refresh", "ui", "keys")): doc}
+    if ch.integer(0, 3) == 0:  # TOML's own wild values: dates and times, huge ints, NaN
+        accounts = doc.get("accounts")
+        target = (
+            accounts[0] if isinstance(accounts, list) and accounts and isinstance(accounts[0], dict) else doc
+        )
+        key = ch.choice(
+            (
+                "refresh",
+                "window",
+                "timeout",
+                "rate_per_second",
+                "concurrency",
+                "unit_base",
+                "name",
+                "domains",
+                "secret_key",
+                "step_minutes",
+                "data_lag",
+                "verify_tls",
+            )
+        )
+        target[key] = ch.choice(TOML_WILD + (dt.datetime(1, 1, 1), dt.date(9999, 12, 31), dt.time(23, 59)))
+    doc = _scrub(doc)
+    try:
+        text = tomli_w.dumps(doc)
+    except (TypeError, ValueError):
+        text = tomli_w.dumps(_toml_value(valid_doc(ch)))
+    if ch.integer(0, 4) == 0:  # a duplicated line: TOML forbids a key twice
+        lines = text.splitlines()
+        if lines:
+            at = ch.integer(0, len(lines) - 1)
+            lines.insert(at, lines[at])
+        text = "\n".join(lines)
+    from fuzzgen import Raw
+
+    return to_body(ch, Raw(text))
+
+
+def _config_target() -> ParserTarget:
+    from livetop.config import ConfigError, load_config
+
+    folder = Path(tempfile.mkdtemp(prefix="livetop-fuzz-"))
+    path = folder / "config.toml"
+
+    def parse(body: bytes):
+        path.write_bytes(body)
+        os.chmod(path, 0o600)
+        return load_config(path)
+
+    def messages(exc: BaseException) -> list[str]:
+        return [str(exc), exc.message()] if isinstance(exc, ConfigError) else [str(exc)]
+
+    def check(config: Any) -> None:
+        assert config.accounts is not None and config.refresh_seconds > 0 and config.window_seconds >= 60
+        text = repr(config)
+        assert SECRET not in text, "a secret in the config's repr"
+
+    return ParserTarget(
+        name="config loader",
+        valid_doc=_config_doc,
+        parse=parse,
+        errors=(ConfigError,),
+        check=check,
+        messages=messages,
+        body=_config_body,
+        secrets=SECRETS,
+    )
+
+
+def _targets() -> list[ParserTarget]:
+    return [
+        _huawei_target(METRIC_BANDWIDTH, "bandwidth_info", "bw_bps"),
+        _huawei_target(METRIC_TRAFFIC, "traffic_info", "traffic"),
+        _jd_target(),
+        _decoder_target(VENDOR_HUAWEI),
+        _decoder_target(VENDOR_JDCLOUD),
+        _config_target(),
+    ]
+
+
+TARGETS = _targets()
+PARSERS = [t for t in TARGETS if t.name != "config loader"]
