@@ -7,6 +7,8 @@ import sys
 
 from livetop.cli.common import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, add_config_argument, load_config_or_none
 
+DEADLINE_CODE = "LIVETOP.DEADLINE"  # livetop.engine.runtime's, kept here so --help loads no engine
+
 HELP = "poll every configured domain once and print a table, JSON or CSV (for scripts and cron)"
 
 
@@ -16,6 +18,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--window", metavar="DURATION", help="history window, 1m to 90d, e.g. 15m, 1h, 24h (default: config)"
     )
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    parser.add_argument(
+        "--timeout",
+        metavar="DURATION",
+        default="30s",
+        help="hard deadline for the whole run, e.g. 10s, 2m (default: 30s); domains not answered by then "
+        "are reported as LIVETOP.DEADLINE and the exit status is 1",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+TIMEOUT_FIX = 'give a duration such as "10s", "30s" or "2m" (at most 1h)'
+MAX_TIMEOUT_SECONDS = 3600.0
+PROGRESS_SECONDS = 3.0  # a progress line this often while domains are still awaited
+PROGRESS_NAMES = 3  # ... naming at most this many of them
+
+
+def timeout_seconds(text: str) -> float:
+    """--timeout -> seconds. Raises DurationError."""
+    from livetop.config.durations import DurationError, parse_seconds
+
+    seconds = parse_seconds(text, fix=TIMEOUT_FIX)
+    if seconds > MAX_TIMEOUT_SECONDS:
+        raise DurationError(f'"{text}" is longer than an hour', TIMEOUT_FIX)
+    return seconds
 
 
 def unanswered(snap) -> list:
@@ -40,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         except DurationError as exc:
             print(f"livetop: --window: {exc.problem}\n  fix: {exc.fix}", file=sys.stderr)
             return EXIT_CONFIG
+    try:
+        timeout = timeout_seconds(args.timeout)
+    except DurationError as exc:
+        print(f"livetop: --timeout: {exc.problem}\n  fix: {exc.fix}", file=sys.stderr)
+        return EXIT_CONFIG
     config = load_config_or_none(args)
     if config is None:
         return EXIT_CONFIG
@@ -48,13 +79,19 @@ def run(args: argparse.Namespace) -> int:
     if not any(a.domains for a in config.accounts):
         print(f"livetop: {config.path}: no domains configured under any account", file=sys.stderr)
         return EXIT_CONFIG
-    snap = asyncio.run(_poll(config))
+    snap = asyncio.run(_poll(config, timeout, progress=not args.quiet))
     from livetop import report
 
     render = {"table": report.to_table, "json": report.to_json, "csv": report.to_csv}[args.format]
     sys.stdout.write(render(snap))
     sys.stdout.flush()
     failed = unanswered(snap)
+    late = [d for d in failed if d.error is not None and d.error.code == DEADLINE_CODE]
+    if late:
+        shown = ", ".join(f"{d.domain} ({_why(d.error)})" for d in late[:PROGRESS_NAMES])
+        more = f" and {len(late) - PROGRESS_NAMES} more" if len(late) > PROGRESS_NAMES else ""
+        print(f"livetop: deadline of {args.timeout} reached: {len(late)} not answered: {shown}{more}",
+              file=sys.stderr)  # fmt: skip
     if failed:
         silent = sum(1 for d in failed if d.error is None)
         note = f" ({silent} never answered)" if silent else ""
@@ -63,28 +100,43 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _poll(config):
+def _why(error) -> str:
+    """The reason part of a LIVETOP.DEADLINE meaning ("throttled by the vendor until 14:23 UTC")."""
+    return error.meaning.split(": ", 1)[-1].rstrip(".")
+
+
+def _progress_line(engine, total: int) -> str:
+    waiting = engine.pending_once()
+    names = ", ".join(key.domain for key in waiting[:PROGRESS_NAMES])
+    more = f" (+{len(waiting) - PROGRESS_NAMES} more)" if len(waiting) > PROGRESS_NAMES else ""
+    line = f"livetop: {total - len(waiting)}/{total} domains done"
+    return line + (f"; waiting on {names}{more}" if waiting else "")
+
+
+async def _poll(config, timeout: float, progress: bool = True):
+    """One poll through the engine, within `timeout` seconds. With `progress`, a line on stderr every few
+    seconds while domains are awaited (on a terminal, one line rewritten in place)."""
+    import asyncio
+
     from livetop.engine import Engine
 
     engine = Engine(config)
     total = sum(len(a.domains) for a in config.accounts)
-    progress = sys.stderr.isatty()
-    unsubscribe = None
-    if progress:
-        done: set = set()
+    tty = sys.stderr.isatty()
 
-        def on_change(keys) -> None:
-            for key in keys:
-                if engine.store.has_data(key) or (snap := engine.store.domain(key)) and snap.error:
-                    done.add(key)
-            sys.stderr.write(f"\rpolling {len(done)}/{total} domains…")
+    async def report() -> None:
+        while True:
+            await asyncio.sleep(1.0 if tty else PROGRESS_SECONDS)
+            line = _progress_line(engine, total)
+            sys.stderr.write(f"\r\033[K{line}" if tty else line + "\n")
             sys.stderr.flush()
 
-        unsubscribe = engine.store.subscribe(on_change)
+    reporter = asyncio.create_task(report()) if progress else None
     try:
-        return await engine.poll_all_once()
+        return await engine.poll_all_once(timeout=timeout)
     finally:
-        if unsubscribe:
-            unsubscribe()
-            sys.stderr.write("\r\033[K")
+        if reporter is not None:
+            reporter.cancel()
+            if tty:
+                sys.stderr.write("\r\033[K")
         await engine.stop()

@@ -24,7 +24,15 @@ import httpx
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
 from livetop.engine.ratelimit import backoff_delay
-from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
+from livetop.engine.runtime import (
+    DEADLINE_CODE,
+    FIRST_ASK,
+    PACING_WAITS,
+    AccountRuntime,
+    LoopState,
+    deadline_error,
+    until_text,
+)
 from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
 from livetop.model import DecodedError, VendorError, floor_to
 
@@ -34,7 +42,7 @@ STAGGER_MAX_SECONDS = 2.0
 STAGGER_PER_DOMAIN_SECONDS = 0.002
 ONCE_MAX_ATTEMPTS = 3  # a one-shot poll (snapshot) retries retryable errors this many times in all
 ONCE_MAX_THROTTLED = 12  # ... and waits out this many throttling answers
-ONCE_BUDGET_SECONDS = 60.0  # ... but starts no retry that would end later than this after the poll began
+ONCE_BUDGET_SECONDS = 60.0  # ... and ends, answered or not, this long after it began (unless told otherwise)
 
 
 def internal_error(vendor: str, exc: BaseException) -> DecodedError:
@@ -83,6 +91,8 @@ class Engine:
         # from disk (livetop.history.recorder), so a start or zoom asks the vendor only from the first bucket
         # the disk lacks.
         self.history = history
+        self._once_budget = ONCE_BUDGET_SECONDS
+        self._once_tasks: dict[asyncio.Task, tuple[AccountRuntime, LoopState]] = {}
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -135,16 +145,43 @@ class Engine:
         self.accounts.clear()
         await asyncio.gather(*(rt.close() for rt in runtimes), return_exceptions=True)
 
-    async def poll_all_once(self) -> StoreSnapshot:
-        """Fetch the window of every domain once (retrying retryable errors a little) and return a snapshot."""
+    async def poll_all_once(self, timeout: float | None = None) -> StoreSnapshot:
+        """Fetch the window of every domain once and return a snapshot, within a hard deadline.
+
+        `timeout`: seconds from now (default ONCE_BUDGET_SECONDS). Nothing keeps the poll past it: not a
+        Retry-After (a domain whose account is throttled beyond it is reported at once), not a server that
+        never answers, not a retry (none starts that could not end in time). Every domain not answered by
+        then gets a `LIVETOP.DEADLINE` error saying why: "throttled by the vendor until HH:MM UTC" or
+        "waiting for a slow answer". `pending_once()` names the domains still awaited meanwhile.
+        """
         self._build()
-        began = self.clock.now()
-        self._once_deadline = asyncio.get_running_loop().time() + ONCE_BUDGET_SECONDS
+        loop = asyncio.get_running_loop()
+        budget = ONCE_BUDGET_SECONDS if timeout is None else max(0.0, float(timeout))
+        began, began_loop = self.clock.now(), loop.time()
+        self._once_deadline = deadline = began_loop + budget
+        self._once_budget = budget
+        self._once_tasks = {}
         for runtime in self.accounts.values():
+            runtime.deadline, runtime.deadline_budget = deadline, budget
             for lp in runtime.loops.values():
                 self._start_loop(runtime, lp, once=True)
-        tasks = [lp.task for rt in self.accounts.values() for lp in rt.loops.values() if lp.task]
-        await asyncio.gather(*tasks, return_exceptions=True)
+                if lp.task is not None:
+                    self._once_tasks[lp.task] = (runtime, lp)
+        try:
+            if self._once_tasks:
+                await asyncio.wait(self._once_tasks, timeout=max(0.0, deadline - loop.time()))
+            late = [(rt, lp, task) for task, (rt, lp) in self._once_tasks.items() if not task.done()]
+            # Why each was still awaited, read before cancelling (cancelling clears `in_flight`).
+            reasons = [self._late_reason(rt, lp) for rt, lp, _ in late]
+            for _, _, task in late:
+                task.cancel()
+            await asyncio.gather(*(task for _, _, task in late), return_exceptions=True)
+            for (runtime, lp, _), why in zip(late, reasons):
+                self._record_deadline(runtime, lp, budget, why, loop.time() - began_loop)
+        finally:
+            self._once_tasks = {}
+            for runtime in self.accounts.values():
+                runtime.deadline = None
         # Staleness is judged from when this poll began: data fetched by it is current, however long the
         # slowest domain's retries took.
         stale_after = self.store.stale_after_seconds
@@ -153,6 +190,36 @@ class Engine:
             return self.store.snapshot()
         finally:
             self.store.stale_after_seconds = stale_after
+
+    def pending_once(self) -> list[DomainKey]:
+        """The domains a running `poll_all_once` still waits on, in config order."""
+        return [lp.key for task, (_, lp) in self._once_tasks.items() if not task.done()]
+
+    def _late_reason(self, runtime: AccountRuntime, lp: LoopState) -> str:
+        if runtime.gate.remaining > 0:
+            return f"throttled by the vendor until {runtime.gate_until_text()}"
+        if lp.in_flight:
+            return "waiting for a slow answer"
+        last = self.store.domain(lp.key)
+        code = last.error.code if last is not None and last.error is not None else "an error"
+        return f"waiting to retry after {code}"
+
+    def _record_deadline(
+        self,
+        runtime: AccountRuntime,
+        lp: LoopState,
+        budget: float,
+        why: str,
+        waited: float,
+        last: DecodedError | None = None,
+    ) -> None:
+        if last is None and (known := self.store.domain(lp.key)) is not None:
+            last = known.error
+        error = deadline_error(runtime.account.vendor, budget, why, last)
+        now = self.clock.now()
+        start, end = lp.last_range or (now, now)
+        record = RequestRecord(now, False, None, error.code, waited * 1000, 0, start, end)
+        self.store.record_failure(lp.key, error, record, False)
 
     # --- actions the UI needs -------------------------------------------------------------------------------
 
@@ -276,7 +343,7 @@ class Engine:
                     return
                 delay = self.refresh_seconds
             else:
-                if once and self._once_done(lp, error):
+                if once and (error.code == DEADLINE_CODE or self._once_done(lp, error)):
                     return
                 # A domain the vendor keeps throttling backs off on its own run of refusals, so it does not
                 # re-close its account's gate every Retry-After.
@@ -288,7 +355,12 @@ class Engine:
                 if error.throttled:
                     delay = max(delay, runtime.gate.remaining)
                 if once and asyncio.get_running_loop().time() + delay > self._once_deadline:
-                    return  # out of time for a one-shot poll: report the error as it stands
+                    # Out of time for a one-shot poll: report the error as it stands, or, for a vendor that
+                    # says "not before HH:MM", that the deadline comes first.
+                    if error.throttled:
+                        why = f"throttled by the vendor until {until_text(self.clock, delay)}"
+                        self._record_deadline(runtime, lp, self._once_budget, why, 0.0, last=error)
+                    return
             lp.last_delay = delay
             if lp.halted:
                 continue
@@ -340,6 +412,7 @@ class Engine:
         result = None
         waits: list[float] = []
         token = PACING_WAITS.set(waits)
+        first_token = FIRST_ASK.set(runtime.deadline is not None and lp.polls == 0)
         lp.in_flight = True
         try:
             async with runtime.semaphore:
@@ -363,6 +436,7 @@ class Engine:
         finally:
             lp.in_flight = False
             PACING_WAITS.reset(token)
+            FIRST_ASK.reset(first_token)
         record = RequestRecord(
             at=self.clock.now(),
             ok=error is None,
@@ -382,6 +456,9 @@ class Engine:
             # woken by the zoom, asks for the rest).
             self.store.record_success(lp.key, result, record, covered_from=covered)
             return None
+        if error.code == DEADLINE_CODE:  # given up on, not refused: the account's pace stays as it is
+            self.store.record_failure(lp.key, error, record, False)
+            return error
         if error.throttled:
             lp.throttled_count += 1
             runtime.note_throttled(error, self.refresh_seconds, self.rng)

@@ -8,13 +8,13 @@ import random
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from livetop.config.schema import AccountConfig
 from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
 from livetop.engine.store import DomainKey
-from livetop.model import DecodedError
+from livetop.model import DecodedError, VendorError
 from livetop.vendors.base import Provider, make_client
 
 if TYPE_CHECKING:
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 # Time a poll spent queued in the account's pacer (rate limit, throttle gate), so the request history shows
 # the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
 PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
+# True while a one-shot poll asks a domain for the first time: the throttle gate holds retries, not first
+# questions, so one domain's Retry-After does not leave its healthy neighbours unasked (issue 9). The
+# token bucket, slowed by the throttling answer, still paces them.
+FIRST_ASK: ContextVar[bool] = ContextVar("livetop_first_ask", default=False)
 
 
 @dataclass
@@ -42,12 +46,52 @@ class LoopState:
     last_range: tuple[datetime, datetime] | None = None
 
 
+DEADLINE_CODE = "LIVETOP.DEADLINE"
+
+
+def until_text(clock, seconds: float) -> str:
+    """`seconds` from now on `clock`, as a person reads it: `HH:MM UTC`."""
+    return (clock.now() + timedelta(seconds=seconds)).astimezone(timezone.utc).strftime("%H:%M UTC")
+
+
+def deadline_error(
+    vendor: str, budget_seconds: float, why: str, last: DecodedError | None = None
+) -> DecodedError:
+    """A domain a one-shot poll (snapshot, check) gave up on at its hard deadline, and why; `last` is the
+    vendor's last answer (shown as the raw message)."""
+    raw = ""
+    if last is not None:
+        status = f"HTTP {last.http_status}, " if last.http_status else ""
+        raw = f"last answer: {last.code} {last.title} ({status}{last.vendor})"
+        raw += f": {last.raw_message}" if last.raw_message else ""
+    return DecodedError(
+        vendor=vendor,
+        code=DEADLINE_CODE,
+        http_status=None,
+        title="not answered within the deadline",
+        meaning=f"Not answered within the deadline of this run ({budget_seconds:g} s): {why}.",
+        action="The other domains are reported. Run again later, or give the run more time (--timeout).",
+        retryable=True,
+        raw_message=raw,
+        kind="deadline",
+    )
+
+
+class DeadlineReached(VendorError):
+    """Raised by the pacer when the account's throttle gate opens only after the one-shot deadline: waiting
+    for it could only end in the deadline, so the domain is reported now."""
+
+
 class AccountRuntime:
     """Everything shared by the domains of one account."""
 
     def __init__(self, engine: Engine, account: AccountConfig) -> None:
         from livetop.vendors.limits import effective_limits
 
+        self.clock = engine.clock
+        # A one-shot poll's hard deadline (event loop time) and its length, or None while polling for ever.
+        self.deadline: float | None = None
+        self.deadline_budget = 0.0
         self.account = account
         limits = effective_limits(account)
         self.concurrency = limits.concurrency
@@ -59,13 +103,23 @@ class AccountRuntime:
         self.loops: dict[str, LoopState] = {}
         self.throttle_streak = 0  # throttling answers since the account's last success
 
+    def gate_until_text(self) -> str:
+        """When the throttle gate opens, as a person reads it: `HH:MM UTC` on the engine's clock."""
+        return until_text(self.clock, self.gate.remaining)
+
     async def pace(self) -> None:
         began = time.perf_counter()
+        first = FIRST_ASK.get()
         while True:
-            await self.gate.wait()
+            if not first:
+                if self.deadline is not None and self.gate.remaining > 0:
+                    if asyncio.get_running_loop().time() + self.gate.remaining >= self.deadline:
+                        why = f"throttled by the vendor until {self.gate_until_text()}"
+                        raise DeadlineReached(deadline_error(self.account.vendor, self.deadline_budget, why))
+                await self.gate.wait()
             await self.bucket.acquire()
             # The vendor may have said "slow down" while we queued for a token: wait that out too.
-            if self.gate.remaining <= 0:
+            if first or self.gate.remaining <= 0:
                 break
         waits = PACING_WAITS.get()
         if waits is not None:
