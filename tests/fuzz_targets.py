@@ -176,6 +176,21 @@ TOML_WILD = tuple(v for v in WILD_VALUES if v is not None and v != [None] and v 
 )
 
 
+TOML_RAW_LINES = (
+    "concurrency = " + "9" * 5000,
+    "rate_per_second = -" + "9" * 400,
+    "timeout = " + "[" * 3000 + "]" * 3000,
+    "refresh = " + "{a = " * 2000 + "1" + "}" * 2000,
+    'name = """never closed',
+    "window = 1979-05-27T07:32:00Z",
+    "step_minutes = 0x7fffffffffffffffffff",
+    "unit_base = inf",
+    "data_lag = -nan",
+    "[accounts.domains]",
+    "[[ui]]",
+)
+
+
 def _toml_value(value: Any) -> Any:
     """What TOML can hold instead of a JSON-only wild value."""
     from fuzzgen import Pairs, Raw
@@ -248,6 +263,11 @@ def _config_body(ch: Chooser, valid_doc) -> bytes:
         text = tomli_w.dumps(doc)
     except (TypeError, ValueError):
         text = tomli_w.dumps(_toml_value(valid_doc(ch)))
+    if ch.integer(0, 5) == 0:  # what no TOML writer produces: huge integers, deep nesting, unclosed strings
+        raw = ch.choice(TOML_RAW_LINES)
+        lines = text.splitlines()
+        at = ch.integer(0, len(lines))
+        text = "\n".join(lines[:at] + [raw] + lines[at:])
     if ch.integer(0, 4) == 0:  # a duplicated line: TOML forbids a key twice
         lines = text.splitlines()
         if lines:

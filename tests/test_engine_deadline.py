@@ -36,7 +36,9 @@ def _engine(thread, tmp_path, **per_account) -> Engine:
     return Engine(replace(config, accounts=accounts), clock=SYSTEM_CLOCK, stagger=False)
 
 
-async def test_a_throttled_and_a_silent_domain_cannot_hold_a_one_shot_poll_past_its_deadline(make_sim, tmp_path):
+async def test_a_throttled_and_a_silent_domain_cannot_hold_a_one_shot_poll_past_its_deadline(
+    make_sim, tmp_path
+):
     thread = make_sim(SCENARIO, clock=SYSTEM_CLOCK)
     engine = _engine(thread, tmp_path, jd={"concurrency": 1})
     seen_pending: list[list[DomainKey]] = []
@@ -66,7 +68,11 @@ async def test_a_throttled_and_a_silent_domain_cannot_hold_a_one_shot_poll_past_
     assert seen_pending == [[DomainKey("hw", "silent.example.com")]]
     assert engine.pending_once() == []
     # Asked once each: the 600 s Retry-After was honoured for the throttled domain itself.
-    asked = [e for e in thread.sim.log if "throttled" in str(e.params) or "throttled" in str(getattr(e, "body", ""))]
+    asked = [
+        e
+        for e in thread.sim.log
+        if "throttled" in str(e.params) or "throttled" in str(getattr(e, "body", ""))
+    ]
     assert len(asked) <= 1
 
 

@@ -238,3 +238,28 @@ def test_huawei_points_at_the_calendars_edge_are_dropped_with_a_notice():
     )  # fmt: skip
     assert [(s.bucket_start, s.value) for s in samples] == [(_utc("2026-11-20 10:00"), 5.0)]
     assert any("calendar's edge: dropped" in n for n in notices), notices
+
+
+# --- the config loader (found by the fuzz run) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line, words", [
+    ("rate_per_second = " + "9" * 400, "must be a positive number, not an integer of about 40"),
+    ("concurrency = -" + "9" * 400, "must be a positive integer, not a negative integer of about 40"),
+    ('timeout = ' + "9" * 400, "must be a positive duration"),
+    ("concurrency = " + "9" * 5000, "an integer with thousands of digits"),
+    ("timeout = " + "[" * 5000 + "]" * 5000, "nested too deep"),
+])  # fmt: skip
+def test_a_number_or_nesting_past_pythons_limits_in_the_config_is_a_config_error(tmp_path, line, words):
+    from livetop.config import ConfigError, load_config
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[[accounts]]\nname = "jd"\nvendor = "jdcloud"\nusername = "pin"\nsecret_key = "{SECRET}"\n'
+        f'domains = ["{DOMAIN}"]\n{line}\n'
+    )
+    config.chmod(0o600)
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert words in caught.value.message() and str(config) in caught.value.message()
+    assert SECRET not in caught.value.message()

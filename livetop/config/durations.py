@@ -36,7 +36,15 @@ class DurationError(ValueError):
 
 def shown(value: Any) -> str:
     """The value as the person wrote it: strings quoted, numbers bare."""
-    return f'"{value}"' if isinstance(value, str) else repr(value)
+    return f'"{value}"' if isinstance(value, str) else shown_number(value)
+
+
+def shown_number(value: Any) -> str:
+    """A number for a message: a huge integer is described, not printed (past 4300 digits Python refuses)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+        sign = "a negative" if value < 0 else "an"
+        return f"{sign} integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+    return repr(value)
 
 
 def parse_seconds(value: Any, *, allow_zero: bool = False, fix: str = DURATION_FIX) -> float:
@@ -50,7 +58,10 @@ def parse_seconds(value: Any, *, allow_zero: bool = False, fix: str = DURATION_F
         unit = match.group(2).lower() if match.group(2) else None
         seconds = float(match.group(1)) * _UNITS[unit]
     else:
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer past float range is no duration either
+            seconds = math.inf
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise DurationError(f"must be a positive duration, not {shown(value)}", fix)
     return seconds

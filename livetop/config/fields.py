@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from livetop.config import durations
-from livetop.config.durations import DURATION_FIX, DurationError
+from livetop.config.durations import DURATION_FIX, DurationError, shown_number
 from livetop.config.schema import ConfigError
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -131,15 +131,21 @@ class Fields:
     def positive_int(self, value: Any, where: str) -> int:
         value = self.integer(value, where)
         if value <= 0:
-            self.fail(where, f"must be a positive integer, not {value}", "use a number of 1 or more")
+            self.fail(
+                where, f"must be a positive integer, not {shown_number(value)}", "use a number of 1 or more"
+            )
         return value
 
     def positive_number(self, value: Any, where: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self._wrong_type(value, where, "a number", "write a number without quotes, e.g. 2.5")
-        if not math.isfinite(value) or value <= 0:
-            self.fail(where, f"must be a positive number, not {value}", "use a number above 0")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past float range (TOML integers have no size limit here)
+            number = math.inf
+        if not math.isfinite(number) or number <= 0:
+            self.fail(where, f"must be a positive number, not {shown_number(value)}", "use a number above 0")
+        return number
 
     def url(self, value: Any, where: str) -> str:
         text = self.string(value, where)

@@ -112,6 +112,12 @@ def _read_toml(file: Path, given: bool) -> dict:
     except tomllib.TOMLDecodeError as exc:
         # tomllib ends its message with "(at line L, column C)"; keep that, it points at the mistake.
         f.fail(None, f"not valid TOML: {exc}", "correct the TOML syntax at the line and column shown")
+    except ValueError:  # tomllib lets Python's refusal of an integer of over 4300 digits through
+        f.fail(
+            None, "not valid TOML: an integer with thousands of digits", "write a number of a sensible size"
+        )
+    except RecursionError:
+        f.fail(None, "not valid TOML: arrays or tables nested too deep", "remove the nesting")
 
 
 # --- what the file says ---------------------------------------------------------------------------------

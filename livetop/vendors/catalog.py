@@ -126,7 +126,10 @@ def decode(
     rid = _request_id(doc, headers, secrets)
     throttled = http_status == 429
     if found is None:
-        raw = redact(json.dumps(doc, ensure_ascii=False), secrets, EXCERPT_CHARS)
+        try:
+            raw = redact(json.dumps(doc, ensure_ascii=False), secrets, EXCERPT_CHARS)
+        except RecursionError:  # nested deeper than Python's stack allows to write back
+            raw = excerpt(text, secrets)
         return DecodedError(
             vendor=vendor,
             code=f"HTTP {http_status}" if http_status else "HTTP ?",

@@ -41,16 +41,16 @@ class BandwidthFlow:
 
 def _load(body: bytes) -> object:
     """The JSON document; text that is not UTF-8 is tolerated only inside a message field.
-    Raises ValueError (RecursionError included: JSON nested deeper than Python's stack)."""
+    Raises ValueError (also for JSON nested deeper than Python's stack)."""
     try:
-        return json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except UnicodeDecodeError:
-        doc = json.loads(body.decode("utf-8", errors="replace"), parse_float=Decimal)
-        if isinstance(doc, dict) and "\ufffd" in repr(
-            {k: v for k, v in doc.items() if k not in _MESSAGE_KEYS}
-        ):
-            raise ValueError("text that is not UTF-8 outside the message") from None
-        return doc
+        try:
+            return json.loads(body.decode("utf-8"), parse_float=Decimal)
+        except UnicodeDecodeError:
+            doc = json.loads(body.decode("utf-8", errors="replace"), parse_float=Decimal)
+            rest = {k: v for k, v in doc.items() if k not in _MESSAGE_KEYS} if isinstance(doc, dict) else doc
+            if "\ufffd" in repr(rest):
+                raise ValueError("text that is not UTF-8 outside the message") from None
+            return doc
     except RecursionError:
         raise ValueError("JSON nested too deep") from None
 
