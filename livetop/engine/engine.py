@@ -23,16 +23,9 @@ import httpx
 
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
+from livetop.engine.deadline import DEADLINE_CODE, FIRST_ASK, late_reason, record_deadline, until_text
 from livetop.engine.ratelimit import backoff_delay
-from livetop.engine.runtime import (
-    DEADLINE_CODE,
-    FIRST_ASK,
-    PACING_WAITS,
-    AccountRuntime,
-    LoopState,
-    deadline_error,
-    until_text,
-)
+from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
 from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
 from livetop.model import DecodedError, VendorError, floor_to
 
@@ -172,12 +165,12 @@ class Engine:
                 await asyncio.wait(self._once_tasks, timeout=max(0.0, deadline - loop.time()))
             late = [(rt, lp, task) for task, (rt, lp) in self._once_tasks.items() if not task.done()]
             # Why each was still awaited, read before cancelling (cancelling clears `in_flight`).
-            reasons = [self._late_reason(rt, lp) for rt, lp, _ in late]
+            reasons = [late_reason(self.store, rt, lp) for rt, lp, _ in late]
             for _, _, task in late:
                 task.cancel()
             await asyncio.gather(*(task for _, _, task in late), return_exceptions=True)
             for (runtime, lp, _), why in zip(late, reasons):
-                self._record_deadline(runtime, lp, budget, why, loop.time() - began_loop)
+                record_deadline(self.store, self.clock, runtime, lp, budget, why, loop.time() - began_loop)
         finally:
             self._once_tasks = {}
             for runtime in self.accounts.values():
@@ -194,32 +187,6 @@ class Engine:
     def pending_once(self) -> list[DomainKey]:
         """The domains a running `poll_all_once` still waits on, in config order."""
         return [lp.key for task, (_, lp) in self._once_tasks.items() if not task.done()]
-
-    def _late_reason(self, runtime: AccountRuntime, lp: LoopState) -> str:
-        if runtime.gate.remaining > 0:
-            return f"throttled by the vendor until {runtime.gate_until_text()}"
-        if lp.in_flight:
-            return "waiting for a slow answer"
-        last = self.store.domain(lp.key)
-        code = last.error.code if last is not None and last.error is not None else "an error"
-        return f"waiting to retry after {code}"
-
-    def _record_deadline(
-        self,
-        runtime: AccountRuntime,
-        lp: LoopState,
-        budget: float,
-        why: str,
-        waited: float,
-        last: DecodedError | None = None,
-    ) -> None:
-        if last is None and (known := self.store.domain(lp.key)) is not None:
-            last = known.error
-        error = deadline_error(runtime.account.vendor, budget, why, last)
-        now = self.clock.now()
-        start, end = lp.last_range or (now, now)
-        record = RequestRecord(now, False, None, error.code, waited * 1000, 0, start, end)
-        self.store.record_failure(lp.key, error, record, False)
 
     # --- actions the UI needs -------------------------------------------------------------------------------
 
@@ -359,7 +326,7 @@ class Engine:
                     # says "not before HH:MM", that the deadline comes first.
                     if error.throttled:
                         why = f"throttled by the vendor until {until_text(self.clock, delay)}"
-                        self._record_deadline(runtime, lp, self._once_budget, why, 0.0, last=error)
+                        record_deadline(self.store, self.clock, runtime, lp, self._once_budget, why, 0.0, error)
                     return
             lp.last_delay = delay
             if lp.halted:

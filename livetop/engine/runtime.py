@@ -8,13 +8,14 @@ import random
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from livetop.config.schema import AccountConfig
+from livetop.engine.deadline import FIRST_ASK, DeadlineReached, deadline_error, until_text
 from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
 from livetop.engine.store import DomainKey
-from livetop.model import DecodedError, VendorError
+from livetop.model import DecodedError
 from livetop.vendors.base import Provider, make_client
 
 if TYPE_CHECKING:
@@ -23,10 +24,6 @@ if TYPE_CHECKING:
 # Time a poll spent queued in the account's pacer (rate limit, throttle gate), so the request history shows
 # the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
 PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
-# True while a one-shot poll asks a domain for the first time: the throttle gate holds retries, not first
-# questions, so one domain's Retry-After does not leave its healthy neighbours unasked (issue 9). The
-# token bucket, slowed by the throttling answer, still paces them.
-FIRST_ASK: ContextVar[bool] = ContextVar("livetop_first_ask", default=False)
 
 
 @dataclass
@@ -44,42 +41,6 @@ class LoopState:
     polls: int = 0
     in_flight: bool = False  # a fetch of this domain is under way
     last_range: tuple[datetime, datetime] | None = None
-
-
-DEADLINE_CODE = "LIVETOP.DEADLINE"
-
-
-def until_text(clock, seconds: float) -> str:
-    """`seconds` from now on `clock`, as a person reads it: `HH:MM UTC`."""
-    return (clock.now() + timedelta(seconds=seconds)).astimezone(timezone.utc).strftime("%H:%M UTC")
-
-
-def deadline_error(
-    vendor: str, budget_seconds: float, why: str, last: DecodedError | None = None
-) -> DecodedError:
-    """A domain a one-shot poll (snapshot, check) gave up on at its hard deadline, and why; `last` is the
-    vendor's last answer (shown as the raw message)."""
-    raw = ""
-    if last is not None:
-        status = f"HTTP {last.http_status}, " if last.http_status else ""
-        raw = f"last answer: {last.code} {last.title} ({status}{last.vendor})"
-        raw += f": {last.raw_message}" if last.raw_message else ""
-    return DecodedError(
-        vendor=vendor,
-        code=DEADLINE_CODE,
-        http_status=None,
-        title="not answered within the deadline",
-        meaning=f"Not answered within the deadline of this run ({budget_seconds:g} s): {why}.",
-        action="The other domains are reported. Run again later, or give the run more time (--timeout).",
-        retryable=True,
-        raw_message=raw,
-        kind="deadline",
-    )
-
-
-class DeadlineReached(VendorError):
-    """Raised by the pacer when the account's throttle gate opens only after the one-shot deadline: waiting
-    for it could only end in the deadline, so the domain is reported now."""
 
 
 class AccountRuntime:
