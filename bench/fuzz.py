@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(t.name for t in TARGETS))
         return 0 if args.list else 2
     print(
-        "| target | bodies | crashes | bodies/s | slowest call | tree untouched / tree damaged / bytes damaged |"
+        "| target | bodies | crashes | bodies/s | slowest call (CPU) | tree untouched / tree damaged / bytes damaged |"
     )
     print("|---|---|---|---|---|---|")
     total_crashes = 0
