@@ -263,3 +263,14 @@ def test_a_number_or_nesting_past_pythons_limits_in_the_config_is_a_config_error
         load_config(config)
     assert words in caught.value.message() and str(config) in caught.value.message()
     assert SECRET not in caught.value.message()
+
+
+@pytest.mark.parametrize("body", [
+    b'{"error_code": " ", "error_msg": "Invalid parameter"}',
+    b'{"error": {"code": "\\t", "message": "x"}}',
+])  # fmt: skip
+def test_an_error_code_of_blanks_is_shown_as_the_http_status_not_as_nothing(body):
+    from livetop.vendors.catalog import decode
+
+    error = decode("huawei", 400, body)
+    assert error.code == "HTTP 400" and error.title

@@ -148,7 +148,7 @@ def decode(
     code, message = found
     # The code is shown as is when the catalog does not know it: a vendor (or a proxy) echoing a credential
     # or a page of text in the code field must not put it on screen.
-    code = redact(code, secrets, CODE_CHARS)
+    code = redact(code, secrets, CODE_CHARS) or (f"HTTP {http_status}" if http_status else "HTTP ?")
     raw = _with_request_id(redact(message, secrets), rid)
     entry = catalog.lookup(code)
     if entry is None:
