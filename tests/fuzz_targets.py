@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,43 @@ def _jd_target() -> ParserTarget:
         parse=lambda body: parse_bandwidth_flow(200, body, DOMAIN, secrets=SECRETS, now=ANCHOR),
         errors=(VendorError,),
         check=_check_flow,
+    )
+
+
+# --- JD Cloud OpenAPI describeLiveStream{Bandwidth,Traffic}Data ---------------------------------------------
+
+
+def _openapi_doc(ch: Chooser) -> dict:
+    points = []
+    for _ in range(ch.integer(0, 5)):
+        start = near(ch, ANCHOR)
+        value = ch.choice((ch.integer(0, 10**10), ch.integer(0, 10**9) / 1000, None))
+        points.append({
+            "startTime": iso_utc(start), "endTime": iso_utc(start + timedelta(minutes=5)),
+            "data": None if ch.integer(0, 9) == 0 else {"value": value, "maxValueTime": iso_utc(start)},
+        })  # fmt: skip
+    return {"requestId": "bq2cuv2ikrd1q5mo8cqr6c3e1bq8ft4m", "result": {"dataList": points}}
+
+
+def _check_points(integral: bool):
+    def check(points: Any) -> None:
+        assert isinstance(points, dict), f"{type(points).__name__} is not a dict"
+        for when, value in points.items():
+            check_instant(when, 300)
+            check_measure(value, integral=integral)
+
+    return check
+
+
+def _openapi_target(metric: str) -> ParserTarget:
+    from livetop.vendors.jdcloud.openapi_parse import parse_statistics
+
+    return ParserTarget(
+        name=f"jdcloud openapi {metric}",
+        valid_doc=_openapi_doc,
+        parse=lambda body: parse_statistics(metric, 200, body, now=ANCHOR, secrets=SECRETS),
+        errors=(VendorError,),
+        check=_check_points(integral=metric == METRIC_TRAFFIC),
     )
 
 
@@ -315,6 +353,8 @@ def _targets() -> list[ParserTarget]:
         _huawei_target(METRIC_BANDWIDTH, "bandwidth_info", "bw_bps"),
         _huawei_target(METRIC_TRAFFIC, "traffic_info", "traffic"),
         _jd_target(),
+        _openapi_target(METRIC_BANDWIDTH),
+        _openapi_target(METRIC_TRAFFIC),
         _decoder_target(VENDOR_HUAWEI),
         _decoder_target(VENDOR_JDCLOUD),
         _config_target(),

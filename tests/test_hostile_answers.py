@@ -274,3 +274,14 @@ def test_an_error_code_of_blanks_is_shown_as_the_http_status_not_as_nothing(body
 
     error = decode("huawei", 400, body)
     assert error.code == "HTTP 400" and error.title
+
+
+def test_jd_openapi_masks_a_secret_echoed_where_a_time_should_be():
+    from livetop.vendors.jdcloud.openapi_parse import parse_statistics
+
+    body = json.dumps({"requestId": "r", "result": {"dataList": [
+        {"startTime": f"key {SECRET}", "endTime": "2026-11-20T12:05:00Z", "data": {"value": 1}},
+    ]}}).encode()  # fmt: skip
+    with pytest.raises(VendorError) as caught:
+        parse_statistics("bandwidth", 200, body, secrets=(SECRET,))
+    assert SECRET not in json.dumps(caught.value.error.as_dict())

@@ -65,7 +65,7 @@ def parse_statistics(
         return VendorError(decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets))
 
     def bad(detail: str) -> VendorError:
-        return VendorError(malformed(VENDOR_JDCLOUD, http_status, detail))
+        return VendorError(malformed(VENDOR_JDCLOUD, http_status, detail, tuple(secrets)))
 
     if not 200 <= http_status < 300:
         raise decoded()
