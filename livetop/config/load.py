@@ -16,7 +16,7 @@ from pathlib import Path
 from livetop.config.alerts import parse_alerts
 from livetop.config.fields import Fields, key_path
 from livetop.config.history import parse_history
-from livetop.config.schema import AccountConfig, Config, Credentials, DomainConfig, UiConfig
+from livetop.config.schema import AccountConfig, Config, Credentials, DomainConfig, ServeConfig, UiConfig
 from livetop.config.secrets import (
     SECRET_KEYS,
     SecretRef,
@@ -30,7 +30,7 @@ from livetop.vendors.spec import AccountKey, ApiSpec, VendorSpec
 
 ENV_CONFIG = "LIVETOP_CONFIG"
 
-TOP_KEYS = ("refresh", "window", "ui", "keys", "accounts", "alerts", "history")
+TOP_KEYS = ("refresh", "window", "ui", "keys", "accounts", "alerts", "history", "serve", "remote", "remote_token_env")
 UI_KEYS = tuple(UiConfig.__dataclass_fields__)
 # The overview's sort modes, from their one Textual-free home.
 SORT_MODES = SORTS
@@ -140,6 +140,9 @@ def parse_config(
     window = f.get(data, "window", "", f.window, default=3600)
     ui = _parse_ui(f, data.get("ui", {}))
     keys = _parse_keys(f, data.get("keys", {}))
+    serve = parse_serve(f, data.get("serve", {}))
+    remote = f.get(data, "remote", "", f.url, default=None)
+    remote_token_env = f.get(data, "remote_token_env", "", lambda v, w: _env_name(f, v, w), default=None)
     pending = _parse_accounts(f, data.get("accounts", []))
     if file is not None and file_mode is None:
         try:
@@ -153,6 +156,7 @@ def parse_config(
     return Config(
         path=file, refresh_seconds=refresh, window_seconds=window, accounts=accounts, ui=ui, keys=keys,
         alerts=alerts, history=history,
+        serve=serve, remote=remote, remote_token_env=remote_token_env,
     )
 
 
@@ -174,6 +178,46 @@ def _parse_ui(f: Fields, table) -> UiConfig:
         ),
         sort=sort,
     )
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LISTEN = re.compile(r"^(?:\[(?P<v6>[0-9A-Fa-f:.]+)\]|(?P<host>[^:\[\]\s]+)):(?P<port>[0-9]{1,5})$")
+
+
+def split_listen(text: str) -> tuple[str, int] | None:
+    """`127.0.0.1:9360`, `[::1]:9360`, `0.0.0.0:9360` -> (host, port); None when it is not that shape."""
+    m = _LISTEN.match(text.strip())
+    if m is None:
+        return None
+    port = int(m["port"])
+    if not 0 <= port < 65536:  # 0: any free port (the line printed at start says which)
+        return None
+    return m["v6"] or m["host"], port
+
+
+def parse_serve(f: Fields, table) -> ServeConfig:
+    table = f.table(table, "serve")
+    f.check_keys(table, tuple(ServeConfig.__dataclass_fields__), "serve")
+    defaults = ServeConfig()
+    listen = f.get(table, "listen", "serve", f.string, default=defaults.listen)
+    if split_listen(listen) is None:
+        f.fail("serve.listen", f'"{listen}" is not HOST:PORT', 'write it like "127.0.0.1:9360" or "[::1]:9360"')
+    return ServeConfig(
+        listen=listen,
+        token_env=f.get(table, "token_env", "serve", lambda v, w: _env_name(f, v, w), default=None),
+        metrics_public=f.get(table, "metrics_public", "serve", f.boolean, default=defaults.metrics_public),
+    )
+
+
+def _env_name(f: Fields, value, where: str) -> str:
+    name = f.string(value, where)
+    if not _ENV_NAME.match(name):
+        f.fail(
+            where,
+            "must name an environment variable (the token itself never goes in the file)",
+            'write the variable\'s name, e.g. "LIVETOP_TOKEN", and export the token in it',
+        )
+    return name
 
 
 def _parse_keys(f: Fields, table) -> dict[str, str]:

@@ -101,6 +101,18 @@ class UiConfig:
     sort: str = "bandwidth"
 
 
+DEFAULT_LISTEN = "127.0.0.1:9360"
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """`livetop serve`: where it listens and who may ask (the token is read from `token_env` at start)."""
+
+    listen: str = DEFAULT_LISTEN
+    token_env: str | None = None
+    metrics_public: bool = False  # /metrics answers without the token (the rest still needs it)
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryConfig:
     """The sqlite history (livetop.history). `path` None: `$XDG_STATE_HOME/livetop/history.sqlite`."""
@@ -120,6 +132,9 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s)
     alerts: tuple = ()  # AlertRule (livetop.config.alerts)
     history: HistoryConfig = field(default_factory=HistoryConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
+    remote: str | None = None  # a collector's URL: the TUI and snapshot read it instead of the vendors
+    remote_token_env: str | None = None  # the variable holding the collector's token
 
     def account(self, name: str) -> AccountConfig | None:
         for acc in self.accounts:

@@ -35,6 +35,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from livetop.clock import Clock
+from livetop.engine.counters import RequestCounters
 from livetop.engine.series import EMPTY_VIEW, MutableSeries, SeriesView, peak, percentile_95
 from livetop.engine.totals import Member, TotalsCache, TotalSnapshot
 from livetop.model import DecodedError, FetchResult
@@ -244,6 +245,7 @@ class Store:
         self._listeners: list[Listener] = []
         self._account_versions: dict[str, int] = {}  # store version at the account's last change
         self._totals = TotalsCache()
+        self.counters = RequestCounters()  # vendor requests by outcome, for the collector's /metrics
 
     # --- writers (the engine) -------------------------------------------------------------------------------
 
@@ -313,6 +315,7 @@ class Store:
         state = self._states.get(key)
         if state is None:
             return
+        self.counters.note(key.account, state.vendor, True, "", record.requests, record.latency_ms, False)
         if covered_from is not None:
             ts = int(covered_from.timestamp())
             state.covered_from = ts if state.covered_from is None else min(state.covered_from, ts)
@@ -345,6 +348,9 @@ class Store:
         state = self._states.get(key)
         if state is None:
             return
+        self.counters.note(
+            key.account, state.vendor, False, error.code, record.requests, record.latency_ms, error.throttled
+        )
         if state.error is None or state.error.code != error.code:
             state.error_since = record.at
         state.error = error
