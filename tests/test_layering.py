@@ -31,6 +31,11 @@ CORE_MODULES = [
     "livetop.alerts.hooks",
     "livetop.history.running",
     "livetop.cli.export",
+    "livetop.http11",
+    "livetop.serve.server",
+    "livetop.serve.metrics",
+    "livetop.serve.feed",
+    "livetop.cli.serve",
 ]
 
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from livetop import __version__
-from livetop.cli import check, demo, export, init, query, simulate, snapshot, tui
+from livetop.cli import check, demo, export, init, query, serve, simulate, snapshot, tui
 
 COMMANDS = {
     "check": check,
@@ -17,6 +17,7 @@ COMMANDS = {
     "query": query,
     "simulate": simulate,
     "snapshot": snapshot,
+    "serve": serve,
 }
 
 
