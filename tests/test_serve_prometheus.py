@@ -35,10 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(config: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_serve(config: Path, log: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "livetop", "serve", "--config", str(config), "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE, stderr=log.open("wb"), stdin=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE, stderr=log.open("wb"), stdin=subprocess.DEVNULL, text=True, env=env,
     )
     line = proc.stdout.readline()  # "listening on URL", once bound
     assert line.startswith("listening on "), log.read_text()

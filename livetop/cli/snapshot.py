@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "are reported as LIVETOP.DEADLINE and the exit status is 1",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    add_remote_arguments(parser)
 
 
 TIMEOUT_FIX = 'give a duration such as "10s", "30s" or "2m" (at most 1h)'
@@ -42,6 +43,20 @@ def timeout_seconds(text: str) -> float:
     if seconds > MAX_TIMEOUT_SECONDS:
         raise DurationError(f'"{text}" is longer than an hour', TIMEOUT_FIX)
     return seconds
+
+
+def add_remote_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--remote",
+        metavar="URL",
+        help="read a collector (livetop serve) instead of the vendors (default: remote in the config)",
+    )
+    parser.add_argument(
+        "--token-env",
+        metavar="NAME",
+        help="environment variable holding the collector's token (default: remote_token_env in the config, "
+        "else LIVETOP_TOKEN when set)",
+    )
 
 
 def unanswered(snap) -> list:
@@ -71,6 +86,13 @@ def run(args: argparse.Namespace) -> int:
     except DurationError as exc:
         print(f"livetop: --timeout: {exc.problem}\n  fix: {exc.fix}", file=sys.stderr)
         return EXIT_CONFIG
+    from livetop.cli.remote import remote_target
+
+    target = remote_target(args)
+    if target is None:
+        return EXIT_CONFIG
+    if target:
+        return _render(args, asyncio.run(_remote(*target, window, timeout)))
     config = load_config_or_none(args)
     if config is None:
         return EXIT_CONFIG
@@ -79,7 +101,12 @@ def run(args: argparse.Namespace) -> int:
     if not any(a.domains for a in config.accounts):
         print(f"livetop: {config.path}: no domains configured under any account", file=sys.stderr)
         return EXIT_CONFIG
-    snap = asyncio.run(_poll(config, timeout, progress=not args.quiet))
+    return _render(args, asyncio.run(_poll(config, timeout, progress=not args.quiet)))
+
+
+def _render(args: argparse.Namespace, snap) -> int:
+    if snap is None:
+        return EXIT_FAILED
     from livetop import report
 
     render = {"table": report.to_table, "json": report.to_json, "csv": report.to_csv}[args.format]
@@ -140,3 +167,44 @@ async def _poll(config, timeout: float, progress: bool = True):
             if tty:
                 sys.stderr.write("\r\033[K")
         await engine.stop()
+
+
+async def _remote(url: str, token, window: int | None, timeout: float):
+    """The collector's current state, mirrored into a store: rendered by the same code as a local poll."""
+    import asyncio
+
+    from livetop.remote.source import RemoteSource, describe
+
+    source = RemoteSource(url, token)
+    try:
+        try:
+            response = await asyncio.wait_for(source.client().get("/api/v1/state"), timeout)
+        except TimeoutError:
+            return _remote_failed(url, f"no answer within --timeout {timeout:g}s")
+        except Exception as exc:  # noqa: BLE001 - any transport failure is one line for the user
+            return _remote_failed(url, describe(exc))
+        if response.status_code == 401:
+            return _remote_failed(url, "the collector wants a token (--token-env NAME, or remote_token_env)")
+        if response.status_code != 200:
+            return _remote_failed(url, f"the collector answered HTTP {response.status_code}")
+        try:
+            source.store.apply(response.json(), whole=True)
+        except (ValueError, KeyError, TypeError):
+            return _remote_failed(url, "the answer is not a livetop collector's state")
+        store = source.store
+        store.set_connected(True)
+        if window is not None:
+            if window > store.collector_window_seconds:
+                from livetop.model import format_window
+
+                kept = format_window(store.collector_window_seconds)
+                return _remote_failed(url, f"--window: the collector keeps {kept} (its config's window)")
+            store.set_window(window)
+        return store.snapshot()
+    finally:
+        await source.stop()
+
+
+def _remote_failed(url: str, why: str) -> None:
+    print(f"livetop snapshot: {url}: {why}", file=sys.stderr)
+    return None

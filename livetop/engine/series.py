@@ -91,6 +91,20 @@ class MutableSeries:
             return True
         return False
 
+    def replace_from(
+        self, first: int | None, times: Iterable[int], values: Iterable[float], oldest: int | None = None
+    ) -> None:
+        """Drop the points from bucket `first` on (all when None), append these, drop those before `oldest`:
+        a viewer applying a collector's change (livetop.serve.wire)."""
+        self._own()
+        i = 0 if first is None else bisect_left(self.times, first)
+        del self.times[i:]
+        del self.values[i:]
+        self.times.extend(int(t) for t in times)
+        self.values.extend(float(v) for v in values)
+        if oldest is not None:
+            self.trim_before(int(oldest))
+
     def view(self) -> SeriesView:
         self._shared = True
         return SeriesView(self.times, self.values)

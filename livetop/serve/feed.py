@@ -127,19 +127,18 @@ class Broadcaster:
 
     def snapshot_event(self) -> bytes:
         """Every domain whole, as the viewers hold it now."""
-        records = [domain_to_wire(d) for d in self.sent.values()]
-        body = {"wire": WIRE_VERSION, **self._header(), "domains": records, "removed": []}
-        return sse("snapshot", body, self.seq)
+        return sse("snapshot", self._whole(), self.seq)
+
+    def _whole(self) -> dict:
+        # In the store's order (the config's), so a viewer's rows come in the same order as a local livetop's.
+        sent = self.sent
+        records = [domain_to_wire(sent[key]) for key in self.store.keys() if key in sent]
+        return {"wire": WIRE_VERSION, **self._header(), "domains": records, "removed": []}
 
     def state(self) -> dict:
         """The same as a plain JSON document (`GET /api/v1/state`, used by `snapshot --remote`)."""
         self.flush()
-        return {
-            "wire": WIRE_VERSION,
-            **self._header(),
-            "domains": [domain_to_wire(d) for d in self.sent.values()],
-            "removed": [],
-        }
+        return self._whole()
 
     async def stream(self) -> AsyncIterator[bytes]:
         """One viewer's feed: the snapshot, then every change until it is dropped or the server stops."""

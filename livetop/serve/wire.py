@@ -60,7 +60,7 @@ def error_from_wire(d: dict | None) -> DecodedError | None:
 
 def request_to_wire(r: RequestRecord) -> list:
     return [
-        r.at.timestamp(), r.ok, r.http_status, r.code, round(r.latency_ms, 1), r.requests,
+        r.at.timestamp(), r.ok, r.http_status, r.code, r.latency_ms, r.requests,
         r.range_start.timestamp(), r.range_end.timestamp(),
     ]
 
