@@ -18,7 +18,10 @@ FIRST_DATA_WAIT = 0.6
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from livetop.cli.snapshot import add_remote_arguments
+
     add_config_argument(parser)
+    add_remote_arguments(parser)
 
 
 def terminal_problem() -> str | None:
@@ -29,6 +32,13 @@ def terminal_problem() -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from livetop.cli.remote import remote_target
+
+    target = remote_target(args)
+    if target is None:
+        return EXIT_CONFIG
+    if target:
+        return _run_remote(args, *target)
     config = load_config_or_none(args)
     if config is None:
         return EXIT_CONFIG
@@ -58,7 +68,32 @@ def open_history(config, engine):
     return Recording.start(path, config, engine)
 
 
-def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_DATA_WAIT) -> int:
+def _run_remote(args: argparse.Namespace, url: str, token) -> int:
+    """The TUI on a collector's feed. The config, if there is one, still gives the theme, keys and [ui]."""
+    from livetop.config.load import config_path
+    from livetop.config.schema import Config
+
+    if args.config or config_path(None).exists():
+        config = load_config_or_none(args)
+        if config is None:
+            return EXIT_CONFIG
+    else:
+        config = Config(path=None)
+    problem = terminal_problem()
+    if problem:
+        print(f"livetop: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+
+    def source():
+        from livetop.remote.source import RemoteSource
+
+        return RemoteSource(url, token)
+
+    return run_tui(config, source=source)
+
+
+def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_DATA_WAIT,
+            source=None) -> int:
     """Run the app on `config` until the user quits (or the terminal goes away); returns the exit code.
 
     `user_config`: the file is the user's (theme choices are saved to it, edits to it apply at once); the
@@ -72,13 +107,19 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
         from livetop.engine import Engine
         from livetop.ui.feed import wait_for_first_data
 
-        engine = Engine(config, stagger=False)
-        app = LivetopApp(config, engine, persist_theme=user_config, watch_config=user_config)
+        # `source`: a collector's feed instead of the engine (--remote): no config watch, no history of its
+        # own (the collector's figures are not this machine's to record).
+        engine = source() if source is not None else Engine(config, stagger=False)
+        watch = user_config and source is None
+        app = LivetopApp(config, engine, persist_theme=user_config, watch_config=watch)
         # The demo's simulated domains stay out of the user's history file.
-        recording = open_history(config, engine) if user_config else None
+        recording = open_history(config, engine) if user_config and source is None else None
         try:
             await engine.start()
-            await wait_for_first_data(engine.store, first_data_wait)
+            if source is not None:
+                await engine.wait_connected(3 * first_data_wait)
+            else:
+                await wait_for_first_data(engine.store, first_data_wait)
             if recording is not None:
                 for notice in recording.history.notices:
                     asyncio.get_running_loop().call_later(1.0, app.notify, notice, severity="warning", timeout=20)

@@ -115,8 +115,12 @@ class LivetopApp(ThemeSwitch):
     ) -> None:
         super().__init__()
         self.config = config
+        # The data source: the local engine, or a collector's feed (livetop.remote.source.RemoteSource), which
+        # offers the same store and actions plus a status for the status line and messages for the user.
         self.engine = engine or Engine(config, clock, stagger=False)
         self.store = self.engine.store
+        if hasattr(self.engine, "on_message"):
+            self.engine.on_message = self._source_message
         self.persist_theme = persist_theme and config.path is not None
         self._themes = themes
         self.tick_seconds = tick_seconds
@@ -209,9 +213,23 @@ class LivetopApp(ThemeSwitch):
         changed (data changes come through the feed)."""
         if self._exit:
             return
+        self._show_source_status()
         tick = getattr(self.screen, "clock_tick", None)
         if tick is not None:
             tick()
+
+    def _show_source_status(self) -> None:
+        """A remote source's state (connected, or gone with a reconnect countdown) on the status line."""
+        status = getattr(self.engine, "status", None)
+        if status is None:
+            return
+        text, role = status()
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen):
+                screen.show_source(text, role, self.engine.refresh_seconds)
+
+    def _source_message(self, message: str, severity: str) -> None:
+        self.notify(message, severity=severity, timeout=6, markup=False)  # type: ignore[arg-type]
 
     def _terminal_gone(self, reason: str) -> None:
         self._silence_driver()
@@ -295,8 +313,11 @@ class LivetopApp(ThemeSwitch):
             edge = "shortest" if direction < 0 else "longest"
             self.notify(f"window {format_window(current)} is the {edge}", timeout=2, markup=False)
             return
-        self.engine.set_window(window)  # a longer window is backfilled by every domain's next poll, now
-        if window > current:
+        refused = self.engine.set_window(window)  # a longer window is backfilled by every domain's next poll
+        if refused:  # a collector keeps less history than asked for
+            self.notify(refused, severity="warning", timeout=6, markup=False)
+            return
+        if window > current and getattr(self.engine, "fetches_on_zoom", True):
             self.backfill.widened(self.store, window)
         else:
             self.backfill.narrowed()

@@ -89,6 +89,7 @@ class OverviewScreen(Screen):
         self._seen_error_kinds: frozenset[tuple[str, str]] = frozenset()
         self._snap: StoreSnapshot | None = None
         self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
+        self.source_status: tuple[str, str] = ("", "dim")  # a collector's address or trouble (--remote)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -192,8 +193,16 @@ class OverviewScreen(Screen):
                 counts=count_statuses(snap),
                 insecure_accounts=self.insecure_accounts,
                 filling=self.backfill.active,
+                source=self.source_status,
             )
         )
+
+    def show_source(self, text: str, role: str, refresh_seconds: float) -> None:
+        """Where the data comes from (a collector), said on the status line; redrawn only when it changes."""
+        if (text, role) != self.source_status or refresh_seconds != self.refresh_seconds:
+            self.source_status = (text, role)
+            self.refresh_seconds = refresh_seconds
+            self.update_status()
 
     # --- the error panel ----------------------------------------------------------------------------
 

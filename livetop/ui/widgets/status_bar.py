@@ -38,6 +38,7 @@ class StatusState:
     counts: tuple[tuple[str, int], ...] = ()  # (status, count) in a fixed order
     insecure_accounts: tuple[str, ...] = ()
     filling: bool = False  # a zoom out's backfill is still on its way
+    source: tuple[str, str] = ("", "dim")  # (text, role): the collector a viewer reads, or its trouble
 
 
 _COUNT_ORDER = (
@@ -61,6 +62,8 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
     parts: list[list[tuple[str, str]]] = []
     if state.frozen:
         parts.append([(" FROZEN ", "frozen")])
+    if state.source[0]:
+        parts.append([state.source])
     labels = {status: (label, role) for status, label, role in _COUNT_ORDER}
     counts: list[tuple[str, str]] = [(f"{state.total} domain{'s' if state.total != 1 else ''}", "body")]
     for i, (status, n) in enumerate(state.counts):
