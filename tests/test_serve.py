@@ -119,7 +119,8 @@ async def test_metrics_carry_the_newest_settled_bucket_as_the_simulator_serves_i
         assert samples["livetop_build_info"][0].value == 1
         assert "livetop_vendor_request_duration_seconds_bucket" in samples
         # HELP says the figure lags and which vendor's is a peak; no sample carries a timestamp.
-        assert "lag the vendor's data by the settle delay" in text and "huawei = peak" in text
+        assert "lag the vendor's data by the settle delay" in text and "huawei/v1 = peak of the bucket" in text
+        assert "jdcloud/opencdn = not documented by the vendor" in text
         assert all(s.timestamp is None for v in samples.values() for s in v)
         for secret in secrets_of(collector.config):
             assert secret not in text

@@ -28,15 +28,16 @@ DOMAIN_LABELS = ("vendor", "account", "domain", "label")
 ACCOUNT_LABELS = ("vendor", "account")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-# What one bucket's bandwidth figure is, per vendor (vendors.md; operations.md §1a): a sum or average across
-# vendors mixes peaks with means, so the HELP text says which is which.
-BANDWIDTH_MEANING = {
-    "huawei": "huawei = peak of the bucket",
-    "jdcloud": "jdcloud = the 5-min point as JD reports it (opencdn does not document peak or average; "
-    "its OpenAPI reports the average)",
-    "alibaba": "alibaba = average of the bucket",
-    "tencent": "tencent = peak (max) of the bucket",
-}
+FIGURE_WORDS = {"peak": "peak of the bucket", "average": "average over the bucket"}
+
+
+def bandwidth_meaning(facts: dict[str, AccountFacts]) -> str:
+    """Per vendor API, what a bucket's figure is (its spec declares it): a sum or mean across vendors mixes
+    peaks with averages, so the HELP text says which is which."""
+    seen: dict[str, str] = {}
+    for f in facts.values():
+        seen[f"{f.vendor}/{f.api}"] = FIGURE_WORDS.get(f.bandwidth_figure, "not documented by the vendor")
+    return "; ".join(f"{k} = {v}" for k, v in sorted(seen.items())) or "no account configured"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class AccountFacts:
     """What the exporter needs to know of one account besides its data."""
 
     vendor: str
+    api: str
+    bandwidth_figure: str  # "peak", "average" or "" (the API's spec)
     bucket_seconds: int
     settle_seconds: int
     token_renewals: int | None  # IAM tokens obtained so far; None when the auth has no tokens to renew
@@ -57,8 +60,7 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         snap = self.store.snapshot()
         facts = self.accounts()
-        vendors = sorted({d.vendor for d in snap.domains} | {f.vendor for f in facts.values()})
-        meaning = "; ".join(BANDWIDTH_MEANING.get(v, f"{v} = as the vendor reports it") for v in vendors)
+        meaning = bandwidth_meaning(facts)
         lag = (
             "Values lag the vendor's data by the settle delay (livetop_settle_delay_seconds) plus one bucket: "
             "this is the newest bucket the vendor no longer revises, and its start is "
@@ -67,7 +69,7 @@ class StoreCollector(Collector):
         bandwidth = GaugeMetricFamily(
             "livetop_play_bandwidth_bytes_per_second",
             f"Play bandwidth of the newest settled bucket, bytes per second (the vendor's bit/s / 8). "
-            f"Per vendor the figure is: {meaning or 'none configured'}. {lag}",
+            f"Per vendor API the figure is: {meaning}. {lag}",
             labels=DOMAIN_LABELS,
         )
         traffic = GaugeMetricFamily(

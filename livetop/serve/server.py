@@ -28,13 +28,18 @@ API = "/api/v1"
 
 
 def account_facts(engine: Engine) -> dict[str, AccountFacts]:
+    from livetop.vendors.registry import account_api
+
     out = {}
     for name, runtime in engine.accounts.items():
         provider = runtime.provider
+        spec = account_api(runtime.account)
         auth = getattr(provider, "auth", None)
         renewals = getattr(auth, "generation", None)  # Huawei PasswordAuth counts the tokens it obtained
         out[name] = AccountFacts(
             vendor=runtime.account.vendor,
+            api=spec.name,
+            bandwidth_figure=spec.bandwidth_figure,
             bucket_seconds=provider.bucket_seconds,
             settle_seconds=provider.data_lag_seconds,
             token_renewals=renewals if isinstance(renewals, int) else None,

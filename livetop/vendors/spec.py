@@ -86,6 +86,9 @@ class ApiSpec:
     # bucket younger than this is provisional. `settle_source` says where the figure comes from.
     settle_seconds: int = 600
     settle_source: str = ""
+    # What one bucket's bandwidth figure is: "peak" or "average" over the bucket, "" when the vendor does not
+    # say. The exporter's HELP text states it: a sum or mean across vendors would mix the two.
+    bandwidth_figure: str = ""
     starters: tuple[Starter, ...] = ()
     # What one bandwidth point is over its bucket, where the vendor states it: "peak" or "average" ("" when
     # it does not say). The same audience reads lower as an average, so the drilldown's caption names it.

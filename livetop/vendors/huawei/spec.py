@@ -87,6 +87,7 @@ V1 = ApiSpec(
     # the figure livetop has always used for both.
     settle_seconds=600,
     settle_source="vendors.md §A3: traffic summary data lag ≈10 min (no v1 figure is published)",
+    bandwidth_figure="peak",  # bw_bps is the peak of the period (vendors.md §A, v1 response)
     starters=(
         Starter(
             _HW_PROD_V1,
