@@ -148,8 +148,10 @@ class RemoteSource:
                 if response.status_code != 200:
                     return f"the collector answered HTTP {response.status_code}"
                 self.connects += 1
+                base = self.bytes_received
                 async for event, body in sse_events(response):
                     self.events += 1
+                    self.bytes_received = base + response.num_bytes_downloaded
                     if event == "snapshot":
                         self.store.apply(body, whole=True)
                         self.problem = ""
