@@ -55,8 +55,15 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
+class NotReady(Exception):
+    """Prometheus answers, but not its query API yet (503 "Service Unavailable" while it starts)."""
+
+
 def query(client: httpx.Client, expr: str, at: float) -> list[dict]:
-    body = client.get("/api/v1/query", params={"query": expr, "time": f"{at:.3f}"}).json()
+    response = client.get("/api/v1/query", params={"query": expr, "time": f"{at:.3f}"})
+    if response.status_code == 503:
+        raise NotReady(response.text[:200])
+    body = response.json()
     assert body["status"] == "success", body
     return body["data"]["result"]
 
@@ -89,7 +96,7 @@ def test_prometheus_scrapes_the_settled_figures_of_the_simulator(make_sim, tmp_p
                 try:
                     at = time.time()
                     bandwidth = query(client, "livetop_play_bandwidth_bytes_per_second", at)
-                except httpx.TransportError:
+                except (httpx.TransportError, NotReady):
                     bandwidth = []  # Prometheus still starting
                 if len(bandwidth) == 3:
                     break
