@@ -30,7 +30,9 @@ from livetop.vendors.spec import AccountKey, ApiSpec, VendorSpec
 
 ENV_CONFIG = "LIVETOP_CONFIG"
 
-TOP_KEYS = ("refresh", "window", "ui", "keys", "accounts", "alerts", "history", "serve", "remote", "remote_token_env")
+TOP_KEYS = (
+    "refresh", "window", "ui", "keys", "accounts", "alerts", "history", "serve", "remote", "remote_token_env",
+)
 UI_KEYS = tuple(UiConfig.__dataclass_fields__)
 # The overview's sort modes, from their one Textual-free home.
 SORT_MODES = SORTS
