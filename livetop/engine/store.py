@@ -279,6 +279,12 @@ class Store:
     def keys(self) -> list[DomainKey]:
         return list(self._states)
 
+    def timing(self, key: DomainKey) -> tuple[int, int] | None:
+        """(bucket seconds, settle delay seconds) of a domain, as `ensure` was told: a collector's feed
+        passes them on, so a viewer's store settles the same buckets."""
+        state = self._states.get(key)
+        return None if state is None else (state.bucket_seconds, state.settle_seconds)
+
     def has_data(self, key: DomainKey) -> bool:
         state = self._states.get(key)
         return bool(state and state.ever_fetched)

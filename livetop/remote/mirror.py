@@ -59,6 +59,10 @@ class MirrorStore(Store):
         state.error = error_from_wire(rec.get("error"))
         state.error_since = from_epoch(rec.get("error_since"))
         state.notices = tuple(str(n) for n in rec.get("notices", ()))
+        state.bucket_seconds = int(rec.get("bucket_seconds", state.bucket_seconds))
+        state.settle_seconds = int(rec.get("settle_seconds", state.settle_seconds))
+        covered = rec.get("covered_from")
+        state.covered_from = None if covered is None else int(covered)
         for name in ("bandwidth", "traffic"):
             wire = rec.get(name)
             if wire is not None:

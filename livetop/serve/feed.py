@@ -100,7 +100,7 @@ class Broadcaster:
             before = self.sent.get(key)
             if before is d:
                 continue
-            records.append(domain_to_wire(d, before))
+            records.append(domain_to_wire(d, before, self.store.timing(key)))
             self.sent[key] = d
         if not records and not removed:
             return
@@ -132,7 +132,8 @@ class Broadcaster:
     def _whole(self) -> dict:
         # In the store's order (the config's), so a viewer's rows come in the same order as a local livetop's.
         sent = self.sent
-        records = [domain_to_wire(sent[key]) for key in self.store.keys() if key in sent]
+        timing = self.store.timing
+        records = [domain_to_wire(sent[key], None, timing(key)) for key in self.store.keys() if key in sent]
         return {"wire": WIRE_VERSION, **self._header(), "domains": records, "removed": []}
 
     def state(self) -> dict:

@@ -102,7 +102,7 @@ class StoreCollector(Collector):
         for d in snap.domains:
             labels = (d.vendor, d.account, d.domain, d.label or "")
             f = facts.get(d.account)
-            point = settled_bucket(d, f.bucket_seconds, f.settle_seconds, now) if f is not None else None
+            point = settled_bucket(d, f.bucket_seconds if f is not None else 300)
             if point is not None:
                 if point.bandwidth_bps is not None:
                     bandwidth.add_metric(labels, point.bandwidth_bps / 8.0)
@@ -123,7 +123,7 @@ class StoreCollector(Collector):
     def _accounts(self, facts: dict[str, AccountFacts], now: datetime) -> Iterator[Metric]:
         settle = GaugeMetricFamily(
             "livetop_settle_delay_seconds",
-            "How long the vendor keeps revising a bucket after it ends (the account's data_lag): how far the "
+            "How long the vendor keeps revising a bucket after it ends (the account's settle_delay): how far the "
             "play_* figures lag.",
             labels=ACCOUNT_LABELS,
         )

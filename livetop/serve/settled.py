@@ -1,18 +1,17 @@
-"""Which of a domain's buckets the vendor has stopped changing: the one decision the exporter's figures rest on.
+"""The bucket /metrics exports per domain: the newest one the vendor has stopped changing.
 
-A vendor keeps filling its newest buckets for a while (its settle delay, the account's `data_lag`). A figure
-exported before that would be revised later, and a TSDB keeps the revision nowhere: so /metrics carries the
-newest *settled* bucket only, and says so in its HELP text.
-
-A bucket is settled when it ended at least the settle delay before the last successful fetch of the domain:
-the figure we hold was then fetched after the vendor stopped changing it (the engine re-fetches everything
-younger than the delay on every poll, so an older bucket was last fetched settled, too).
+A vendor keeps filling its newest buckets for its settle delay; a figure exported before that would be revised
+later, and a TSDB keeps no revision. The store decides what is settled (`DomainSnapshot.settled_before`, the
+engine's settle API); on top of that the figure we hold must have been *fetched* after the bucket settled: a
+domain whose fetches fail keeps the last value it got, and a bucket that settled since then still holds a
+provisional figure. So the exported bucket is the newest one settled both now and at the last successful
+fetch (the engine re-fetches every bucket younger than the settle delay on each poll, so an older one was last
+fetched settled).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from datetime import datetime
+from bisect import bisect_left
 from typing import NamedTuple
 
 from livetop.engine.store import DomainSnapshot
@@ -24,17 +23,23 @@ class SettledBucket(NamedTuple):
     traffic_bytes: float | None
 
 
-def settled_bucket(
-    d: DomainSnapshot, bucket_seconds: int, settle_seconds: int, now: datetime
-) -> SettledBucket | None:
-    """The newest settled bucket of `d` with a figure in it, or None (nothing settled yet)."""
-    if d.updated_at is None:
+def settled_limit(d: DomainSnapshot, bucket_seconds: int) -> int | None:
+    """Buckets starting before this (epoch seconds) are exported; None: nothing is."""
+    if d.updated_at is None or d.settled_before is None:
         return None
-    fetched = min(now, d.updated_at).timestamp()
-    newest_start = fetched - settle_seconds - bucket_seconds  # a bucket starting later is still filling
+    fetched = int(d.updated_at.timestamp()) - d.settle_seconds
+    fetched -= fetched % max(1, bucket_seconds)
+    return min(int(d.settled_before.timestamp()), fetched)
+
+
+def settled_bucket(d: DomainSnapshot, bucket_seconds: int) -> SettledBucket | None:
+    """The newest exported bucket of `d` with a figure in it, or None (nothing settled yet)."""
+    limit = settled_limit(d, bucket_seconds)
+    if limit is None:
+        return None
     best: int | None = None
     for view in (d.bandwidth, d.traffic):
-        i = bisect_right(view.times, newest_start)
+        i = bisect_left(view.times, limit)
         if i:
             t = view.times[i - 1]
             best = t if best is None else max(best, t)
@@ -44,7 +49,7 @@ def settled_bucket(
 
 
 def _at(view, t: int) -> float | None:
-    i = bisect_right(view.times, t)
-    if i and view.times[i - 1] == t:
-        return view.values[i - 1]
+    i = bisect_left(view.times, t)
+    if i < len(view.times) and view.times[i] == t:
+        return view.values[i]
     return None

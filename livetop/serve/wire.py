@@ -128,8 +128,12 @@ def _new_entries(old: tuple, new: tuple) -> tuple[list, bool]:
     return list(new), True
 
 
-def domain_to_wire(d: DomainSnapshot, before: DomainSnapshot | None = None) -> dict:
-    """The domain's record: whole (before=None), or what changed since `before` was sent."""
+def domain_to_wire(
+    d: DomainSnapshot, before: DomainSnapshot | None = None, timing: tuple[int, int] | None = None
+) -> dict:
+    """The domain's record: whole (before=None), or what changed since `before` was sent. `timing`: the
+    domain's (bucket seconds, settle delay), so the viewer settles the same buckets."""
+    bucket_seconds, settle_seconds = timing or (300, d.settle_seconds)
     record: dict[str, Any] = {
         "account": d.account,
         "domain": d.domain,
@@ -141,6 +145,9 @@ def domain_to_wire(d: DomainSnapshot, before: DomainSnapshot | None = None) -> d
         "error": error_to_wire(d.error),
         "error_since": epoch(d.error_since),
         "notices": list(d.notices),
+        "bucket_seconds": bucket_seconds,
+        "settle_seconds": settle_seconds,
+        "covered_from": epoch(d.covered_from),
     }
     for name, view, old in (
         ("bandwidth", d.bandwidth, None if before is None else before.bandwidth),
