@@ -200,7 +200,7 @@ class LivetopApp(ThemeSwitch):
         self.notify(message, title="config not applied", severity="error", timeout=15, markup=False)
 
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
-        if self._exit:  # shutting down: the screens are going away
+        if self._shutting_down:
             return
         self.backfill.changed(self.store, changed)
         for screen in self.screen_stack:
@@ -211,12 +211,18 @@ class LivetopApp(ThemeSwitch):
     def _tick(self) -> None:
         """Time moved on (ages, stale marks): only the screen on top looks, and it does little when no data
         changed (data changes come through the feed)."""
-        if self._exit:
+        if self._shutting_down:
             return
         self._show_source_status()
         tick = getattr(self.screen, "clock_tick", None)
         if tick is not None:
             tick()
+
+    @property
+    def _shutting_down(self) -> bool:
+        """The screens' widgets are going away: asked to exit, or Textual's shutdown (which a test's end or a
+        hang-up reaches without exit()) has begun removing them; a tick or delivery then finds none."""
+        return self._exit or not self._running
 
     def _show_source_status(self) -> None:
         """A remote source's state (connected, or gone with a reconnect countdown) on the status line."""

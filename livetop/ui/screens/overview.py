@@ -90,6 +90,9 @@ class OverviewScreen(Screen):
         self._snap: StoreSnapshot | None = None
         self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
         self.source_status: tuple[str, str] = ("", "dim")  # a collector's address or trouble (--remote)
+        # Set once the widgets exist: with a thousand domains on a busy machine the app's first tick (or feed
+        # delivery) can come before this screen has composed, and asking for its Overview then raised.
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -117,6 +120,7 @@ class OverviewScreen(Screen):
         return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
+        self._ready = True
         self.overview.focus()
         self.refresh_view()
 
@@ -136,6 +140,8 @@ class OverviewScreen(Screen):
 
     def store_changed(self, keys: frozenset[DomainKey] | None = None) -> None:
         """Called by the app with the coalesced changed keys (None: time moved on, ages may change)."""
+        if not self._ready:
+            return  # on_mount draws the store as it is then
         if not self.is_current or self.overview.frozen:
             if keys:
                 self._dirty = True
@@ -145,7 +151,7 @@ class OverviewScreen(Screen):
     def clock_tick(self) -> None:
         """The app's 1 s tick. With the store unchanged and no status or window edge due, only the ages move:
         no snapshot, no sorting, no counting (a full refresh costs ~3 % of a core at 1000 domains)."""
-        if not self.is_current or self.overview.frozen:
+        if not self._ready or not self.is_current or self.overview.frozen:
             return
         snap = self._snap
         now = self.store.clock.now()
@@ -202,7 +208,8 @@ class OverviewScreen(Screen):
         if (text, role) != self.source_status or refresh_seconds != self.refresh_seconds:
             self.source_status = (text, role)
             self.refresh_seconds = refresh_seconds
-            self.update_status()
+            if self._ready:
+                self.update_status()
 
     # --- the error panel ----------------------------------------------------------------------------
 
