@@ -5,7 +5,9 @@ tests/test_fuzz_parsers.py runs each in CI; bench/fuzz.py runs each 100,000 time
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -321,9 +323,11 @@ def _config_target() -> ParserTarget:
     from livetop.config import ConfigError, load_config
 
     folder = Path(tempfile.mkdtemp(prefix="livetop-fuzz-"))
+    atexit.register(shutil.rmtree, folder, True)
     path = folder / "config.toml"
 
     def parse(body: bytes):
+        folder.mkdir(exist_ok=True)  # made lazily too: a cleaner of /tmp may have removed it mid-run
         path.write_bytes(body)
         os.chmod(path, 0o600)
         return load_config(path)
