@@ -41,6 +41,13 @@ def livetop(*args, env):
     )
 
 
+def fill_placeholders(path) -> None:
+    """What the user does after init: put their own values where it says REPLACE-WITH-..."""
+    import re
+
+    path.write_text(re.sub(r"REPLACE-WITH-[A-Z-]+", "filled-in", path.read_text()))
+
+
 def set_starter_env(monkeypatch):
     for i, var in enumerate(STARTER_ENV):
         monkeypatch.setenv(var, f"value-{i}")
@@ -55,6 +62,11 @@ def test_init_writes_a_private_starter_that_loads(tmp_path, env, monkeypatch):
     for var in STARTER_ENV:
         assert f"export {var}=" in done.stdout
     assert f"livetop --config {path}" in done.stdout
+    # As written, the starter is refused on its first placeholder, named by key (not a DNS error later).
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == "accounts[0].project_id" and "REPLACE-WITH-PROJECT-ID" in info.value.problem
+    fill_placeholders(path)
     # Without the variables it names, the starter fails on the first one, with its export.
     with pytest.raises(ConfigError) as info:
         load_config(path)
@@ -118,6 +130,7 @@ def test_commented_password_account_loads_once_uncommented(tmp_path, monkeypatch
     )
     path = tmp_path / "c.toml"
     path.write_text(uncommented)
+    fill_placeholders(path)
     set_starter_env(monkeypatch)
     monkeypatch.setenv("HUAWEICLOUD_IAM_PASSWORD", "pw")
     account = load_config(path).account("hw-intl")

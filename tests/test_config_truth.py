@@ -56,3 +56,22 @@ def test_settle_delay_and_its_old_name_together_are_refused(tmp_path):
 def test_a_bad_settle_delay_names_the_key(tmp_path):
     message = refused(tmp_path, HW + 'settle_delay = "9999999d"\n')
     assert "accounts[0].settle_delay" in message
+
+
+def test_a_placeholder_left_by_init_is_refused_naming_the_key(tmp_path):
+    text = HW.replace('project_id = "p1"', 'project_id = "REPLACE-WITH-PROJECT-ID"')
+    message = refused(tmp_path, text)
+    assert "accounts[0].project_id" in message and "REPLACE-WITH-PROJECT-ID" in message and "livetop init" in message
+
+
+def test_a_non_ascii_domain_is_asked_for_in_punycode_and_shown_as_written(tmp_path):
+    text = HW.replace('domains = ["play.example.com"]', 'domains = ["直播.例子.中国", { name = "Bücher.example", label = "B" }]')
+    domains = load_config(write(tmp_path, text)).accounts[0].domains
+    assert domains[0].name == "直播.例子.中国".encode("idna").decode() and domains[0].name.startswith("xn--")
+    assert domains[0].label == "直播.例子.中国"
+    assert (domains[1].name, domains[1].label) == ("xn--bcher-kva.example", "B")
+
+
+def test_a_non_ascii_name_that_is_no_domain_is_still_refused(tmp_path):
+    message = refused(tmp_path, HW.replace('domains = ["play.example.com"]', 'domains = ["直播 例子"]'))
+    assert "accounts[0].domains[0]" in message and "is not a domain name" in message

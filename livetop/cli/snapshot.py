@@ -101,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     if not any(a.domains for a in config.accounts):
         print(f"livetop: {config.path}: no domains configured under any account", file=sys.stderr)
         return EXIT_CONFIG
+    from livetop.config.schema import empty_accounts
+
+    for warning in empty_accounts(config):
+        print(f"livetop: warning: {warning}", file=sys.stderr)
     return _render(args, asyncio.run(_poll(config, timeout, progress=not args.quiet)))
 
 

@@ -47,6 +47,7 @@ DOMAIN_KEYS = ("name", "label")
 _ACCOUNT_FIELDS = frozenset(AccountConfig.__dataclass_fields__)
 _CREDENTIAL_NAMES = frozenset(("username", "domain_name"))
 
+PLACEHOLDER = "REPLACE-WITH-"  # what `livetop init` writes where only the user knows the value
 _REGION = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
 _HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
@@ -285,6 +286,7 @@ def _api_label(vendor: VendorSpec, api: ApiSpec) -> str:
 def _parse_account(f: Fields, t: Mapping, where: str) -> tuple[dict, dict[str, SecretRef]]:
     """Everything but the secrets' values: those are resolved after the file-mode check."""
     f.check_keys(t, account_keys(), where)
+    _refuse_placeholders(f, t, where)
     name = f.require(t, "name", where, f.string)
     names = registry.vendor_names()
     vendor_name = f.require(
@@ -438,6 +440,10 @@ def _parse_domains(f: Fields, domains, where: str) -> tuple[DomainConfig, ...]:
             label = f.get(item, "label", here, f.string, default=None)
         else:
             name_key, name, label = here, f.string(item, here), None
+        if not name.isascii() and "://" not in name and "/" not in name:
+            # 直播.例子.中国 is asked for as xn--...; shown as written unless a label says otherwise.
+            unicode_name, name = name, _ascii_domain(f, name, name_key)
+            label = label or unicode_name
         _check_domain_name(f, name, name_key)
         folded = name.lower()
         if folded in seen:
@@ -445,6 +451,27 @@ def _parse_domains(f: Fields, domains, where: str) -> tuple[DomainConfig, ...]:
         seen[folded] = name_key
         out.append(DomainConfig(name=name, label=label))
     return tuple(out)
+
+
+def _refuse_placeholders(f: Fields, t: Mapping, where: str) -> None:
+    """`livetop init` writes REPLACE-WITH-... where only the user knows the value. Left in, it would fail
+    later as a DNS error or an auth error far from its cause: name the key now."""
+    for key, value in t.items():
+        if isinstance(value, str) and PLACEHOLDER in value:
+            f.fail(
+                f"{where}.{key}",
+                f'still holds the placeholder "{value}" from livetop init',
+                f"replace it with your own {key}",
+            )
+
+
+def _ascii_domain(f: Fields, name: str, where: str) -> str:
+    """A non-ASCII (internationalised) domain name in its ASCII form, as the vendor's API takes it."""
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:
+        f.fail(where, f'"{name}" is not a domain name', 'write the play domain, e.g. "play.example.com"')
+    raise AssertionError("unreachable")  # f.fail raises
 
 
 def _check_domain_name(f: Fields, name: str, where: str) -> None:

@@ -143,6 +143,16 @@ class Config:
         return None
 
 
+def empty_accounts(config: "Config") -> list[str]:
+    """Warnings for accounts that watch no domain (kept, but nothing of them would show anywhere)."""
+    return [
+        f'{config.path or "<config>"}: account "{a.name}" watches no domain; list its play domains '
+        '(domains = ["play.example.com"]) or remove the account'
+        for a in config.accounts
+        if not a.domains
+    ]
+
+
 class ConfigError(Exception):
     """A config problem a person can fix: names the file, the key path and the fix."""
 
