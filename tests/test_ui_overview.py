@@ -16,6 +16,7 @@ from livetop.model import DecodedError, FetchResult, Sample
 from livetop.ui.columns import GAP, layout
 from livetop.ui.sparkline import levels, resample_max, sparkline
 from livetop.ui.widgets import Overview
+from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_render import age_text, build_rows, fit
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -66,11 +67,12 @@ def test_120_columns_show_everything():
         ("vendor", 2),
         ("domain", 28),
         ("now", 9),
+        ("delta", 5),
         ("spark", 20),
         ("peak", 9),
         ("traffic", 8),
         ("age", 4),
-        ("error", 31),
+        ("error", 25),
     ]
     assert _used(columns) == 120
 
@@ -81,20 +83,22 @@ def test_narrow_screens_drop_traffic_then_peak_then_age():
         "vendor",
         "domain",
         "now",
+        "delta",
         "spark",
         "peak",
         "age",
         "error",
     ]
-    assert [c.name for c in layout(90)] == ["mark", "vendor", "domain", "now", "spark", "age", "error"]
+    assert [c.name for c in layout(90)] == ["mark", "vendor", "domain", "now", "delta", "spark", "age", "error"]
     at_80 = layout(80)
     assert [(c.name, c.width) for c in at_80] == [
         ("mark", 1),
         ("vendor", 2),
-        ("domain", 27),
+        ("domain", 24),
         ("now", 9),
+        ("delta", 5),
         ("spark", 16),
-        ("error", 20),
+        ("error", 17),
     ]
     assert [c.name for c in layout(40)] == ["mark", "vendor", "domain", "now", "error"]
     for width in range(200):
@@ -145,7 +149,8 @@ def _success(store: Store, clock: ManualClock, key: DomainKey, bandwidth: list[f
     result = FetchResult(
         bandwidth=_series(bandwidth, clock.now()), traffic=_series([1e9] * len(bandwidth), clock.now())
     )
-    store.record_success(key, result, _record(clock))
+    # A fetch of the whole window (as the engine's first one): the domain's window is complete.
+    store.record_success(key, result, _record(clock), covered_from=clock.now() - timedelta(hours=1))
 
 
 def make_store() -> tuple[ManualClock, Store]:
@@ -233,7 +238,7 @@ async def test_every_domain_is_listed_with_values_and_totals():
         )
         assert "4.00 GB" in a_line and " 10s " in a_line
         e_line = next(t for t in text if "play-e" in t)
-        assert e_line.startswith("✖ JD") and "RATE_LIMIT too many requests" in e_line
+        assert e_line.startswith("✖ JD") and "RATE_LIMIT too many" in e_line
         # The store's labels are too long for the domain column: a shorter one still says "watched".
         assert text[4].startswith("Σ HW hw-main total, 3 watched") and "4.20 Gbps" in text[4]
         assert text[7].startswith("Σ JD jd-backup total") and "1 failing" in text[7]
@@ -264,7 +269,7 @@ async def test_keys_move_over_domain_rows_only_and_enter_selects():
         assert app.highlighted[0] == A and app.highlighted[-1] == D
 
 
-async def test_sort_cycles_within_accounts_and_keeps_the_selection():
+async def test_sort_cycles_within_accounts_and_shows_the_top_of_the_new_order():
     _, store = make_store()
     app = OverviewApp(store)
     async with app.run_test(size=(120, 20)) as pilot:
@@ -276,7 +281,10 @@ async def test_sort_cycles_within_accounts_and_keeps_the_selection():
             mode = ov.cycle_sort()
             await pilot.pause()
             orders[mode] = domain_order(ov)
-            assert ov.selected_key == B
+            # The top of the new order, not the row that was selected (at 1000 domains it could be anywhere).
+            assert ov.selected_key.domain == f"play-{orders[mode][0].lower()}.example.com"
+            assert cursor_line(ov) == 1 and ov.scroll_offset.y == 0
+            ov.select_key(B)
             assert mode in lines(ov)[0]
         assert ov.sort == "bandwidth"
         assert orders == {
@@ -362,8 +370,9 @@ async def test_from_zero_scaling_differs_for_a_flat_high_line():
         await pilot.pause()
         zero = lines(ov)[1]
         assert auto != zero
-        spark = slice(44, 64)  # the sparkline column at 120 columns (see test_120_columns_show_everything)
-        assert set(zero[spark]) == {"█"} and "▁" in auto[spark]
+        spark = slice(50, 70)  # the sparkline column at 120 columns (see test_120_columns_show_everything)
+        # The four buckets sit at the right of the hour they belong to; the rest of the hour has no data.
+        assert set(zero[spark].strip()) == {"█"} and "▁" in auto[spark] and zero[spark].startswith(" ")
 
 
 async def test_only_changed_rows_are_repainted():
@@ -409,7 +418,7 @@ async def test_only_changed_rows_are_repainted():
         ov.set_snapshot(store.snapshot())
         await pilot.pause()
         assert not refreshed
-        assert [(r.x, r.y, r.width, r.height) for r in regions] == [(84, y, 4, 1) for y in (1, 2, 3, 5)]
+        assert [(r.x, r.y, r.width, r.height) for r in regions] == [(90, y, 4, 1) for y in (1, 2, 3, 5)]
         assert " 5s " in lines(ov)[5]
 
 
@@ -424,7 +433,7 @@ async def test_80_columns_drop_traffic_peak_and_age():
         assert "PEAK" not in header and "TRAFFIC" not in header and "AGE" not in header
         text = lines(ov)
         assert all(" GB" not in t for t in text)
-        assert "RATE_LIMIT too many" in next(t for t in text if "play-e" in t)
+        assert "RATE_LIMIT too m" in next(t for t in text if "play-e" in t)
         assert all(len(t) == 80 for t in text)
         calls = []
         ov.refresh = lambda *args, **kwargs: calls.append(args)
@@ -484,3 +493,89 @@ async def test_bindings_have_ids_and_remap_through_the_keymap():
         app.set_keymap({"overview.cursor_down": "n"})
         await pilot.press("n")
         assert ov.selected_key == B
+
+
+async def test_the_flat_view_ranks_every_domain_across_accounts():
+    _, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        ov.select_key(D)
+        ov.flat = True
+        await pilot.pause()
+        text = lines(ov)
+        # By bandwidth across both accounts: D (500 Mbps, jd-backup) ranks above C (200 Mbps, hw-main).
+        assert domain_order(ov) == ["A", "B", "D", "C", "E"]
+        assert not any("hw-main total" in t or "jd-backup total" in t for t in text)  # no per-account totals
+        assert "grand total" in text[6]  # the grand total closes the list
+        assert ov.selected_key == A and cursor_line(ov) == 1  # the top of the new order
+        ov.sort = "change"
+        await pilot.pause()
+        assert domain_order(ov) == ["C", "A", "D", "B", "E"]  # -90 %, 0 %, +25 %, +300 %, none
+        ov.sort = "vendor"
+        await pilot.pause()
+        assert domain_order(ov) == ["C", "A", "B", "D", "E"]  # huawei (by name), then jdcloud
+        ov.flat = False
+        await pilot.pause()
+        assert "hw-main total" in "".join(lines(ov))
+
+
+def test_the_vendor_sort_gathers_the_accounts_of_a_vendor_in_the_grouped_view():
+    clock, store = make_store()
+    extra = DomainKey("hw-second", "play-x.example.com")
+    store.ensure(extra, "huawei", None)
+    _success(store, clock, extra, [1.0e9])
+    grouped = render.build_rows(store.snapshot(), "name", "")
+    by_vendor = render.build_rows(store.snapshot(), "vendor", "")
+    accounts = lambda rows: [r.total.account for r in rows if r.kind == "total"]  # noqa: E731
+    assert accounts(grouped) == ["hw-main", "jd-backup", "hw-second"]  # config order
+    assert accounts(by_vendor) == ["hw-main", "hw-second", "jd-backup"]  # huawei accounts together
+
+
+def test_change_column_and_middle_cut_hostnames():
+    assert [render.format_change(r) for r in (-0.9, 0.0, 0.25, 3.0, 12.0, None)] == [
+        "-90%", "0%", "+25%", "+300%", ">999%", "-",
+    ]
+    cut = render.cut_middle("play.sports-live-final-2026.cdn.example.com", 24)
+    assert cell_len(cut) == 24 and cut.endswith("cdn.example.com") and cut.startswith("play.") and "…" in cut
+    assert render.cut_middle("short.example.com", 24) == "short.example.com"
+
+
+async def test_the_hostname_toggle_shows_hostnames_cut_in_the_middle():
+    clock, store = make_store()
+    long_key = DomainKey(HW, "play.sports-live-final-2026-12-02.cdn.example.com")
+    store.ensure(long_key, "huawei", "Final")
+    _success(store, clock, long_key, [5.0e9])
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        assert any(t.startswith("● HW Final ") for t in lines(ov))
+        ov.hostnames = True
+        await pilot.pause()
+        text = lines(ov)
+        assert text[0].split()[0] == "HOST"
+        row = next(t for t in text if "cdn.example.com" in t)
+        assert "play.spo" in row and "…" in row and "Final" not in row
+
+
+async def test_a_row_holding_part_of_its_window_says_filling_and_draws_only_that_part():
+    clock, store = make_store()
+    store.set_window(6 * 3600)  # zoomed out: nobody has the 6 h yet
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        a_line = next(t for t in lines(ov) if "play-a" in t)
+        assert "filling…" in a_line
+        spark = a_line[50:70]
+        # 20 minutes of data in a 6 h window: two columns at the right, the rest blank - not stretched.
+        assert spark[:-2].strip() == "" and " " not in spark[-2:]
+        assert "filling…" in next(t for t in lines(ov) if "hw-main total" in t)
+        result = FetchResult([Sample(clock.now() - timedelta(minutes=5), 3.0e9)], [])
+        record = _record(clock)
+        store.record_success(A, result, record, covered_from=clock.now() - timedelta(hours=6))
+        ov.set_snapshot(store.snapshot())
+        await pilot.pause()
+        assert "filling…" not in next(t for t in lines(ov) if "play-a" in t)

@@ -173,7 +173,10 @@ def _success(store: Store, clock: ManualClock, key: DomainKey, values: list[floa
     end = clock.now()
     bw = [Sample(end - timedelta(minutes=5 * (len(values) - i)), v) for i, v in enumerate(values)]
     tr = [Sample(s.bucket_start, s.value * 300 / 8) for s in bw]
-    store.record_success(key, FetchResult(bandwidth=bw, traffic=tr, requests=2), _record(clock, True))
+    store.record_success(
+        key, FetchResult(bandwidth=bw, traffic=tr, requests=2), _record(clock, True),
+        covered_from=end - timedelta(hours=1),
+    )
 
 
 def _error(vendor: str, code: str, raw: str = "") -> DecodedError:

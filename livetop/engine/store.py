@@ -108,6 +108,7 @@ class DomainSnapshot:
     version: int
     # Settling (see the module docstring).
     settle_seconds: int = 0
+    bucket_seconds: int = 300
     settled_before: datetime | None = None  # buckets starting before this are settled
     settled_buckets: int = 0  # how many of `bandwidth`'s buckets (the oldest ones) are settled
     settled_traffic_buckets: int = 0  # the same for `traffic`
@@ -524,6 +525,7 @@ class Store:
             notices=state.notices,
             version=state.version,
             settle_seconds=state.settle_seconds,
+            bucket_seconds=state.bucket_seconds,
             settled_before=datetime.fromtimestamp(edge, tz=timezone.utc),
             settled_buckets=settled,
             settled_traffic_buckets=settled_tr,

@@ -17,13 +17,12 @@ from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from livetop.clock import SYSTEM_CLOCK, Clock
-from livetop.config.schema import Config
+from livetop.config.schema import Config, empty_accounts
 from livetop.engine import Engine
 from livetop.engine.store import DomainKey
 from livetop.engine.watch import ConfigWatcher
 from livetop.model import format_window
 from livetop.ui import bindings as keys
-from livetop.ui.backfill import Backfill
 from livetop.ui.feed import SnapshotFeed
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
@@ -97,7 +96,20 @@ class LivetopApp(ThemeSwitch):
             key_display="?",
             tooltip="This help: every key, what it does, its id for [keys]",
         ),
+        Binding(
+            "p",
+            "pause",
+            "Pause",
+            id="app.pause",
+            show=False,
+            tooltip="Pause or resume polling the selected domain (‖ on its row): a known-bad domain during a "
+            "broadcast stops filling the error panel",
+        ),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit livetop"),
+        # As in btop, k9s and htop. A priority binding, so no widget (the filter line copies on ctrl+c) takes it.
+        Binding(
+            "ctrl+c", "quit", "Quit", id="app.quit_ctrl_c", show=False, priority=True, tooltip="Quit livetop"
+        ),
     ]
 
     def __init__(
@@ -125,7 +137,6 @@ class LivetopApp(ThemeSwitch):
         self._themes = themes
         self.tick_seconds = tick_seconds
         self.feed = SnapshotFeed(self.store, self._deliver, min_interval=feed_interval)
-        self.backfill = Backfill()
         self.watch_terminal = watch_terminal
         self.terminal_watch = TerminalWatch(self._terminal_gone, self._stop_requested)
         self.config_watcher: ConfigWatcher | None = None
@@ -146,13 +157,13 @@ class LivetopApp(ThemeSwitch):
             self.config.ui,
             refresh_seconds=self.engine.refresh_seconds,
             insecure_accounts=insecure,
-            backfill=self.backfill,
         )
 
     async def on_mount(self) -> None:
         problems = self._load_themes()
         self.theme = self._initial_theme(problems)
         problems += self._apply_keymap()
+        problems += empty_accounts(self.config)
         for problem in problems:
             self.notify(problem, severity="warning", timeout=10, markup=False)
         self.feed.start()
@@ -173,16 +184,17 @@ class LivetopApp(ThemeSwitch):
         await self.engine.stop()
 
     def _apply_keymap(self) -> list[str]:
-        self.set_keymap(keys.usable_keymap(self.config.keys))
+        usable, conflicts = keys.resolve_conflicts(self.config.keys, self.binding_scopes())
+        self.set_keymap(usable)
         if not self.config.keys:
             return []
-        return keys.check_keymap(self.config.keys, keys.binding_ids(self.binding_groups()))
+        return keys.check_keymap(self.config.keys, keys.binding_ids(self.binding_groups())) + conflicts
 
     def _config_applied(self, config: Config) -> None:
         """The config file changed and loaded: accounts and domains are already in the engine; now the rest."""
         ours = config == self.config  # our own edit (a saved theme) read back: nothing new to say
         self.config = config
-        for problem in self._apply_keymap():
+        for problem in [*self._apply_keymap(), *([] if ours else empty_accounts(config))]:
             self.notify(problem, severity="warning", timeout=10, markup=False)
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
@@ -202,7 +214,6 @@ class LivetopApp(ThemeSwitch):
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
         if self._shutting_down:
             return
-        self.backfill.changed(self.store, changed)
         for screen in self.screen_stack:
             handler = getattr(screen, "store_changed", None)
             if handler is not None:
@@ -272,6 +283,16 @@ class LivetopApp(ThemeSwitch):
             ("Everywhere", list(cls.BINDINGS)),
         ]
 
+    @classmethod
+    def binding_scopes(cls) -> list[list[BindingType]]:
+        """Bindings active at the same time: one key must not do two of them."""
+        return [
+            [*Overview.BINDINGS, *OverviewScreen.BINDINGS, *cls.BINDINGS],
+            [*DrilldownScreen.BINDINGS, *cls.BINDINGS],
+            list(FilterInput.BINDINGS),
+            list(HelpScreen.BINDINGS),
+        ]
+
     def binding_catalogue(self) -> list[tuple[str, list[keys.BindingInfo]]]:
         return keys.catalogue(self.binding_groups(), self._keymap)
 
@@ -312,21 +333,37 @@ class LivetopApp(ThemeSwitch):
         self.engine.refresh(None)
         self.notify(f"refreshing all {len(self.store.keys())} domains", timeout=2, markup=False)
 
+    def action_pause(self) -> None:
+        key = self._current_domain()
+        if key is None:
+            return
+        loop_state = getattr(self.engine, "loop_state", None)
+        if loop_state is None:  # a viewer: the collector polls (its pause says so)
+            self.engine.pause(key)
+            return
+        lp = loop_state(key)
+        if lp is None:
+            return
+        if lp.paused:
+            self.engine.resume(key)
+            self.notify(f"resumed {key.domain}", timeout=2, markup=False)
+        else:
+            self.engine.pause(key)
+            self.notify(f"paused {key.domain}: not polled until you press p again", timeout=3, markup=False)
+
     def action_zoom(self, direction: int) -> None:
         current = self.store.window_seconds
         window = zoom(current, direction)
         if window == current:
             edge = "shortest" if direction < 0 else "longest"
-            self.notify(f"window {format_window(current)} is the {edge}", timeout=2, markup=False)
+            self.notify(f"already at {format_window(current)}, the {edge} window", timeout=2, markup=False)
             return
-        refused = self.engine.set_window(window)  # a longer window is backfilled by every domain's next poll
+        # A longer window is backfilled by every domain's next poll, now; until it lands the store says the
+        # domain is filling, and the rows and the drilldown say so.
+        refused = self.engine.set_window(window)
         if refused:  # a collector keeps less history than asked for
             self.notify(refused, severity="warning", timeout=6, markup=False)
             return
-        if window > current and getattr(self.engine, "fetches_on_zoom", True):
-            self.backfill.widened(self.store, window)
-        else:
-            self.backfill.narrowed()
         self.feed.flush()
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
@@ -337,7 +374,7 @@ class LivetopApp(ThemeSwitch):
             self.push_screen(HelpScreen(self.binding_catalogue(), self.key_label))
 
     def open_drilldown(self, key: DomainKey) -> None:
-        self.push_screen(DrilldownScreen(self.store, key, self.backfill, self._bandwidth_point(key.account)))
+        self.push_screen(DrilldownScreen(self.store, key, self._bandwidth_point(key.account)))
 
     def _bandwidth_point(self, account_name: str) -> str:
         """What one bandwidth point of the account's API is ("peak", "average", or "" when undeclared)."""

@@ -124,3 +124,43 @@ def check_keymap(keymap: Mapping[str, str], known_ids: set[str]) -> list[str]:
                 "it may never reach livetop"
             )
     return problems
+
+
+def resolve_conflicts(
+    keymap: Mapping[str, str], scopes: Iterable[Iterable[BindingType]]
+) -> tuple[dict[str, str], list[str]]:
+    """The usable keymap with keys that would bind two actions at once taken back, and a warning for each.
+
+    `scopes`: groups of bindings active at the same time (a screen's with the app's). Bindings that keep
+    their default keys claim them first, then the `[keys]` entries in the order written: an entry asking
+    for a key another binding of its scope already has loses that key (the warning names both ids), and an
+    entry left with no key keeps its default keys."""
+    usable = usable_keymap(keymap)
+    problems: list[str] = []
+    for scope in scopes:
+        bindings = [b for b in _bindings(scope) if b.id]
+        claimed: dict[str, str] = {}
+        for b in bindings:
+            if b.id not in usable:
+                for key in b.key.split(","):
+                    claimed.setdefault(key.strip(), b.id)
+        for binding_id in list(usable):
+            if binding_id not in {b.id for b in bindings}:
+                continue
+            kept = []
+            for key in usable[binding_id].split(","):
+                owner = claimed.get(key)
+                if owner is not None and owner != binding_id:
+                    problems.append(
+                        f"[keys] {binding_id!r} = {key!r}: {key} already does {owner!r}; "
+                        f"{binding_id!r} does not get it"
+                    )
+                    continue
+                claimed[key] = binding_id
+                kept.append(key)
+            if kept:
+                usable[binding_id] = ",".join(kept)
+            else:
+                del usable[binding_id]
+                problems[-1] += " and keeps its default key"
+    return usable, problems

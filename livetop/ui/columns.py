@@ -37,6 +37,8 @@ SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("vendor", "", 2, 2, 2),
     ColumnSpec("domain", "DOMAIN", 12, 24, 28),
     ColumnSpec("now", "NOW", 9, 9, 9, "right"),
+    # Change of the settled bandwidth over the last few buckets ("-92%"): what the change sort ranks by.
+    ColumnSpec("delta", "Δ", 5, 5, 5, "right"),
     ColumnSpec("spark", "WINDOW", 8, 16, 20),
     ColumnSpec("peak", "PEAK", 9, 9, 9, "right"),
     ColumnSpec("traffic", "TRAFFIC", 8, 8, 8, "right"),
@@ -48,7 +50,7 @@ SPECS: tuple[ColumnSpec, ...] = (
 # matter least while watching a live event. Then the narrowest screens lose the picture, the error text and
 # the vendor; mark, domain and bandwidth now always stay.
 DROP_ORDER: tuple[str, ...] = ("traffic", "peak", "age")
-SQUEEZE_DROP_ORDER: tuple[str, ...] = ("spark", "error", "vendor")
+SQUEEZE_DROP_ORDER: tuple[str, ...] = ("spark", "delta", "error", "vendor")
 
 _BY_NAME = {spec.name: spec for spec in SPECS}
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from livetop.engine.store import DomainSnapshot
-from livetop.model import format_bps, format_bytes, format_window
+from livetop.model import format_bps, format_bytes, format_duration, format_window
 
 # Steps a time axis may use, in seconds: every label lands on a round clock time.
 TIME_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
@@ -30,17 +30,32 @@ def window_label(window_seconds: int, filling: bool = False) -> str:
 
 
 def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> list[tuple[str, str]]:
-    """The figures that matter for CDN billing, over the window: (label, value) pairs."""
+    """The figures that matter for CDN billing, over the window: (label, value) pairs. Peak, 95th percentile,
+    average and traffic count settled buckets only (the store computes them so); "now" is the newest bucket
+    and says when the vendor may still change it, and the provisional buckets' traffic so far is apart."""
     peak = format_bps(d.peak_bps)
     if d.peak_at is not None:
         peak += f" at {clock_time(d.peak_at)}"
-    return [
-        ("now", format_bps(d.bandwidth_now)),
+    now = format_bps(d.bandwidth_now)
+    if d.now_provisional and d.bandwidth_now is not None:
+        now += " (provisional)"
+    pairs = [
+        ("now", now),
         ("peak", peak),
         ("95th percentile", format_bps(d.p95_bps)),
         ("average", format_bps(d.mean_bps)),
         (f"traffic ({window_label(window_seconds, filling)})", format_bytes(d.traffic_bytes)),
     ]
+    if d.provisional_traffic_bytes:
+        pairs.append(("+ provisional", format_bytes(d.provisional_traffic_bytes)))
+    if d.settled_before is not None and (len(d.bandwidth) or len(d.traffic)):
+        pairs.append(
+            (
+                "settled up to",
+                f"{clock_time(d.settled_before)} (settle delay {format_duration(d.settle_seconds)})",
+            )
+        )
+    return pairs
 
 
 def nice_step(span: float, max_ticks: int) -> float:

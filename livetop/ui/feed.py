@@ -83,11 +83,23 @@ class SnapshotFeed:
 
 def next_time_change(snap: StoreSnapshot, stale_after_seconds: float) -> datetime | None:
     """The first time at which the clock alone changes what a snapshot says (None: never): a fresh domain
-    turns stale, or a bucket leaves the window. Until then a newer snapshot of an unchanged store differs
-    only in the ages, which the overview moves without one."""
+    turns stale, a bucket leaves the window, a provisional bucket settles, or a new bucket begins (the
+    sparkline's span moves). Until then a newer snapshot of an unchanged store differs only in the ages,
+    which the overview moves without one."""
     first: datetime | None = None
     window = snap.window_seconds
+    now_ts = int(snap.taken_at.timestamp())
+    buckets = {d.bucket_seconds for d in snap.domains if len(d.bandwidth) or len(d.traffic)}
+    for bucket in buckets:
+        at = datetime.fromtimestamp(now_ts - now_ts % bucket + bucket, tz=UTC)
+        if first is None or at < first:
+            first = at
     for d in snap.domains:
+        if d.settled_before is not None and (len(d.bandwidth) or len(d.traffic)):
+            # The settle edge is floor(now - settle delay, bucket): it moves one bucket on at this time.
+            at = d.settled_before + timedelta(seconds=d.bucket_seconds + d.settle_seconds)
+            if first is None or at < first:
+                first = at
         if d.status == STATUS_OK and d.updated_at is not None:
             # Stale once strictly older than stale_after (Store._status).
             at = d.updated_at + timedelta(seconds=stale_after_seconds, microseconds=1)

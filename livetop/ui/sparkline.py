@@ -63,3 +63,62 @@ def sparkline(
     glyphs = ASCII_BARS if ascii_mode else BLOCKS
     bars = "".join(glyphs[i] for i in levels(resample_max(values, width), len(glyphs), from_zero=from_zero))
     return bars.rjust(width)
+
+
+def window_columns(
+    times: Sequence[int],
+    values: Sequence[float],
+    width: int,
+    start: float,
+    end: float,
+    bucket_seconds: int,
+) -> list[float | None]:
+    """The window [start, end) cut into `width` columns of equal time; each column takes the max of the
+    buckets overlapping it (a one-bucket spike is never averaged away), None where no bucket does.
+
+    Time, not the bucket count, decides where a bar goes: a domain holding only the last two hours of a 24 h
+    window draws them at the right and leaves the rest blank, instead of stretching them over the width."""
+    if width <= 0 or end <= start:
+        return []
+    span = end - start
+    out: list[float | None] = [None] * width
+    for t, v in zip(times, values):
+        if not math.isfinite(v):
+            v = 0.0
+        first = int((t - start) * width // span)
+        last = int(math.ceil((t + bucket_seconds - start) * width / span)) - 1
+        for col in range(max(0, first), min(width - 1, last) + 1):
+            seen = out[col]
+            if seen is None or v > seen:
+                out[col] = v
+    return out
+
+
+def window_sparkline(
+    times: Sequence[int],
+    values: Sequence[float],
+    width: int,
+    start: float,
+    end: float,
+    bucket_seconds: int,
+    settled_before: int | None = None,
+    *,
+    ascii_mode: bool = False,
+    from_zero: bool = False,
+) -> tuple[str, str]:
+    """(settled part, provisional part): together exactly `width` cells. Columns without data are spaces;
+    columns holding a provisional bucket (start >= `settled_before`) form the second part, which the caller
+    draws in its own style."""
+    if width <= 0:
+        return "", ""
+    columns = window_columns(times, values, width, start, end, bucket_seconds)
+    present = [v for v in columns if v is not None]
+    glyphs = ASCII_BARS if ascii_mode else BLOCKS
+    level_of = iter(levels(present, len(glyphs), from_zero=from_zero))
+    cells = "".join(" " if v is None else glyphs[next(level_of)] for v in columns)
+    split = width
+    if settled_before is not None and len(times) and times[-1] >= settled_before:
+        span = end - start
+        first_provisional = next(t for t in times if t >= settled_before)
+        split = max(0, min(width, int((first_provisional - start) * width // span)))
+    return cells[:split], cells[split:]

@@ -71,6 +71,7 @@ class ThemeSwitch(App[int]):
             problem = self.theme_problem(name)
             if problem is None:
                 self.theme = name
+                self.notify(f"theme {name}", timeout=2, markup=False)
                 return
             self.notify(f"{problem}; skipped", severity="warning", timeout=8, markup=False)
 

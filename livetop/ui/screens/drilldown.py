@@ -20,7 +20,6 @@ from textual.widgets import Footer, Static
 
 from livetop.engine.store import DomainKey, DomainSnapshot, Store
 from livetop.model import format_window
-from livetop.ui.backfill import Backfill
 from livetop.ui.drilldown_data import clock_time, figures, group_buckets
 from livetop.ui.widgets.chart import Chart, ChartData, series_tuple
 from livetop.ui.widgets.error_panel import details
@@ -153,17 +152,15 @@ class DrilldownScreen(Screen):
     DrilldownScreen #dd-history.-narrow { layout: vertical; }
     DrilldownScreen #dd-history.-narrow > Static { width: 100%; margin-top: 1; }
     DrilldownScreen #dd-notices { height: auto; padding: 0 1; color: $warning; }
+    DrilldownScreen #dd-error-first { height: auto; padding: 0 1; margin-bottom: 1; }
     """
 
-    def __init__(
-        self, store: Store, key: DomainKey, backfill: Backfill | None = None, bandwidth_point: str = ""
-    ) -> None:
+    def __init__(self, store: Store, key: DomainKey, bandwidth_point: str = "") -> None:
         super().__init__(id="drilldown-screen")
         self.store = store
         self.key = key
         # "peak" / "average": what each bandwidth point is, as the account's API declares it.
         self.bandwidth_point = bandwidth_point
-        self.backfill = backfill or Backfill()
         self._version: tuple | None = None
         self._dirty = False
 
@@ -171,6 +168,9 @@ class DrilldownScreen(Screen):
         # Labels, account names and vendor messages are shown as typed: no Static here reads markup.
         yield Static(id="dd-title", markup=False)
         with VerticalScroll(id="dd-body"):
+            # A failing domain with no data: the decoded error first (two empty charts would push it below
+            # the fold at 80x24).
+            yield Static(id="dd-error-first", markup=False)
             yield Figures(id="dd-figures")
             yield Static(id="dd-notices", markup=False)
             yield Static(classes="dd-caption", id="bandwidth-caption", markup=False)
@@ -220,7 +220,7 @@ class DrilldownScreen(Screen):
         self._dirty = False
         d = self.store.domain(self.key)
         window = self.store.window_seconds
-        filling = self.backfill.filling(self.key)
+        filling = d.filling if d else False
         version = (d.version, d.status, window, filling) if d else None
         if version == self._version:
             return
@@ -237,6 +237,14 @@ class DrilldownScreen(Screen):
         self._update_charts(d, window, filling)
         dim = self.get_component_rich_style("drilldown--dim", partial=True)
         error = self.get_component_rich_style("drilldown--error", partial=True)
+        error_first = d.error is not None and not (len(d.bandwidth) or len(d.traffic))
+        for selector in ("#dd-figures", "#bandwidth-caption", "#bandwidth-chart", "#traffic-caption",
+                         "#traffic-chart", "#dd-errors"):
+            self.query_one(selector).display = not error_first
+        first = self.query_one("#dd-error-first", Static)
+        first.display = error_first
+        if error_first:
+            first.update(error_history(d, dim, error))
         self.query_one("#dd-errors", Static).update(error_history(d, dim, error))
         self.query_one("#dd-requests", Static).update(last_requests(d, dim, error))
 
@@ -258,19 +266,31 @@ class DrilldownScreen(Screen):
         bw = d.bandwidth
         more = ", filling…" if filling else ""  # the older part of the window is still on its way
         point = f"each point the {self.bandwidth_point} of its bucket, " if self.bandwidth_point else ""
+        edge = int(d.settled_before.timestamp()) if d.settled_before is not None else None
+        grey = ""
+        if edge is not None and (d.provisional_buckets or len(d.traffic) > d.settled_traffic_buckets):
+            grey = f"; grey: provisional, the vendor may still change them (after {clock_time(d.settled_before)})"
         self.query_one("#bandwidth-caption", Static).update(
-            f"Bandwidth, last {format_window(window)} ({point}local time{more})"
+            f"Bandwidth, last {format_window(window)} ({point}local time{more}{grey})"
         )
         self.query_one("#bandwidth-chart", Chart).show(
-            ChartData("line", tuple(bw.times), series_tuple(bw.values), start, now, colour="cyan")
+            ChartData(
+                "line", tuple(bw.times), series_tuple(bw.values), start, now, colour="cyan", provisional_from=edge
+            )
         )
         chart_width = max(20, self.size.width - 12)
         times, sums, size = group_buckets(list(d.traffic.times), list(d.traffic.values), chart_width // 3)
+        # A bar summing any provisional bucket is provisional: it starts before the edge when it holds it.
+        bar_edge = None if edge is None else edge - edge % size
         self.query_one("#traffic-caption", Static).update(
             f"Traffic per {format_window(size)} bucket, last {format_window(window)}{more}"
+            + (" (grey: provisional)" if grey else "")
         )
         self.query_one("#traffic-chart", Chart).show(
-            ChartData("bars", tuple(times), tuple(sums), start, now, bar_seconds=size, colour="blue")
+            ChartData(
+                "bars", tuple(times), tuple(sums), start, now, bar_seconds=size, colour="blue",
+                provisional_from=bar_edge,
+            )
         )
 
     def action_back(self) -> None:

@@ -16,7 +16,6 @@ from textual.widgets import Footer, Input
 
 from livetop.config.schema import Config, UiConfig
 from livetop.engine.store import DomainKey, Store, StoreSnapshot
-from livetop.ui.backfill import Backfill
 from livetop.ui.error_groups import error_kinds, group_errors
 from livetop.ui.feed import next_time_change
 from livetop.ui.widgets.error_panel import ErrorPanel
@@ -46,6 +45,24 @@ class OverviewScreen(Screen):
             tooltip="Cycle the sort: bandwidth, change (biggest drop first), name, vendor, errors",
         ),
         Binding(
+            "v",
+            "flat",
+            "Flat/grouped",
+            id="overview.flat",
+            show=False,
+            tooltip="Toggle the view: grouped by account (totals per account) or flat (every domain ranked "
+            "across all accounts by the sort, like top)",
+        ),
+        Binding(
+            "h",
+            "hostnames",
+            "Hostnames",
+            id="overview.hostnames",
+            show=False,
+            tooltip="Toggle the DOMAIN column: labels or hostnames (long hostnames are cut in the middle, "
+            "keeping the end where they differ)",
+        ),
+        Binding(
             "f",
             "freeze",
             "Freeze",
@@ -57,7 +74,8 @@ class OverviewScreen(Screen):
             "errors",
             "Errors",
             id="overview.errors",
-            tooltip="Show or hide the error panel: every decoded error, what it means and what to do",
+            tooltip="Show or hide the error panel: every decoded error, what it means and what to do. It opens "
+            "by itself when a new kind of error appears, until you hide it: after that only e opens it",
         ),
         Binding(
             "escape",
@@ -76,16 +94,15 @@ class OverviewScreen(Screen):
         *,
         refresh_seconds: float,
         insecure_accounts: tuple[str, ...] = (),
-        backfill: Backfill | None = None,
     ) -> None:
         super().__init__(id="overview-screen")
         self.store = store
-        self.backfill = backfill or Backfill()
         self.ui = ui
         self.refresh_seconds = refresh_seconds
         self.insecure_accounts = insecure_accounts
         self.auto_open_errors = ui.error_panel_auto_open
         self._dirty = True
+        self._user_hid_errors = False  # the user closed the panel: it never opens by itself again
         self._seen_error_kinds: frozenset[tuple[str, str]] = frozenset()
         self._snap: StoreSnapshot | None = None
         self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
@@ -178,7 +195,7 @@ class OverviewScreen(Screen):
         kinds = error_kinds(snap)
         new_kinds = kinds - self._seen_error_kinds
         self._seen_error_kinds |= kinds
-        if new_kinds and self.auto_open_errors and not self.error_panel_open:
+        if new_kinds and self.auto_open_errors and not self._user_hid_errors and not self.error_panel_open:
             self.set_error_panel(True)
         elif self.error_panel_open:
             self.error_panel.show(group_errors(snap))
@@ -198,7 +215,8 @@ class OverviewScreen(Screen):
                 shown=ov.visible_domain_count,
                 counts=count_statuses(snap),
                 insecure_accounts=self.insecure_accounts,
-                filling=self.backfill.active,
+                filling=bool(snap and any(d.filling for d in snap.domains)),
+                flat=ov.flat,
                 source=self.source_status,
             )
         )
@@ -260,6 +278,21 @@ class OverviewScreen(Screen):
         self.overview.cycle_sort()
         self.update_status()
 
+    def action_flat(self) -> None:
+        ov = self.overview
+        ov.flat = not ov.flat
+        self.update_status()
+        self.notify(
+            "flat: every domain ranked across all accounts" if ov.flat else "grouped by account",
+            timeout=2,
+            markup=False,
+        )
+
+    def action_hostnames(self) -> None:
+        ov = self.overview
+        ov.hostnames = not ov.hostnames
+        self.notify("showing hostnames" if ov.hostnames else "showing labels", timeout=2, markup=False)
+
     def action_freeze(self) -> None:
         frozen = self.overview.toggle_freeze()
         if not frozen:
@@ -268,4 +301,7 @@ class OverviewScreen(Screen):
             self.update_status()
 
     def action_errors(self) -> None:
-        self.set_error_panel(not self.error_panel_open)
+        opening = not self.error_panel_open
+        if not opening:
+            self._user_hid_errors = True
+        self.set_error_panel(opening)

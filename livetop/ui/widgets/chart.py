@@ -28,6 +28,11 @@ class ChartData:
     end: float
     bar_seconds: int = 300
     colour: str = "cyan"
+    # Buckets starting at or after this (epoch seconds) are provisional: drawn in PROVISIONAL_COLOUR.
+    provisional_from: int | None = None
+
+
+PROVISIONAL_COLOUR = "gray"
 
 
 def build_chart(data: ChartData, width: int, height: int) -> str:
@@ -39,12 +44,24 @@ def build_chart(data: ChartData, width: int, height: int) -> str:
     plt.plotsize(width, height)
     fmt = format_bps if data.kind == "line" else format_bytes
     if data.times:
+        times, values = list(data.times), list(data.values)
+        cut = len(times)
+        if data.provisional_from is not None:
+            cut = next((i for i, t in enumerate(times) if t >= data.provisional_from), len(times))
         if data.kind == "line":
-            plt.plot(list(data.times), list(data.values), color=data.colour, marker="braille")
+            if cut:
+                plt.plot(times[:cut], values[:cut], color=data.colour, marker="braille")
+            if cut < len(times):
+                # The provisional tail joins the settled line at its last point, in its own colour.
+                start = max(0, cut - 1)
+                plt.plot(times[start:], values[start:], color=PROVISIONAL_COLOUR, marker="braille")
         else:
             # A bar stands over the middle of the time it sums.
-            middles = [t + data.bar_seconds / 2 for t in data.times]
-            plt.bar(middles, list(data.values), color=data.colour, width=0.8)
+            middles = [t + data.bar_seconds / 2 for t in times]
+            if cut:
+                plt.bar(middles[:cut], values[:cut], color=data.colour, width=0.8)
+            if cut < len(times):
+                plt.bar(middles[cut:], values[cut:], color=PROVISIONAL_COLOUR, width=0.8)
     # Ticks after plotting: plotext's bar() resets them.
     top = max(data.values, default=0.0)
     y_ticks = value_ticks(top, max_ticks=max(1, min(4, (height - 3) // 2)))

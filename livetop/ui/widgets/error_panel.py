@@ -119,7 +119,8 @@ class ErrorPanel(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     ErrorPanel {
         height: auto;
-        max-height: 40%;
+        /* At 80x24 the overview keeps most of the screen: the panel scrolls within 7 lines. */
+        max-height: 30%;
         border-top: solid $error 60%;
         border-title-color: $error;
         border-title-style: bold;

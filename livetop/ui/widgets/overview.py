@@ -41,10 +41,13 @@ class Overview(OverviewPainter, can_focus=True):
     """Every watched play domain on one screen: status, vendor, bandwidth now, sparkline, peak, traffic, age,
     short decoded error; account totals and a grand total (sums over the watched domains).
 
-    Sort modes (`cycle_sort`): "bandwidth" (now, highest first); "change" (newest bucket against the one
-    before, biggest drop first: an audience falling off a cliff is what live ops must see first); "name";
-    "vendor"; "errors" (failing domains first, grouped by error code, then stale, loading, paused, healthy).
-    Sorting is within each account; accounts keep config order; totals close each group, grand total last.
+    Sort modes (`cycle_sort`): "bandwidth" (now, highest first); "change" (the Δ column: the newest settled
+    bucket against the settled bucket three before, biggest drop first: an audience falling off a cliff is
+    what live ops must see first); "name"; "vendor" (vendor, account, name; grouped, it also gathers the
+    accounts of one vendor); "errors" (failing domains first, grouped by error code, then stale, loading,
+    paused, healthy). Grouped (default): sorting is within each account, accounts keep config order (vendor
+    sort: by vendor), totals close each group. Flat (`flat = True`): every domain ranked across accounts.
+    The grand total is last either way. A change of sort or view shows the top of the new order.
     """
 
     SORTS: tuple[str, ...] = SORTS
@@ -64,6 +67,7 @@ class Overview(OverviewPainter, can_focus=True):
         & > .overview--dim { color: $foreground-muted; }
         & > .overview--total { text-style: bold; }
         & > .overview--spark { color: $accent; }
+        & > .overview--prov { color: $foreground-muted; }
         & > .overview--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -117,6 +121,8 @@ class Overview(OverviewPainter, can_focus=True):
         self._insecure = frozenset(insecure_accounts)  # accounts with verify_tls = false: said on their total
         self._filter_text = ""
         self._frozen = False
+        self._flat = False  # every domain ranked across accounts instead of grouped by account
+        self._hostnames = False  # the DOMAIN column shows hostnames instead of labels
         self._snap: StoreSnapshot | None = None  # what is displayed
         self._pending: StoreSnapshot | None = None  # the newest snapshot received while frozen
         self._age_now: datetime | None = None
@@ -174,7 +180,35 @@ class Overview(OverviewPainter, can_focus=True):
     def sort(self, mode: str) -> None:
         if check_sort(mode) != self._sort:
             self._sort = mode
-            self._rebuild(follow=True)
+            self._show_top()
+
+    def _show_top(self) -> None:
+        """A new order: show its top (at a thousand domains the biggest drops would otherwise be off screen)."""
+        self._selected = None
+        self._cursor_pos = 0
+        self._rebuild(follow=False)
+        if self.is_mounted:
+            self.scroll_to(y=0, animate=False, force=True)
+
+    @property
+    def flat(self) -> bool:
+        return self._flat
+
+    @flat.setter
+    def flat(self, value: bool) -> None:
+        if value != self._flat:
+            self._flat = value
+            self._show_top()
+
+    @property
+    def hostnames(self) -> bool:
+        return self._hostnames
+
+    @hostnames.setter
+    def hostnames(self, value: bool) -> None:
+        if value != self._hostnames:
+            self._hostnames = value
+            self._restyle()
 
     def cycle_sort(self) -> str:
         """Next sort mode; returns it."""
@@ -244,7 +278,7 @@ class Overview(OverviewPainter, can_focus=True):
 
     def _rebuild(self, follow: bool) -> None:
         """Re-sort and re-filter; keep the cursor on the same domain (or the same position if it left)."""
-        self._rows = render.build_rows(self._snap, self._sort, self._filter_text)
+        self._rows = render.build_rows(self._snap, self._sort, self._filter_text, self._flat)
         self._domain_rows = [i for i, row in enumerate(self._rows) if row.kind == "domain"]
         self._domain_pos = {self._rows[r].ident: p for p, r in enumerate(self._domain_rows)}  # type: ignore[misc]
         previous = self._selected

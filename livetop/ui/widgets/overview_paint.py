@@ -25,7 +25,7 @@ from livetop.ui.columns import Column, column_span, layout
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_render import Row, Run
 
-ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "cursor")
+ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "prov", "cursor")
 
 
 class OverviewPainter(ScrollView):
@@ -37,6 +37,11 @@ class OverviewPainter(ScrollView):
     _from_zero: bool
     _insecure: frozenset[str]
     _age_now: datetime | None
+    _flat: bool
+    _hostnames: bool
+
+    def _now_ts(self) -> float:
+        return self._snap.taken_at.timestamp() if self._snap else 0.0
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -58,6 +63,10 @@ class OverviewPainter(ScrollView):
             palette = {"body": base}
             for role in ROLES:
                 palette[role] = base + self.get_component_rich_style(f"overview--{role}", partial=True)
+            if getattr(self.app, "no_color", False):
+                # NO_COLOR turns red into a grey darker than the healthy rows' text: a failure would read as
+                # the least important line. Emphasise it instead.
+                palette["error"] = palette["error"] + Style(bold=True, reverse=True)
             self._palette = palette
         return self._palette
 
@@ -65,19 +74,24 @@ class OverviewPainter(ScrollView):
         """Everything line `index` (0 = header, n = row n-1) depends on: equal keys mean an identical Strip."""
         window = self._snap.window_seconds if self._snap else None
         if index == 0:
-            return (width, self._gen, "header", self._sort, window)
+            return (width, self._gen, "header", self._sort, window, self._hostnames)
         row = self._rows[index - 1]
         # The age counts only when its column shows: at 80 columns ticking ages cost nothing.
         show_age = row.domain is not None and self._age_span(width) is not None
         age = render.age_text(self._age_now, row.domain.updated_at) if show_age else ""  # type: ignore[union-attr]
-        return (width, self._gen, *render.row_key(row, self._selected, age))
+        return (width, self._gen, *render.row_key(row, self._selected, age, self._now_ts(), window or 0))
 
     def _runs(self, index: int, width: int) -> list[Run]:
         columns = self._columns(width)
         if index == 0:
             window = self._snap.window_seconds if self._snap else None
             return render.header_runs(
-                columns, width, sort=self._sort, window_seconds=window, ascii_mode=self._ascii_mode
+                columns,
+                width,
+                sort=self._sort,
+                window_seconds=window,
+                ascii_mode=self._ascii_mode,
+                hostnames=self._hostnames,
             )
         row = self._rows[index - 1]
         age = render.age_text(self._age_now, row.domain.updated_at) if row.domain else ""
@@ -89,6 +103,9 @@ class OverviewPainter(ScrollView):
             ascii_mode=self._ascii_mode,
             from_zero=self._from_zero,
             insecure_accounts=self._insecure,
+            now_ts=self._now_ts(),
+            window_seconds=self._snap.window_seconds if self._snap else 3600,
+            hostnames=self._hostnames,
         )
 
     def render_line(self, y: int) -> Strip:

@@ -27,7 +27,7 @@ from livetop.engine.store import (
 from livetop.model import format_bps, format_bytes, format_duration, format_window
 from livetop.ui.columns import GAP, Column
 from livetop.ui.sorts import SORTS  # noqa: F401 - the modes SORT_KEYS implements, for importers of this module
-from livetop.ui.sparkline import sparkline
+from livetop.ui.sparkline import window_sparkline
 from livetop.vendors.registry import vendor_mark
 
 MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUSED: "‖", STATUS_LOADING: "·"}
@@ -52,6 +52,7 @@ BODY_ROLE = {
 STATUS_RANK = {STATUS_ERROR: 0, STATUS_STALE: 1, STATUS_LOADING: 2, STATUS_PAUSED: 3, STATUS_OK: 4}
 
 Run = tuple[str, str]  # (text, role)
+FILLING_TEXT = "filling…"  # a row whose data covers only part of the window (a zoom's backfill is on its way)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,10 +73,12 @@ def _display(d: DomainSnapshot) -> str:
 SORT_KEYS: dict[str, Callable[[DomainSnapshot], Any]] = {
     # Biggest audience first; no data yet sinks to the bottom.
     "bandwidth": lambda d: (d.bandwidth_now is None, -(d.bandwidth_now or 0.0)),
-    # Most negative change first: an audience falling off a cliff is what a live-ops engineer must see first.
+    # Most negative change of the *settled* bandwidth first (the Δ column): an audience falling off a cliff is
+    # what a live-ops engineer must see first, and a half-filled newest bucket is not a fall.
     "change": lambda d: (d.change_ratio is None, d.change_ratio or 0.0),
     "name": lambda d: (_display(d), d.domain),
-    "vendor": lambda d: (d.vendor, _display(d), d.domain),
+    # Vendor, then account, then name: in the grouped view it also gathers the accounts of one vendor.
+    "vendor": lambda d: (d.vendor, d.account, _display(d), d.domain),
     # Failing first (grouped by error code), then stale, loading, paused, healthy.
     "errors": lambda d: (STATUS_RANK.get(d.status, 5), d.error.code if d.error else "", _display(d)),
 }
@@ -94,23 +97,35 @@ def matches(d: DomainSnapshot, needle: str) -> bool:
     return any(needle in field.casefold() for field in haystack)
 
 
-def build_rows(snap: StoreSnapshot | None, sort: str, filter_text: str) -> list[Row]:
-    """Domains grouped by account (config order), sorted within the group, each group closed by its total
-    line, the grand total last. A group with no domain matching the filter is left out entirely."""
+def build_rows(snap: StoreSnapshot | None, sort: str, filter_text: str, flat: bool = False) -> list[Row]:
+    """Grouped (default): domains grouped by account (config order; the vendor sort orders the groups by
+    vendor), sorted within the group, each group closed by its total line. Flat: every domain ranked across
+    all accounts, like `top`. The grand total last either way. A group with no domain matching the filter is
+    left out entirely."""
     if snap is None:
         return [Row("note", ("note",), text="waiting for data…")]
     if not snap.domains:
         return [Row("note", ("note",), text="no domains watched")]
     needle = filter_text.strip().casefold()
+    key = SORT_KEYS[sort]
+    if flat:
+        shown = [d for d in snap.domains if not needle or matches(d, needle)]
+        if not shown:
+            return [Row("note", ("note",), text=f"no domain matches “{filter_text}”")]
+        shown.sort(key=key)  # stable: ties keep config order
+        return [*(Row("domain", d.key, domain=d) for d in shown), Row("grand", ("grand",), total=snap.grand)]
     groups: dict[str, list[DomainSnapshot]] = {}
     for d in snap.domains:
         groups.setdefault(d.account, [])
         if not needle or matches(d, needle):
             groups[d.account].append(d)
     totals = {t.account: t for t in snap.accounts}
-    key = SORT_KEYS[sort]
+    ordered = list(groups.items())
+    if sort == "vendor":
+        vendor_of = {d.account: d.vendor for d in snap.domains}
+        ordered.sort(key=lambda item: vendor_of.get(item[0], ""))  # stable: config order within a vendor
     rows: list[Row] = []
-    for account, members in groups.items():
+    for account, members in ordered:
         if not members:
             continue
         members.sort(key=key)  # stable: ties keep config order
@@ -132,6 +147,33 @@ def age_text(now: datetime | None, updated_at: datetime | None) -> str:
     if seconds < 60:
         seconds -= seconds % 5
     return format_duration(seconds)
+
+
+def format_change(ratio: float | None) -> str:
+    """A change ratio as the Δ column shows it: "-92%", "+15%", "0%"; beyond +999 % ">999%"; "-" for none."""
+    if ratio is None:
+        return "-"
+    percent = round(ratio * 100)
+    if percent > 999:
+        return ">999%"
+    return f"{percent:+d}%" if percent else "0%"
+
+
+def cut_middle(text: str, width: int, ascii_mode: bool = False) -> str:
+    """`text` in at most `width` cells, cut in the middle: hostnames differ at their start and their end
+    ("play.a…example.com"), so both are kept, the end a little more."""
+    if cell_len(text) <= width or width < 3:
+        return text
+    mark = "~" if ascii_mode else "…"
+    head_cells = (width - 1) // 3
+    tail_cells = width - 1 - head_cells
+    head = set_cell_size(text, head_cells).rstrip()
+    tail, used = "", 0
+    for ch in reversed(text):
+        if used + cell_len(ch) > tail_cells:
+            break
+        tail, used = ch + tail, used + cell_len(ch)
+    return head + mark + tail
 
 
 def fit(text: str, width: int, align: str = "left", ascii_mode: bool = False) -> str:
@@ -158,14 +200,24 @@ def _merge(runs: list[Run]) -> list[Run]:
 
 
 def _assemble(
-    cells: dict[str, Run], columns: list[Column], body: str, width: int, ascii_mode: bool
+    cells: dict[str, Run],
+    columns: list[Column],
+    body: str,
+    width: int,
+    ascii_mode: bool,
+    parts: dict[str, list[Run]] | None = None,
 ) -> list[Run]:
+    parts = parts or {}
     runs: list[Run] = []
     used = 0
     for i, col in enumerate(columns):
         if i:
             runs.append((" " * GAP, body))
             used += GAP
+        if col.name in parts:  # a cell drawn as several runs, exactly its width (the sparkline)
+            runs.extend(parts[col.name])
+            used += col.width
+            continue
         text, role = cells.get(col.name, ("", body))
         if not text.strip():  # blank cells take the row style so they merge into its run
             role = body
@@ -176,28 +228,91 @@ def _assemble(
     return _merge(runs)
 
 
-def domain_runs(
-    d: DomainSnapshot, columns: list[Column], width: int, *, age: str, ascii_mode: bool, from_zero: bool
+def spark_window(now_ts: float, window_seconds: int, bucket_seconds: int) -> tuple[int, int]:
+    """The time a sparkline spans: the window, ending with the bucket under way. It moves once a bucket (not
+    every second), so a row is redrawn when its data changes or a bucket begins, not in between."""
+    bucket = max(1, bucket_seconds)
+    end = int(now_ts) - int(now_ts) % bucket + bucket
+    return end - window_seconds, end
+
+
+def _bucket_of(times) -> int:
+    return min((b - a for a, b in zip(times, times[1:]) if b > a), default=300)
+
+
+def spark_parts(
+    times,
+    values,
+    width: int,
+    *,
+    now_ts: float,
+    window_seconds: int,
+    bucket_seconds: int,
+    settled_before: int | None,
+    ascii_mode: bool,
+    from_zero: bool,
 ) -> list[Run]:
-    """A domain line: mark, vendor, name, now, sparkline, peak, traffic, age, short error."""
+    """The sparkline cell as runs: settled bars in the sparkline colour, provisional ones (the vendor is still
+    filling them) in the muted "prov" style, no data as blanks."""
+    start, end = spark_window(now_ts, window_seconds, bucket_seconds)
+    settled, provisional = window_sparkline(
+        times, values, width, start, end, bucket_seconds, settled_before, ascii_mode=ascii_mode, from_zero=from_zero
+    )
+    return [(settled, "spark"), (provisional, "prov")]
+
+
+def domain_runs(
+    d: DomainSnapshot,
+    columns: list[Column],
+    width: int,
+    *,
+    age: str,
+    ascii_mode: bool,
+    from_zero: bool,
+    now_ts: float | None = None,
+    window_seconds: int = 3600,
+    hostnames: bool = False,
+) -> list[Run]:
+    """A domain line: mark, vendor, name, now, Δ, sparkline, peak, traffic, age, short error. A domain still
+    waiting for the backfill of a longer window says "filling…" where its error would be, and its peak and
+    traffic (which cover part of the window) are drawn in the warning style."""
     body = BODY_ROLE.get(d.status, "body")
+    partial = "stale" if d.filling else body
+    name = d.domain if hostnames else d.display
+    if hostnames:
+        name = cut_middle(name, _width_of(columns, "domain"), ascii_mode)
+    if d.error:
+        note: Run = (d.error.short(), "error")
+    else:
+        note = (FILLING_TEXT, "stale") if d.filling else ("", "error")
     cells: dict[str, Run] = {
         "mark": ((ASCII_MARKS if ascii_mode else MARKS).get(d.status, "?"), MARK_ROLE.get(d.status, "body")),
         "vendor": (vendor_mark(d.vendor), body),
-        "domain": (d.display, body),
+        "domain": (name, body),
         "now": (format_bps(d.bandwidth_now), body),
-        "peak": (format_bps(d.peak_bps), body),
-        "traffic": (format_bytes(d.traffic_bytes), body),
+        "delta": (format_change(d.change_ratio), body),
+        "peak": (format_bps(d.peak_bps), partial),
+        "traffic": (format_bytes(d.traffic_bytes), partial),
         "age": (age, body),
-        "error": (d.error.short() if d.error else "", "error"),
+        "error": note,
     }
+    parts: dict[str, list[Run]] = {}
+    if now_ts is None:
+        now_ts = d.updated_at.timestamp() if d.updated_at else 0.0
     for col in columns:
         if col.name == "spark":
-            cells["spark"] = (
-                sparkline(d.bandwidth.values, col.width, ascii_mode=ascii_mode, from_zero=from_zero),
-                "spark",
+            parts["spark"] = spark_parts(
+                d.bandwidth.times,
+                d.bandwidth.values,
+                col.width,
+                now_ts=now_ts,
+                window_seconds=window_seconds,
+                bucket_seconds=d.bucket_seconds,
+                settled_before=int(d.settled_before.timestamp()) if d.settled_before else None,
+                ascii_mode=ascii_mode,
+                from_zero=from_zero,
             )
-    return _assemble(cells, columns, body, width, ascii_mode)
+    return _assemble(cells, columns, body, width, ascii_mode, parts)
 
 
 def _width_of(columns: list[Column], name: str) -> int:
@@ -220,40 +335,62 @@ def total_runs(
     ascii_mode: bool,
     from_zero: bool,
     insecure: bool = False,
+    now_ts: float | None = None,
+    window_seconds: int = 3600,
 ) -> list[Run]:
     """An account or grand total line: sums over the watched domains, labelled as such by the store. An account
     that does not verify TLS certificates says so here, where its figures are (verify_tls = false)."""
     notes = ["TLS NOT VERIFIED"] if insecure else []
     if t.errors:
         notes.append(f"{t.errors} failing")
+    if not t.complete:
+        notes.append(FILLING_TEXT)
+    partial = "total" if t.complete else "stale"
     cells: dict[str, Run] = {
         "mark": (ASCII_TOTAL_MARK if ascii_mode else TOTAL_MARK, "total"),
         "vendor": (vendor_mark(t.vendor) if t.vendor else "", "total"),
         "domain": (total_label(t, _width_of(columns, "domain")), "total"),
         "now": (format_bps(t.bandwidth_now), "total"),
-        "peak": (format_bps(t.peak_bps), "total"),
-        "traffic": (format_bytes(t.traffic_bytes), "total"),
+        "delta": ("", "total"),
+        "peak": (format_bps(t.peak_bps), partial),
+        "traffic": (format_bytes(t.traffic_bytes), partial),
         "age": ("", "total"),
         "error": (", ".join(notes), "error"),
     }
+    if now_ts is None:
+        now_ts = float(t.bandwidth.times[-1]) if len(t.bandwidth) else 0.0
+    parts: dict[str, list[Run]] = {}
     for col in columns:
         if col.name == "spark":
-            cells["spark"] = (
-                sparkline(t.bandwidth.values, col.width, ascii_mode=ascii_mode, from_zero=from_zero),
-                "spark",
+            parts["spark"] = spark_parts(
+                t.bandwidth.times,
+                t.bandwidth.values,
+                col.width,
+                now_ts=now_ts,
+                window_seconds=window_seconds,
+                bucket_seconds=_bucket_of(t.bandwidth.times),
+                settled_before=int(t.settled_before.timestamp()) if t.settled_before else None,
+                ascii_mode=ascii_mode,
+                from_zero=from_zero,
             )
-    return _assemble(cells, columns, "total", width, ascii_mode)
+    return _assemble(cells, columns, "total", width, ascii_mode, parts)
 
 
-def row_key(row: Row, selected: DomainKey | None, age: str) -> tuple:
+def row_key(row: Row, selected: DomainKey | None, age: str, now_ts: float = 0.0, window: int = 0) -> tuple:
     """Everything a row's text depends on besides width and display settings. Domain keys end with the age,
-    so a change of age alone can be told apart (and repainted as a few cells)."""
+    so a change of age alone can be told apart (and repainted as a few cells). The sparkline's time span
+    (spark_window) moves once a bucket: it is part of the key."""
     if (d := row.domain) is not None:
-        return ("domain", row.ident, d.version, d.status, row.ident == selected, age)
+        span = spark_window(now_ts, window, d.bucket_seconds)
+        return ("domain", row.ident, d.version, d.status, d.window_complete, span, row.ident == selected, age)
     if (t := row.total) is not None:
         # The store rebuilds every total when any domain changes: compare figures, not identity.
         values = t.bandwidth.values.tobytes()
-        return ("total", row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes, values)
+        span = spark_window(now_ts, window, _bucket_of(t.bandwidth.times))
+        return (
+            "total", row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes, values,
+            t.settled_before, t.complete, span,
+        )
     return ("note", row.ident, row.text)
 
 
@@ -266,19 +403,45 @@ def row_runs(
     ascii_mode: bool,
     from_zero: bool,
     insecure_accounts: frozenset[str] = frozenset(),
+    now_ts: float | None = None,
+    window_seconds: int = 3600,
+    hostnames: bool = False,
 ) -> list[Run]:
     if row.domain is not None:
-        return domain_runs(row.domain, columns, width, age=age, ascii_mode=ascii_mode, from_zero=from_zero)
+        return domain_runs(
+            row.domain,
+            columns,
+            width,
+            age=age,
+            ascii_mode=ascii_mode,
+            from_zero=from_zero,
+            now_ts=now_ts,
+            window_seconds=window_seconds,
+            hostnames=hostnames,
+        )
     if row.total is not None:
         insecure = row.total.account in insecure_accounts if row.total.account else False
         return total_runs(
-            row.total, columns, width, ascii_mode=ascii_mode, from_zero=from_zero, insecure=insecure
+            row.total,
+            columns,
+            width,
+            ascii_mode=ascii_mode,
+            from_zero=from_zero,
+            insecure=insecure,
+            now_ts=now_ts,
+            window_seconds=window_seconds,
         )
     return note_runs(row.text, width, ascii_mode)
 
 
 def header_runs(
-    columns: list[Column], width: int, *, sort: str, window_seconds: int | None, ascii_mode: bool
+    columns: list[Column],
+    width: int,
+    *,
+    sort: str,
+    window_seconds: int | None,
+    ascii_mode: bool,
+    hostnames: bool = False,
 ) -> list[Run]:
     """Column titles; the sparkline title names the window, the domain title the sort order."""
     cells: dict[str, Run] = {}
@@ -287,7 +450,10 @@ def header_runs(
         if col.name == "spark" and window_seconds:
             title = f"LAST {format_window(window_seconds)}"
         elif col.name == "domain":
-            title = f"{col.title} {'v' if ascii_mode else '↓'}{sort}"
+            name = "HOST" if hostnames else col.title
+            title = f"{name} {'v' if ascii_mode else '↓'}{sort}"
+        elif col.name == "delta" and ascii_mode:
+            title = "CHG"
         cells[col.name] = (title, "header")
     return _assemble(cells, columns, "header", width, ascii_mode)
 

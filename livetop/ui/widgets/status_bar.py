@@ -37,7 +37,8 @@ class StatusState:
     shown: int = 0
     counts: tuple[tuple[str, int], ...] = ()  # (status, count) in a fixed order
     insecure_accounts: tuple[str, ...] = ()
-    filling: bool = False  # a zoom out's backfill is still on its way
+    filling: bool = False  # some domain's data covers only part of the window (a zoom's backfill)
+    flat: bool = False  # every domain ranked across accounts
     source: tuple[str, str] = ("", "dim")  # (text, role): the collector a viewer reads, or its trouble
 
 
@@ -80,7 +81,10 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
         window.append((" filling…", "warning"))
     parts.append(window)
     parts.append([("every ", "dim"), (format_duration(state.refresh_seconds), "body")])
-    parts.append([("sort ", "dim"), (state.sort, "body")])
+    sort = [("sort ", "dim"), (state.sort, "body")]
+    if state.flat:
+        sort.append((", flat", "body"))
+    parts.append(sort)
     return parts
 
 
