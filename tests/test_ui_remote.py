@@ -51,7 +51,7 @@ async def test_a_remote_viewer_shows_the_same_rows_and_figures_as_a_local_one(ma
         assert [r for r in remote_rows if r.strip()] == [r for r in local_rows if r.strip()]
         assert len([r for r in remote_rows if r.strip()]) > len(config.accounts) + sum(
             len(a.domains) for a in config.accounts)
-        assert remote_figures == local_figures and remote_figures["now"].endswith("bps")
+        assert remote_figures == local_figures and "bps" in remote_figures["now"]
         where = collector.url.split("://")[1]
         assert status.startswith(f"⇄ {where} · ") and status.removeprefix(f"⇄ {where} · ") == local_status
     finally:
