@@ -8,7 +8,8 @@ Two phases, each measured over the same window after a warm-up:
 
 1. anchor: one local livetop's engine (the engine the TUI runs, headless: Textual draws, it does not poll)
    polling every domain, alone. Its vendor requests per minute are what one engineer's livetop costs.
-2. team: `livetop serve` polling the same domains, with V headless viewers attached to its change feed. Each
+2. team: `livetop serve` polling the same domains, alone for one window, then with V headless viewers
+   attached to its change feed for another. Each
    viewer is its own process running the viewer's data path (`RemoteSource` + `MirrorStore`, what
    `livetop --remote` runs under its screen); 20 Textual screens would not fit on 2 cores beside the rest.
 
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -192,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
             work / "sim.log",
         )
         try:
-            config.write_text(f'refresh = "{args.refresh}"\n' + config.read_text())
+            text = re.sub(r'(?m)^refresh = .*$', f'refresh = "{args.refresh}"', config.read_text(), count=1)
+            config.write_text(text)
             print(f"anchor: one local engine, {args.domains} domains, {args.duration:g} s…", file=sys.stderr)
             done = subprocess.run([*me, "--local", str(config), "--duration", str(args.duration),
                                    "--warmup", str(args.warmup)], capture_output=True, text=True, check=True)
@@ -203,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 wait_ready(url)
                 time.sleep(args.warmup)
+                # The collector alone first, then with the viewers attached: the same process, warm.
+                a0, ac0, at0 = collector_requests(url), cpu_seconds_of(serve.pid), time.monotonic()
+                time.sleep(args.duration)
+                a1, ac1, at1 = collector_requests(url), cpu_seconds_of(serve.pid), time.monotonic()
                 viewers = [
                     subprocess.Popen([*me, "--viewer", url, "--duration", str(args.duration)],
                                      stdout=subprocess.PIPE, text=True)
@@ -217,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                 stop(serve)
         finally:
             stop(sim)
+    alone_rpm = (a1 - a0) * 60 / (at1 - at0)
+    alone_cpu = 100 * (ac1 - ac0) / (at1 - at0)
     team_rpm = (r1 - r0) * 60 / (t1 - t0)
     collector_cpu = 100 * (c1 - c0) / (t1 - t0)
     ok = [r for r in results if "error" not in r]
@@ -226,8 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| {args.domains} domains, refresh {args.refresh}, {args.duration:g} s window | value |")
     print("|---|---|")
     print(f"| vendor requests/min, one local livetop (anchor) | {anchor['requests_per_minute']:.0f} |")
+    print(f"| vendor requests/min, collector alone | {alone_rpm:.0f} |")
     print(f"| vendor requests/min, collector with {len(ok)} viewers | {team_rpm:.0f} |")
     print(f"| CPU, one local livetop's engine (anchor) | {anchor['cpu_percent']:.1f} % |")
+    print(f"| CPU, collector alone | {alone_cpu:.1f} % |")
     print(f"| CPU, collector with {len(ok)} viewers | {collector_cpu:.1f} % |")
     if ok:
         print(f"| CPU per viewer (headless), median / max | {statistics.median(cpu):.2f} % / {max(cpu):.2f} % |")
