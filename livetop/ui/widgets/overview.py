@@ -67,7 +67,7 @@ class Overview(OverviewPainter, can_focus=True):
         & > .overview--dim { color: $foreground-muted; }
         & > .overview--total { text-style: bold; }
         & > .overview--spark { color: $accent; }
-        & > .overview--prov { color: $foreground-muted; }
+        & > .overview--prov { color: $foreground-muted; text-style: dim; }
         & > .overview--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
