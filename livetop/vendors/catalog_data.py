@@ -29,7 +29,9 @@ _VARIANT_KEYS = {
     "retryable": bool,
     "token_expired": bool,
 }
-_CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]*(\.[A-Za-z0-9_]+)*(\.?\*)?$")
+# Codes start with a letter: Huawei's and JD's are upper case (APIGW.0308, RATE_LIMIT), Alibaba's and
+# Tencent's are CamelCase (InvalidStartTime.Malformed, AuthFailure.SignatureExpire).
+_CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*(\.?\*)?$")
 TITLE_MAX_CHARS = 40  # titles go on an overview row next to the code
 
 
