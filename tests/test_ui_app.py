@@ -108,7 +108,7 @@ async def test_overview_lists_every_demo_domain_with_values(make_sim, sim_clock,
     faulty = {d.name for a in sim.sim.scenario.accounts for d in a.domains if d.fault}
     app = make_app(config, sim_clock)
     # Tall enough for every demo row beside the auto-opened error panel: this is about what each row says.
-    async with app.run_test(size=(120, 64)) as pilot:
+    async with app.run_test(size=(120, 80)) as pilot:
         screen = await started(pilot, app)
         text = lines(screen.overview)
         for key, display in displays(config).items():
