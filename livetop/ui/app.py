@@ -32,6 +32,7 @@ from livetop.ui.theme_switch import ThemeSwitch
 from livetop.ui.themes import ThemeSet
 from livetop.ui.widgets.filter_input import FilterInput
 from livetop.ui.widgets.overview import Overview
+from livetop.vendors.registry import account_api
 
 ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600)
 TICK_SECONDS = 1.0  # ages and stale marks move with time, not only with data
@@ -374,17 +375,17 @@ class LivetopApp(ThemeSwitch):
             self.push_screen(HelpScreen(self.binding_catalogue(), self.key_label))
 
     def open_drilldown(self, key: DomainKey) -> None:
-        self.push_screen(DrilldownScreen(self.store, key, self._bandwidth_point(key.account)))
+        api = self._account_api(key.account)
+        point, note = (api.bandwidth_point, api.data_note) if api is not None else ("", "")
+        self.push_screen(DrilldownScreen(self.store, key, point, note))
 
-    def _bandwidth_point(self, account_name: str) -> str:
-        """What one bandwidth point of the account's API is ("peak", "average", or "" when undeclared)."""
-        from livetop.vendors.registry import account_api
-
+    def _account_api(self, account_name: str):
+        """The declaration of the account's API (what a bandwidth point is, what the figures are), or None."""
         account = self.config.account(account_name)
         try:
-            return account_api(account).bandwidth_point if account is not None else ""
+            return account_api(account) if account is not None else None
         except KeyError:
-            return ""
+            return None
 
     def on_overview_selected(self, message: Overview.Selected) -> None:
         if message.key is not None:

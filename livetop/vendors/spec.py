@@ -89,6 +89,9 @@ class ApiSpec:
     # What one bucket's bandwidth figure is: "peak" or "average" over the bucket, "" when the vendor does not
     # say. The exporter's HELP text states it: a sum or mean across vendors would mix the two.
     bandwidth_figure: str = ""
+    # What the figures are, in a line the drilldown shows under them: billing or monitoring data, which
+    # bucket size and how longer windows are fetched. Declared here so the UI never branches on a vendor.
+    data_note: str = ""
     starters: tuple[Starter, ...] = ()
     # What one bandwidth point is over its bucket, where the vendor states it: "peak" or "average" ("" when
     # it does not say). The same audience reads lower as an average, so the drilldown's caption names it.
@@ -130,7 +133,8 @@ class VendorSpec:
     # and the API `livetop init` offers first.
     default_api: str
     init_api: str
-    # "package.module:function" reading (code, message) out of a parsed JSON error body, or None.
+    # "package.module:function" reading (code, message) out of a parsed JSON error body, or None; it may
+    # return (code, message, request id) when the id sits where only the vendor knows to look.
     error_reader: str = ""
     catalog: str = "errors.toml"  # in the vendor's package
 

@@ -153,14 +153,16 @@ class DrilldownScreen(Screen):
     DrilldownScreen #dd-history.-narrow > Static { width: 100%; margin-top: 1; }
     DrilldownScreen #dd-notices { height: auto; padding: 0 1; color: $warning; }
     DrilldownScreen #dd-error-first { height: auto; padding: 0 1; margin-bottom: 1; }
+    DrilldownScreen #dd-source { height: auto; padding: 0 1; color: $foreground-muted; }
     """
 
-    def __init__(self, store: Store, key: DomainKey, bandwidth_point: str = "") -> None:
+    def __init__(self, store: Store, key: DomainKey, bandwidth_point: str = "", data_note: str = "") -> None:
         super().__init__(id="drilldown-screen")
         self.store = store
         self.key = key
         # "peak" / "average": what each bandwidth point is, as the account's API declares it.
         self.bandwidth_point = bandwidth_point
+        self.data_note = data_note  # what the vendor's figures are (its API's declaration)
         self._version: tuple | None = None
         self._dirty = False
 
@@ -173,6 +175,7 @@ class DrilldownScreen(Screen):
             yield Static(id="dd-error-first", markup=False)
             yield Figures(id="dd-figures")
             yield Static(id="dd-notices", markup=False)
+            yield Static(self.data_note, id="dd-source", markup=False)
             yield Static(classes="dd-caption", id="bandwidth-caption", markup=False)
             yield Chart(id="bandwidth-chart")
             yield Static(classes="dd-caption", id="traffic-caption", markup=False)
