@@ -181,12 +181,24 @@ def test_non_finite_huge_or_negative_numbers_are_malformed(literal):
 
 def test_read_error_needs_the_documented_nesting():
     assert read_error({"Response": {"Error": {"Code": "X.Y", "Message": "m"}, "RequestId": "r-1"}}) == (
-        "X.Y", "m (request id r-1)")  # fmt: skip
+        "X.Y", "m", "r-1")  # fmt: skip
     for doc in (None, [], {"Error": {"Code": "X"}}, {"Response": {"Error": "X"}},
                 {"Response": {"Error": {"Code": 5}}}, {"Response": {"Error": {"Code": "  "}}}):  # fmt: skip
         assert read_error(doc) is None
-    # A hostile request id is not appended (it could carry anything).
-    assert read_error({"Response": {"Error": {"Code": "X", "Message": "m"}, "RequestId": "a\nb"}}) == ("X", "m")
+
+    # A hostile request id is not quoted (it could carry anything).
+    doc = {"Response": {"Error": {"Code": "InternalError", "Message": "m"}, "RequestId": "a\nb <x>"}}
+    with pytest.raises(VendorError) as info:
+        parse_bill(200, _body(doc))
+    assert info.value.error.raw_message == "m"
+
+
+def test_the_request_id_is_quoted_unmasked_even_when_it_looks_like_a_key():
+    rid = "3c140219cfe9470eb241907877d6fb03"
+    doc = {"Response": {"Error": {"Code": "InternalError", "Message": "m"}, "RequestId": rid}}
+    with pytest.raises(VendorError) as info:
+        parse_bill(200, _body(doc))
+    assert info.value.error.raw_message == f"m (request id {rid})"
 
 
 def test_catalog_marks_the_throttle_and_every_entry_answers_http_200():

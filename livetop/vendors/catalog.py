@@ -145,7 +145,10 @@ def decode(
             throttled=throttled,
             retry_after=retry_after,
         )
-    code, message = found
+    code, message, *extra = found
+    # A reader may also return the request id where only it knows to look (Tencent: Response.RequestId).
+    if extra:
+        rid = _request_id({"request_id": extra[0]}, None, secrets) or rid
     # The code is shown as is when the catalog does not know it: a vendor (or a proxy) echoing a credential
     # or a page of text in the code field must not put it on screen.
     code = redact(code, secrets, CODE_CHARS) or (f"HTTP {http_status}" if http_status else "HTTP ?")
@@ -185,7 +188,8 @@ def decode(
 
 
 def _with_request_id(raw: str, rid: str | None) -> str:
-    return f"{raw} (request id {rid})" if rid else raw
+    # A vendor whose error reader already quoted the id (Tencent's Response.RequestId) gets it once.
+    return f"{raw} (request id {rid})" if rid and rid not in raw else raw
 
 
 def _status_action(status: int | None) -> str:

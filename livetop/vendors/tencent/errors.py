@@ -2,18 +2,16 @@
 
 Tencent answers HTTP 200 with `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}` for every API
 error (tencentcloud-sdk-python-common 3.1.195, `abstract_client.py` `_check_error`). The request id, which a
-support ticket needs, is appended to the message.
+support ticket needs, sits in `Response.RequestId`; it is returned for the decoder to quote (after redaction,
+which would mask it: it looks like a key).
 """
 
 from __future__ import annotations
 
-import re
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$")
-
-
-def read_error(doc: object) -> tuple[str, str] | None:
-    """(code, message) of a Tencent error answer, or None when `doc` carries no `Response.Error.Code`."""
+def read_error(doc: object) -> tuple[str, str, str] | None:
+    """(code, message, request id) of a Tencent error answer, or None when `doc` carries no
+    `Response.Error.Code`. The decoder checks the request id's shape before quoting it."""
     if not isinstance(doc, dict):
         return None
     response = doc.get("Response")
@@ -28,6 +26,4 @@ def read_error(doc: object) -> tuple[str, str] | None:
     message = error.get("Message")
     message = message if isinstance(message, str) else ""
     rid = response.get("RequestId")
-    if isinstance(rid, str) and _REQUEST_ID.match(rid.strip()):
-        message = f"{message} (request id {rid.strip()})"
-    return code.strip(), message
+    return code.strip(), message, rid if isinstance(rid, str) else ""
