@@ -77,6 +77,7 @@ def test_init_writes_a_private_starter_that_loads(tmp_path, env, monkeypatch):
     assert [(a.name, a.vendor, a.auth) for a in config.accounts] == [
         ("hw-prod", "huawei", "aksk"),
         ("jd-live", "jdcloud", "aksk"),
+        ("tc-live", "tencent", "tc3"),
     ]
     assert config.accounts[1].api == "openapi" and config.accounts[1].endpoint == "https://live.jdcloud-api.com"
     assert '# api = "opencdn"' in path.read_text()

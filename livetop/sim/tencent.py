@@ -23,20 +23,16 @@ import hashlib
 import hmac
 import json
 import re
-import uuid
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from livetop.sim import data, faults
+from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response
 from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import SimAccount
 from livetop.vendors.tencent import VENDOR_TENCENT, signer
 from livetop.vendors.tencent.timerules import BEIJING, BEIJING_FORMAT, parse_time
-
-if TYPE_CHECKING:
-    from livetop.sim.server import Simulator
 
 ACTION = "DescribeBillBandwidthAndFluxList"
 VERSION = "2018-08-01"
@@ -82,20 +78,20 @@ class _Refused(Exception):
         self.code, self.message = code, message
 
 
-def _account(sim: Simulator, secret_id: str) -> SimAccount | None:
-    for acc in sim.scenario.accounts:
-        if acc.vendor == VENDOR_TENCENT and acc.access_key == secret_id:
-            return acc
-    return None
+def _account(ctx: SimContext, secret_id: str) -> SimAccount | None:
+    by_secret_id = ctx.service(
+        "tencent.bill.secret_ids", lambda: {a.access_key: a for a in ctx.accounts(VENDOR_TENCENT, "bill")}
+    )
+    return by_secret_id.get(secret_id)
 
 
-def authenticate(sim: Simulator, request: Request) -> SimAccount:
+def authenticate(ctx: SimContext, request: Request) -> SimAccount:
     """The account whose SecretId signed the request; raises _Refused with Tencent's code."""
     header = request.headers.get("authorization", "")
     parts = signer.parse_authorization(header)
     if parts is None:
         raise _Refused("AuthFailure.InvalidAuthorization", "Authorization header is not TC3-HMAC-SHA256.")
-    account = _account(sim, parts["SecretId"])
+    account = _account(ctx, parts["SecretId"])
     if account is None:
         raise _Refused(
             "AuthFailure.SecretIdNotFound",
@@ -105,7 +101,7 @@ def authenticate(sim: Simulator, request: Request) -> SimAccount:
     if not raw_ts.isdigit():
         raise _Refused("MissingParameter", "The request is missing a required parameter `X-TC-Timestamp`.")
     timestamp = int(raw_ts)
-    skew = abs(sim.clock.now().timestamp() - timestamp)
+    skew = abs(ctx.clock.now().timestamp() - timestamp)
     if skew > MAX_SKEW.total_seconds():
         raise _Refused(
             "AuthFailure.SignatureExpire",
@@ -175,13 +171,12 @@ def _time(params: dict, name: str) -> tuple[datetime, bool]:
         raise _Refused("InvalidParameter", f"{name} format error: {str(value)[:40]}") from None
 
 
-def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
-    request_id = str(uuid.UUID(request_id)) if len(request_id) == 32 else request_id
+def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
     outcome = Outcome(Response(200), VENDOR_TENCENT)
     try:
-        account = authenticate(sim, request)
+        account = authenticate(ctx, request)
     except _Refused as refused:
-        return _refuse(sim, outcome, refused, request_id)
+        return _refuse(ctx, outcome, refused, request_id)
     outcome.account = account.name
     try:
         if request.headers.get("x-tc-version") != VERSION:
@@ -189,10 +184,10 @@ def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
         if request.headers.get("x-tc-action") != ACTION:
             raise _Refused("InvalidAction", "The requested action does not exist.")
     except _Refused as refused:
-        return _refuse(sim, outcome, refused, request_id)
-    if sim.limiter(account.name).take() > 0:
+        return _refuse(ctx, outcome, refused, request_id)
+    if ctx.limiter(account.name).take() > 0:
         return _refuse(
-            sim,
+            ctx,
             outcome,
             _Refused(
                 "RequestLimitExceeded",
@@ -218,7 +213,7 @@ def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
             raise _Refused("InvalidParameter", "The time span must not exceed 31 days.")
         if granularity == 5 and end - start > MAX_SPAN_FINE:
             raise _Refused("InvalidParameter", "At 5-minute granularity the time span must not exceed 1 day.")
-        if start < sim.clock.now() - LOOKBACK:
+        if start < ctx.clock.now() - LOOKBACK:
             raise _Refused("InvalidParameter", "Only data of the last 3 years can be queried.")
         domains = params.get("PlayDomains") or []
         if not isinstance(domains, list) or not all(isinstance(d, str) and d for d in domains):
@@ -230,34 +225,34 @@ def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
                 raise _Refused("ResourceNotFound.DomainNotExist", f"Domain {name} does not exist.")
             owned.append(dom)
     except _Refused as refused:
-        return _refuse(sim, outcome, refused, request_id)
-    outcome.knobs = knobs = sim.dice.knobs(account, owned[0] if len(owned) == 1 else None)
+        return _refuse(ctx, outcome, refused, request_id)
+    outcome.knobs = knobs = ctx.dice.knobs(account, owned[0] if len(owned) == 1 else None)
     fault = next((d.fault for d in owned if d.fault), None)
     if fault == faults.FAULT_THROTTLE:
         return _refuse(
-            sim, outcome, _Refused("RequestLimitExceeded", "Request rate limit exceeded."), request_id
+            ctx, outcome, _Refused("RequestLimitExceeded", "Request rate limit exceeded."), request_id
         )
     if fault == faults.FAULT_HTML_502:
         outcome.response, outcome.code = faults.html_502(), "HTTP.502"
         return outcome
     if fault == faults.FAULT_TIMEOUT:
-        outcome.hold_seconds = sim.scenario.timeout_hold_seconds
-        return _refuse(sim, outcome, _Refused("InternalError", "Backend timeout."), request_id)
-    if fault == faults.FAULT_INTERNAL_500 or sim.dice.roll(account.name, knobs.error_rate):
+        outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
+        return _refuse(ctx, outcome, _Refused("InternalError", "Backend timeout."), request_id)
+    if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, knobs.error_rate):
         return _refuse(
-            sim,
+            ctx,
             outcome,
             _Refused("InternalError", "An internal error has occurred. Retry your request."),
             request_id,
         )  # noqa: E501
     body = bill_response(
-        sim, account, [d.name for d in owned], start, end, granularity, utc_format, request_id
+        ctx, account, [d.name for d in owned], start, end, granularity, utc_format, request_id
     )
     payload = _json(body).body
-    if fault == faults.FAULT_MALFORMED or sim.dice.roll(account.name, knobs.malformed_rate):
+    if fault == faults.FAULT_MALFORMED or ctx.dice.roll(account.name, knobs.malformed_rate):
         outcome.code = "MALFORMED"
-        payload = sim.dice.malformed(account.name, payload, _json({"Response": {"DataInfoList": {}}}).body)
-    outcome.response = Response(200, payload, content_type="application/json", headers=[_date(sim)])
+        payload = ctx.dice.malformed(account.name, payload, _json({"Response": {"DataInfoList": {}}}).body)
+    outcome.response = Response(200, payload, content_type="application/json", headers=[_date(ctx)])
     return outcome
 
 
@@ -266,24 +261,24 @@ def mbps(bps: float) -> float:
     return round(bps / UNIT_BASE**2, VALUE_DECIMALS)
 
 
-def rows(sim: Simulator, account: SimAccount, domains: list[str], start: datetime, end: datetime):
+def rows(ctx: SimContext, account: SimAccount, domains: list[str], start: datetime, end: datetime):
     """5-minute buckets whose start lies in [start, end] (inclusive), summed over `domains` (all owned
     domains when empty): (bucket start ts, peak bit/s, bytes)."""
-    curves = [sim.curve(d) for d in domains]
+    curves = [ctx.curve(d) for d in domains]
 
     def merged(minute: int) -> float:  # Tencent sums the PlayDomains it is given into one series
         return sum(c.rate_bps(minute) for c in curves)
 
-    rate = merged if domains else sim.total_rate(account.name)
+    rate = merged if domains else ctx.total_rate(account.name)
     return data.buckets(
-        rate, int(start.timestamp()), int(end.timestamp()) + 1, POINT_SECONDS, sim.clock.now().timestamp()
+        rate, int(start.timestamp()), int(end.timestamp()) + 1, POINT_SECONDS, ctx.clock.now().timestamp()
     )
 
 
-def bill_response(sim, account, domains, start, end, granularity, utc_format, request_id) -> dict:
+def bill_response(ctx, account, domains, start, end, granularity, utc_format, request_id) -> dict:
     fmt = (lambda ts: datetime.fromtimestamp(ts, timezone.utc).strftime(UTC_FORMAT)) if utc_format else (
         lambda ts: datetime.fromtimestamp(ts, BEIJING).strftime(BEIJING_FORMAT))  # fmt: skip
-    buckets = rows(sim, account, domains, start, end)
+    buckets = rows(ctx, account, domains, start, end)
     width = granularity * 60
     groups: dict[int, list] = {}
     for b in buckets:
@@ -315,13 +310,38 @@ def bill_response(sim, account, domains, start, end, granularity, utc_format, re
     }
 
 
-def _date(sim: Simulator) -> tuple[str, str]:
+def _date(ctx: SimContext) -> tuple[str, str]:
     """Tencent's answers carry a Date header; livetop measures clock skew with it."""
-    return ("Date", email.utils.format_datetime(sim.clock.now().astimezone(timezone.utc), usegmt=True))
+    return ("Date", email.utils.format_datetime(ctx.clock.now().astimezone(timezone.utc), usegmt=True))
 
 
-def _refuse(sim: Simulator, outcome: Outcome, refused: _Refused, request_id: str) -> Outcome:
+def _refuse(ctx: SimContext, outcome: Outcome, refused: _Refused, request_id: str) -> Outcome:
     outcome.code = refused.code
     outcome.response = error_response(refused.code, refused.message, request_id)
-    outcome.response.headers.append(_date(sim))
+    outcome.response.headers.append(_date(ctx))
     return outcome
+
+
+def _routes(ctx: SimContext) -> list[Route]:
+    # API 3.0 puts every action on "/": the X-TC-Action header says which (a GET flattens the body into the
+    # query string).
+    def answer(request: Request, request_id: str, match: re.Match) -> Outcome:
+        return handle(ctx, request, request_id)
+
+    return [Route(method, "/", answer, accepts=matches) for method in ("POST", "GET")]
+
+
+def _config_entry(account: SimAccount, ctx: SimContext, url: str) -> dict:
+    return {"auth": "tc3", "access_key": account.access_key, "secret_key": account.secret_key}
+
+
+SIM = SimApi(
+    vendor=VENDOR_TENCENT,
+    api="bill",
+    routes=_routes,
+    auth_modes=("tc3",),
+    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout"),
+    default_rate=100.0,  # DescribeBillBandwidthAndFluxList: 100 requests/s (vendors.md §E)
+    identities=lambda account: [(("tencent-secret-id", account.access_key), "access_key")],
+    config_entry=_config_entry,
+)

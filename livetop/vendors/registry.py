@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 VENDOR_SPECS = {
     "huawei": "livetop.vendors.huawei.spec",
     "jdcloud": "livetop.vendors.jdcloud.spec",
+    "tencent": "livetop.vendors.tencent.spec",
 }
 
 

@@ -54,7 +54,6 @@ def request_body(domain: str, first: datetime, last: datetime) -> dict[str, obje
 
 class TencentProvider(Provider):
     vendor = VENDOR_TENCENT
-    default_data_lag_seconds = 360
 
     def __init__(
         self, account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None

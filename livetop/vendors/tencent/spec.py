@@ -44,6 +44,8 @@ BILL = ApiSpec(
     # lag for its 1-minute points (vendors.md §D).
     settle_seconds=360,
     settle_source="operations.md §4: tencentcloud-exporter needs ~6 min delay for Tencent CDN/live data",
+    data_note="Tencent billing data (DescribeBillBandwidthAndFluxList): 5-minute points, bandwidth as "
+    "billed; a window over a day is fetched one day per request at 5-minute granularity, never coarser.",
     starters=(
         Starter(
             {
@@ -57,6 +59,7 @@ BILL = ApiSpec(
             "access_key is the SecretId (AKID...), secret_key the SecretKey (CAM console > API keys); both\n"
             "from the environment. endpoint defaults to https://live.tencentcloudapi.com.\n"
             "unit_base: 1024 (default) or 1000 for Tencent's Mbps/MB.",
+            active=True,
             env=(SECRET_ID_ENV, SECRET_KEY_ENV),
         ),
     ),
