@@ -224,3 +224,19 @@ def test_request_body_names_one_domain_with_inclusive_bucket_starts():
     body = request_body("play.example.com", _t("2026-11-20T11:00:00Z"), _t("2026-11-20T11:55:00Z"))
     assert body == {"StartTime": "2026-11-20T11:00:00Z", "EndTime": "2026-11-20T11:59:59Z",
                     "PlayDomains": ["play.example.com"], "Granularity": 5}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "time, detail",
+    [
+        ("2026-11-20T11:02:00Z", "not on the 5-minute grid"),
+        ("0001-01-01 00:00:00", "not a Tencent time"),  # Beijing midnight of year 1 has no UTC instant
+        ("9999-12-31T23:55:00Z", "no measurement year"),
+        ("1970-01-01T00:00:00Z", "no measurement year"),
+    ],
+)
+def test_times_off_the_grid_or_at_the_calendars_edge_are_malformed(time, detail):
+    doc = {"Response": {"DataInfoList": [{"Time": time, "Bandwidth": 1, "Flux": 1, "PeakTime": time}]}}
+    with pytest.raises(VendorError) as info:
+        parse_bill(200, _body(doc))
+    assert info.value.error.kind == "malformed" and detail in info.value.error.raw_message

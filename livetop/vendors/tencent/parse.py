@@ -24,13 +24,18 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from livetop.model import Sample, VendorError, utc
 from livetop.vendors.catalog import decode, malformed
 from livetop.vendors.tencent import VENDOR_TENCENT
 from livetop.vendors.tencent.timerules import parse_time
+
+# A point outside these years is no measurement (Tencent keeps 3 years), and the arithmetic done on a bucket
+# later (its end, a window around it) would overflow near the calendar's edges.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(slots=True)
@@ -103,6 +108,11 @@ def parse_bill(
             bucket_start = parse_time(item.get("Time"))
         except ValueError:
             raise bad(f"{where}.Time is not a Tencent time") from None
+        if not EARLIEST <= bucket_start < LATEST:
+            raise bad(f"{where}.Time {bucket_start.year} is no measurement year")
+        # Hours and 5-minute points sit on the UTC grid too (Beijing is UTC+8); days start at Beijing midnight.
+        if granularity_minutes <= 60 and int(bucket_start.timestamp()) % (granularity_minutes * 60):
+            raise bad(f"{where}.Time is not on the {granularity_minutes}-minute grid")
         bandwidth, flux = _number(item.get("Bandwidth")), _number(item.get("Flux"))
         if bandwidth is None or flux is None:
             raise bad(f"{where}: Bandwidth/Flux are not non-negative numbers")

@@ -43,12 +43,15 @@ _BEIJING_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
 def parse_time(text: object) -> datetime:
     """Tencent's `YYYY-MM-DDThh:mm:ssZ` (UTC) or `YYYY-MM-DD hh:mm:ss` (Beijing) -> aware UTC.
     Raises ValueError for anything else (a real date is required: 2026-02-30 is refused)."""
-    if isinstance(text, str):
-        if _UTC_RE.fullmatch(text):
-            return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
-        if _BEIJING_RE.fullmatch(text):
-            naive = datetime.strptime(text, BEIJING_FORMAT)
-            return naive.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+    try:
+        if isinstance(text, str):
+            if _UTC_RE.fullmatch(text):
+                return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
+            if _BEIJING_RE.fullmatch(text):
+                naive = datetime.strptime(text, BEIJING_FORMAT)
+                return naive.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+    except OverflowError:  # "0001-01-01 00:00:00" Beijing is before the first UTC instant Python has
+        pass
     raise ValueError(f"not a Tencent time: {str(text)[:40]!r}")
 
 
