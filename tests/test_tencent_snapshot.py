@@ -42,9 +42,10 @@ def test_snapshot_reports_the_demo_tencent_account_exactly(make_sim, tmp_path):
     by_domain = {d["domain"]: d for d in doc["domains"]}
     account = scenario.accounts[0]
     assert set(by_domain) == {d.name for d in account.domains}
-    window_start = datetime.fromtimestamp(
-        datetime.fromisoformat(doc["taken_at"].replace("Z", "+00:00")).timestamp() - 7200, UTC
-    )
+    taken_at = datetime.fromisoformat(doc["taken_at"].replace("Z", "+00:00")).timestamp()
+    window_start = datetime.fromtimestamp(taken_at - 7200, UTC)
+    # Settled: bucket start < floor(now - settle delay, 5 min); Tencent's declared delay is 6 minutes.
+    settled_before = (int(taken_at) - 360) // 300 * 300
     healthy = [d for d in account.domains if d.fault is None]
     assert len(healthy) >= 3
     for dom in healthy:
@@ -53,10 +54,14 @@ def test_snapshot_reports_the_demo_tencent_account_exactly(make_sim, tmp_path):
         rows = sim_tencent.rows(thread.sim, account, [dom.name], window_start, clock.now())
         assert len(rows) >= 20  # nearly two hours of 5-minute buckets
         bandwidth = [float(_as_livetop_reads(r.peak_bps)) for r in rows]
-        traffic = sum(int(_as_livetop_reads(r.traffic_bytes).to_integral_value()) for r in rows)
+        traffic = [int(_as_livetop_reads(r.traffic_bytes).to_integral_value()) for r in rows]
+        settled = [r.start_ts < settled_before for r in rows]
         assert got["status"] == "ok" and got["vendor"] == "tencent" and got["error"] is None
-        assert got["traffic_bytes"] == traffic
-        assert got["peak_bps"] == max(bandwidth)
+        assert got["settle_delay_seconds"] == 360
+        assert got["traffic_bytes"] == sum(t for t, s in zip(traffic, settled) if s)
+        assert got["provisional_traffic_bytes"] == sum(t for t, s in zip(traffic, settled) if not s)
+        assert got["peak_bps"] == max(b for b, s in zip(bandwidth, settled) if s)
+        assert got["newest_settled_bps"] == [b for b, s in zip(bandwidth, settled) if s][-1]
         assert got["bandwidth_now_bps"] == bandwidth[-1]
         assert got["last_bucket"] == datetime.fromtimestamp(rows[-1].start_ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     faulty = [d for d in account.domains if d.fault is not None]
