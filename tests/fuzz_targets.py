@@ -132,6 +132,43 @@ def _openapi_target(metric: str) -> ParserTarget:
     )
 
 
+# --- Tencent DescribeBillBandwidthAndFluxList ----------------------------------------------------------------
+
+
+def _tencent_doc(ch: Chooser) -> dict:
+    from livetop.vendors.tencent.timerules import format_beijing
+
+    points = []
+    for _ in range(ch.integer(0, 6)):
+        when = near(ch, ANCHOR)
+        label = ch.choice((iso_utc(when), format_beijing(when)))  # the two documented formats
+        value = (ch.integer(0, 10**6), ch.integer(0, 10**9) / 1000)
+        points.append({"Time": label, "Bandwidth": ch.choice(value), "Flux": ch.choice(value), "PeakTime": label})
+    return {"Response": {"PeakBandwidthTime": iso_utc(ANCHOR), "PeakBandwidth": 1.5, "P95PeakBandwidth": 1.0,
+                         "P95PeakBandwidthTime": iso_utc(ANCHOR), "SumFlux": 2.5, "DataInfoList": points,
+                         "RequestId": f"req {SECRET}"}}  # fmt: skip
+
+
+def _check_bill(points: Any) -> None:
+    assert set(points.bandwidth_bps) == set(points.traffic_bytes), "bandwidth and traffic buckets differ"
+    for when, bps in points.bandwidth_bps.items():
+        check_instant(when, 300)
+        check_measure(bps)
+        check_measure(points.traffic_bytes[when], integral=True)
+
+
+def _tencent_target() -> ParserTarget:
+    from livetop.vendors.tencent.parse import parse_bill
+
+    return ParserTarget(
+        name="tencent bill",
+        valid_doc=_tencent_doc,
+        parse=lambda body: parse_bill(200, body, secrets=SECRETS, now=ANCHOR),
+        errors=(VendorError,),
+        check=_check_bill,
+    )
+
+
 # --- the error decoder (never raises: every answer becomes a DecodedError) -----------------------------------
 
 STATUSES = (200, 400, 401, 403, 404, 408, 418, 429, 500, 502, 503, 504, 999)
@@ -149,6 +186,11 @@ def _error_doc(vendor: str, ch: Chooser) -> Any:
             {"error": {"code": ch.choice((401, "APIGW.0101")), "message": message}},
             {"errorCode": "LIVE.100011007", "errorMsg": message},
         ))  # fmt: skip
+    if vendor == "tencent":  # HTTP 200 or not, Tencent's errors sit in Response.Error
+        return {"Response": {"Error": {"Code": ch.choice(("AuthFailure.SignatureExpire", "RequestLimitExceeded",
+                                                          "InvalidParameter", "X.Y", "")),
+                                       "Message": message},
+                             "RequestId": ch.choice(("3c140219-cfe9-470e-b241-907877d6fb03", SECRET, ""))}}
     return ch.choice((
         {"status": ch.choice((1, 2, 3, 21, "1", -1)), "msg": message, "data": None},
         {"requestId": "req-1", "error": {"code": ch.choice((400, 429, "x")), "status": "INVALID_ARGUMENT",
@@ -361,6 +403,8 @@ def _targets() -> list[ParserTarget]:
         _openapi_target(METRIC_TRAFFIC),
         _decoder_target(VENDOR_HUAWEI),
         _decoder_target(VENDOR_JDCLOUD),
+        _tencent_target(),
+        _decoder_target("tencent"),
         _config_target(),
     ]
 
