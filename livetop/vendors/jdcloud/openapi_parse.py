@@ -61,17 +61,22 @@ def parse_statistics(
     if metric not in (METRIC_BANDWIDTH, METRIC_TRAFFIC):
         raise ValueError(f"unknown metric {metric!r}")
 
+    secrets = tuple(secrets)
+
     def decoded() -> VendorError:
         return VendorError(decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets))
 
     def bad(detail: str) -> VendorError:
-        return VendorError(malformed(VENDOR_JDCLOUD, http_status, detail, tuple(secrets)))
+        # The detail may quote the answer (a time field echoing a key): masked with the account's secrets.
+        return VendorError(malformed(VENDOR_JDCLOUD, http_status, detail, secrets))
 
     if not 200 <= http_status < 300:
         raise decoded()
     try:
         doc = json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except RecursionError:  # found by the fuzz run: JSON nested thousands deep
+        raise bad("JSON nested too deep to be an answer") from None
+    except (UnicodeDecodeError, ValueError):
         raise decoded() from None
     if not isinstance(doc, dict):
         raise bad(f"expected a JSON object, got {type(doc).__name__}")
