@@ -217,3 +217,9 @@ def test_vector_form_signing_date_and_nonce_verifies_too():
     assert not jdcloud3.verify(headers=wire | {"x-jdcloud-nonce": "n-2"}, **ok)
     # A signed header that did not arrive fails.
     assert not jdcloud3.verify(headers={k: v for k, v in wire.items() if k != "x-jdcloud-nonce"}, **ok)
+
+
+def test_a_query_key_without_equals_is_left_out_as_the_sdk_does():
+    # Found by the property test against the SDK (tests/test_fuzz_jdcloud_openapi.py).
+    assert jdcloud3.canonical_query("flag&b=2&a=1&=x") == "a=1&b=2"
+    assert jdcloud3.canonical_query("startTime=2026-11-20T11:00:00Z") == "startTime=2026-11-20T11%3A00%3A00Z"

@@ -68,8 +68,20 @@ def plan_range(
 
     A future end is clamped to now; a start older than LOOKBACK is clamped with a notice; an empty range
     asks nothing and says so. Raises VendorError(kind="client") without a start, for a step JD does not
-    offer, or for a range entirely older than LOOKBACK.
+    offer, for a range entirely older than LOOKBACK, or for a time with no UTC equivalent.
     """
+    try:
+        return _plan_range(start, end, now, step_minutes)
+    except OverflowError:  # found by the property test: 0001-01-01T00:00+08:00 is year 0 in UTC
+        raise _client_error(
+            "LIVETOP.TIME.RANGE",
+            "time outside the calendar",
+            "A time of the range has no UTC equivalent within years 1-9999.",
+            "Give times within years 1-9999 in UTC.",
+        ) from None
+
+
+def _plan_range(start: datetime | None, end: datetime | None, now: datetime, step_minutes: int) -> OpenApiPlan:
     period = period_for(step_minutes)
     step = step_minutes * 60
     if start is None:
