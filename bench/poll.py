@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/poll.py                      # N = 100 and 1000, the figures in bench/README.md
     .venv/bin/python bench/poll.py --domains 100 --latency-ms 0
+    .venv/bin/python bench/poll.py --rpm-only           # requests per minute per Huawei API at 1000 domains
 
 The simulator runs in its own process (`livetop simulate`, so its CPU is not on the client's GIL) with one
 Huawei IAM-password account, no rate limit and a fixed added latency per answer (default 30 ms, like a real
@@ -44,7 +45,7 @@ from livetop.model import floor_to  # noqa: E402
 PROJECT_ID = "b0" * 16
 
 
-def scenario(n_domains: int, latency_ms: float) -> dict:
+def scenario(n_domains: int, latency_ms: float, api: str = "v1") -> dict:
     return {
         "seed": "bench-poll",
         "latency_ms": latency_ms,
@@ -53,6 +54,7 @@ def scenario(n_domains: int, latency_ms: float) -> dict:
             {
                 "name": "bench",
                 "vendor": "huawei",
+                "api": api,
                 "auth": "password",
                 "project_id": PROJECT_ID,
                 "rate_per_second": 1e6,
@@ -66,10 +68,10 @@ def scenario(n_domains: int, latency_ms: float) -> dict:
 class SimProcess:
     """`livetop simulate` in a child process, for the duration of a `with` block."""
 
-    def __init__(self, workdir: Path, n_domains: int, latency_ms: float) -> None:
-        self.scenario_path = workdir / f"scenario-{n_domains}.toml"
-        self.scenario_path.write_text(tomli_w.dumps(scenario(n_domains, latency_ms)))
-        self.config_path = workdir / f"config-{n_domains}.toml"
+    def __init__(self, workdir: Path, n_domains: int, latency_ms: float, api: str = "v1") -> None:
+        self.scenario_path = workdir / f"scenario-{n_domains}-{api}.toml"
+        self.scenario_path.write_text(tomli_w.dumps(scenario(n_domains, latency_ms, api)))
+        self.config_path = workdir / f"config-{n_domains}-{api}.toml"
 
     def __enter__(self) -> SimProcess:
         self.proc = subprocess.Popen(
@@ -190,6 +192,65 @@ def bench(n_domains: int, latency_ms: float, connections: int, skip_sequential: 
     return rows
 
 
+# --- requests per minute: what polling N domains costs each Huawei API -----------------------------------
+
+
+async def _engine_poll_requests(config, connections: int) -> int:
+    """Live API requests one full poll of every domain makes (the IAM token not counted)."""
+    return await run_livetop(config, connections) - 1
+
+
+async def _v2_list_requests(config) -> tuple[int, int]:
+    """Requests the v2 per-domain lists (bandwidth/peak + traffic/summary) take for every domain at once,
+    and how many domains came back with both figures."""
+    from livetop.vendors.base import make_client
+    from livetop.vendors.huawei.v2_client import HuaweiV2Provider
+
+    account = replace(config.accounts[0], rate_per_second=1e6)
+    now = SYSTEM_CLOCK.now()
+    start = floor_to(now, 300) - timedelta(minutes=5)  # the newest settled 5-minute bucket
+    names = [d.name for d in account.domains]
+    async with make_client(account) as client:
+        provider = HuaweiV2Provider(account, client, SYSTEM_CLOCK)
+        (peaks, n1), (totals, n2) = await asyncio.gather(
+            provider.bandwidth_peaks(names, start, start + timedelta(minutes=5)),
+            provider.traffic_totals(names, start, start + timedelta(minutes=5)),
+        )
+    return n1 + n2, len(peaks.keys() & totals.keys())
+
+
+def rpm_table(n_domains: int, latency_ms: float, connections: int, refresh_seconds: float) -> None:
+    """Measured requests per full poll of N domains, per Huawei API, as requests per minute at a refresh,
+    beside the API's documented per-user limit (livetop's spec, vendors.md §E)."""
+    from livetop.vendors.registry import api_spec
+
+    polls_per_minute = 60.0 / refresh_seconds
+    print(f"\n## Requests per minute at {n_domains} domains, refresh {refresh_seconds:g} s "
+          f"({polls_per_minute:g} polls a minute; requests per poll measured against the simulator)\n")
+    print("| API | what is fetched | requests per poll | requests per minute | documented limit per minute "
+          "| refresh the limit can serve |")
+    print("|---|---|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp:
+        for api in ("v1", "v2"):
+            with SimProcess(Path(tmp), n_domains, latency_ms, api) as sim:
+                config = load_config(sim.config_path)
+                per_poll = asyncio.run(_engine_poll_requests(config, connections))
+                rows = [(f"{api}: per-domain detail (livetop's engine today)",
+                         "each domain's bandwidth + traffic series", per_poll)]
+                if api == "v2":
+                    lists, covered = asyncio.run(_v2_list_requests(config))
+                    if covered != n_domains:
+                        raise SystemExit(f"bench: the v2 lists covered {covered} of {n_domains} domains")
+                    rows.append(("v2: bandwidth/peak + traffic/summary (provider methods, not wired into "
+                                 "the engine)", "each domain's current peak and traffic, 100 domains a call",
+                                 lists))
+            limit = api_spec("huawei", api).rate_per_second * 60
+            for name, what, requests in rows:
+                rpm = requests * polls_per_minute
+                serves = requests / (limit / 60)
+                print(f"| {name} | {what} | {requests} | {rpm:.0f} | {limit:.0f} | {serves:.0f} s |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--domains", type=int, nargs="+", default=[100, 1000], metavar="N")
@@ -197,7 +258,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16,
                         help="connection cap for ceiling and livetop (16 was fastest for bare httpx here)")
     parser.add_argument("--skip-sequential", action="store_true", help="leave out the slow sequential loop")
+    parser.add_argument("--rpm-domains", type=int, default=1000, metavar="N",
+                        help="domains for the requests-per-minute table (default 1000)")
+    parser.add_argument("--refresh", type=float, default=30.0, help="refresh for the requests-per-minute table")
+    parser.add_argument("--rpm-only", action="store_true", help="only the requests-per-minute table")
     args = parser.parse_args(argv)
+    if args.rpm_only:
+        rpm_table(args.rpm_domains, args.latency_ms, args.connections, args.refresh)
+        return 0
 
     print(f"# bench/poll.py — {os.cpu_count()} cores, simulator latency {args.latency_ms:g} ms, "
           f"{args.connections} connections\n")
@@ -212,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
             vs_seq = f"{sequential / r['wall']:.1f}" if sequential else "-"
             print(f"| {n} | {r['name']} | {r['wall']:.2f} | {r['requests']} | {r['rps']:.0f} | {r['cpu']:.2f} "
                   f"| {r['wall'] / ceiling:.2f} | {vs_seq} |", flush=True)
+    rpm_table(args.rpm_domains, args.latency_ms, args.connections, args.refresh)
     return 0
 
 

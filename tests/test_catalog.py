@@ -99,7 +99,7 @@ GOOD_ENTRY = 'http = 400\ntitle = "t"\nmeaning = "m"\naction = "a"\nretryable = 
         ('["X.1"]\n' + GOOD_ENTRY + "retriable = true\n", "unknown key 'retriable'"),
         ('["X.1"]\n' + GOOD_ENTRY.replace('title = "t"', 'title = "' + "x" * 60 + '"'), "title longer"),
         ('["x 1"]\n' + GOOD_ENTRY, "not a valid code"),
-        ('["X.1"]\n' + GOOD_ENTRY + '[["X.1".variants]]\ntitle = "no match key"\n', "missing 'match'"),
+        ('["X.1"]\n' + GOOD_ENTRY + '[["X.1".variants]]\ntitle = "no match key"\n', "needs a match or an api"),
         ('["X.1"]\n' + GOOD_ENTRY + '[["X.1".variants]]\nmatch = "m"\nhttp = 401\n', "unknown key 'http'"),
         ('["X.1"\n' + GOOD_ENTRY, "not valid TOML"),
         ("", "empty"),

@@ -72,7 +72,8 @@ def test_simulate_terminates_cleanly_on_sigterm():
     assert proc.returncode == 0 and "Traceback" not in err
     # Each account keeps its fault domains and gets its share of the generated healthy ones, round-robin.
     scaled = load_scenario(None).scaled(200)
-    for name, kind in (("hw-sports", "huawei v1, auth aksk"), ("jd-openapi", "jdcloud openapi, auth aksk")):
+    for name, kind in (("hw-sports", "huawei v1, auth aksk"), ("hw-cloud", "huawei v2, auth aksk"),
+                       ("jd-openapi", "jdcloud openapi, auth aksk")):
         served = scaled.account(name)
         assert f"{name} ({kind}, {served.rate_per_second:.4g} req/s): {len(served.domains)} domains" in err
     assert "play0199" not in err  # generated names are counted, not listed one by one

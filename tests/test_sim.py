@@ -399,7 +399,8 @@ def test_jd_signature_checked_against_secret_and_beijing_date(sim):
 
 
 def test_unknown_path_and_method(sim):
-    assert_gateway_error(httpx.get(f"{sim.url}/v2/x/stats/bandwidth/detail"), 404, "APIGW.0101")
+    assert_gateway_error(httpx.get(f"{sim.url}/v2/x/stats/bandwidth/nowhere"), 404, "APIGW.0101")
+    assert_gateway_error(httpx.post(f"{sim.url}/v2/x/stats/bandwidth/detail"), 404, "APIGW.0101")
     assert_gateway_error(httpx.post(f"{sim.url}/v1/x/stream/bandwidth"), 404, "APIGW.0101")
     assert_gateway_error(httpx.get(f"{sim.url}/api/live/bandwidth_flow"), 404, "APIGW.0101")
 
@@ -663,7 +664,9 @@ def test_write_config(sim, tmp_path):
     config = load_sim_config(path)
     assert config.refresh_seconds == 30 and config.window_seconds == 3600
     assert [a.name for a in config.accounts] == [a.name for a in sim.sim.scenario.accounts]
-    assert [a.name for a in config.accounts][:5] == ["hw-sports", "hw-media", "hw-partner", "jd-live", "jd-openapi"]
+    assert [a.name for a in config.accounts][:6] == [
+        "hw-sports", "hw-media", "hw-partner", "hw-cloud", "jd-live", "jd-openapi"
+    ]
     assert {a.endpoint for a in config.accounts} == {sim.url}
     media = config.account("hw-media")
     assert media.auth == "password" and media.iam_endpoint == sim.url and media.region == "cn-north-4"

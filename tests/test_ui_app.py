@@ -29,6 +29,9 @@ from livetop.ui.widgets.overview import Overview
 from tests.conftest import demo_scenario_for_tests, load_sim_config
 
 SIZE = (120, 40)
+# Tall enough to show every demo domain at once, whatever the error panel takes (the demo grows a vendor
+# account at a time).
+TALL = (120, 64)
 
 
 pytestmark = pytest.mark.usefixtures("no_user_themes")  # tests/conftest.py

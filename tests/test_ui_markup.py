@@ -17,7 +17,7 @@ from livetop.config.load import load_config
 from livetop.engine.store import DomainKey
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
-from tests.test_ui_app import SIZE, lines, make_app, plain, started, ui_scenario, until
+from tests.test_ui_app import SIZE, TALL, lines, make_app, plain, started, ui_scenario, until
 
 pytestmark = pytest.mark.usefixtures("no_user_themes")
 
@@ -95,7 +95,7 @@ async def test_brackets_in_labels_accounts_and_vendor_messages_are_shown_as_type
     sim = make_sim(ui_scenario())
     config = bracketed_config(sim, gateway, tmp_path)
     app = make_app(config, sim_clock)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=TALL) as pilot:
         screen = await started(pilot, app)
         text = "\n".join(lines(screen.overview))
         assert LABEL_CLOSE in text and LABEL_BOLD in text and JD_ACCOUNT in text

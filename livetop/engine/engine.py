@@ -28,6 +28,7 @@ from livetop.engine.ratelimit import backoff_delay
 from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
 from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
 from livetop.model import DecodedError, VendorError, floor_to
+from livetop.vendors.registry import api_note
 
 # Initial jitter, so a thousand loops do not fire in the same millisecond: spread over up to 2 ms per domain
 # of the account (2 s for a thousand), so a small account's first frame is not kept waiting for nothing.
@@ -104,6 +105,7 @@ class Engine:
     def _add_account(self, account: AccountConfig) -> AccountRuntime:
         runtime = AccountRuntime(self, account)
         self.accounts[account.name] = runtime
+        self.store.set_account_api(account.name, api_note(account))
         for domain in account.domains:
             key = DomainKey(account.name, domain.name)
             self._ensure(runtime, key, domain.label)

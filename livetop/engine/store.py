@@ -247,8 +247,17 @@ class Store:
         self._account_versions: dict[str, int] = {}  # store version at the account's last change
         self._totals = TotalsCache()
         self.counters = RequestCounters()  # vendor requests by outcome, for the collector's /metrics
+        self._account_apis: dict[str, str] = {}  # account -> "api v2", said on its total line
 
     # --- writers (the engine) -------------------------------------------------------------------------------
+
+    def set_account_api(self, account: str, api: str) -> None:
+        """Say on the account's total line which vendor API it uses ("api v2"; "" says nothing)."""
+        if self._account_apis.get(account, "") != api:
+            self._account_apis[account] = api
+            self._version += 1
+            for listener in list(self._listeners):
+                listener(frozenset())
 
     def ensure(
         self,
@@ -441,7 +450,12 @@ class Store:
                 group = groups[state.key.account] = []
             group.append(snap)
         accounts = tuple(
-            self._totals.account(name, self._account_versions[name], lambda g=group: [_member(d) for d in g])
+            self._totals.account(
+                name,
+                self._account_versions[name],
+                lambda g=group: [_member(d) for d in g],
+                self._account_apis.get(name, ""),
+            )
             for name, group in groups.items()
         )
         self._totals.keep_only(groups.keys())

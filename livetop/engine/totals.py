@@ -52,6 +52,7 @@ class TotalSnapshot:
     settled_before: datetime | None = None  # summed buckets starting before this are settled (None: all)
     provisional_traffic_bytes: float | None = None
     complete: bool = True  # every member holds its whole window
+    api: str = ""  # "api v2": which of its vendor's APIs the account uses; "" for one-API vendors and totals
 
     @property
     def settled_buckets(self) -> int:
@@ -132,6 +133,7 @@ def _total(
     settled_before: int | None = None,
     provisional: list[float] | None = None,
     complete: bool = True,
+    api: str = "",
 ) -> TotalSnapshot:
     times, sums = sum_series(views)
     if cut is not None:
@@ -155,6 +157,7 @@ def _total(
         settled_before=None if settled_before is None else datetime.fromtimestamp(settled_before, tz=UTC),
         provisional_traffic_bytes=sum(provisional) if provisional else None,
         complete=complete,
+        api=api,
     )
 
 
@@ -163,11 +166,14 @@ def _oldest(values: Iterable[int | None]) -> int | None:
     return min(present) if present else None
 
 
-def account_total(account: str, members: Sequence[Member]) -> TotalSnapshot:
+def account_total(account: str, members: Sequence[Member], api: str = "") -> TotalSnapshot:
+    """`api`: which of its vendor's APIs the account uses ("api v2"), said on its total line; "" when the
+    vendor has one."""
     n = len(members)
     newest = [m.bandwidth.times[-1] for m in members if m.current and len(m.bandwidth)]
+    api_note = f", {api}" if api else ""
     return _total(
-        label=f"{account} total ({n} watched domain{'s' if n != 1 else ''})",
+        label=f"{account} total ({n} watched domain{'s' if n != 1 else ''}{api_note})",
         account=account,
         vendors={m.vendor for m in members},
         domains=n,
@@ -178,6 +184,7 @@ def account_total(account: str, members: Sequence[Member]) -> TotalSnapshot:
         settled_before=_oldest(m.settled_before for m in members if len(m.bandwidth)),
         provisional=[m.provisional_traffic_bytes for m in members if m.provisional_traffic_bytes is not None],
         complete=all(m.complete for m in members),
+        api=api,
     )
 
 
@@ -211,13 +218,15 @@ class TotalsCache:
         self._grand: tuple[tuple[TotalSnapshot, ...], TotalSnapshot] | None = None
 
     def account(
-        self, account: str, version: Hashable, members: Callable[[], Sequence[Member]]
+        self, account: str, version: Hashable, members: Callable[[], Sequence[Member]], api: str = ""
     ) -> TotalSnapshot:
-        """The account's total; `members` is called only when `version` differs from the cached one."""
+        """The account's total; `members` is called only when `version` (or `api`) differs from the cached
+        one."""
+        version = (version, api)
         cached = self._accounts.get(account)
         if cached is not None and cached[0] == version:
             return cached[1]
-        total = account_total(account, members())
+        total = account_total(account, members(), api)
         self._accounts[account] = (version, total)
         return total
 

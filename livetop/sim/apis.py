@@ -14,6 +14,7 @@ from livetop.sim.context import SimApi
 SIM_APIS = (
     "livetop.sim.iam",  # huawei IAM tokens (shared by every Huawei API)
     "livetop.sim.huawei",  # huawei v1
+    "livetop.sim.huawei_v2",  # huawei v2
     "livetop.sim.jdcloud",  # jdcloud opencdn
     "livetop.sim.jdcloud_openapi",  # jdcloud openapi
     "livetop.sim.tencent",  # tencent bill (API 3.0 on "/": told apart by its X-TC-Action header)

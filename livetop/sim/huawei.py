@@ -85,6 +85,10 @@ def handle_live(ctx: SimContext, request: Request, request_id: str, project_id: 
         outcome.code = "APIGW.0308"
         outcome.response = throttled(account, retry_after_header(wait), request_id)
         return outcome
+    if account.api != "v1":
+        # The account's domains are on the current live platform: the legacy API does not serve them.
+        retired = Refused(400, "LIVE.100011006", "The API is not supported in this version.")
+        return refuse(outcome, retired, request_id)
     domain_name = params.get("domain")
     domain = account.domain(domain_name) if domain_name else None
     outcome.knobs = knobs = ctx.dice.knobs(account, domain)

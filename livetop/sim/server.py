@@ -122,6 +122,9 @@ class Simulator:
         self.iam.calls = 0
         for limiter in self._limiters.values():
             limiter.reset()
+        for service in self.context.services.values():
+            if callable(getattr(service, "reset", None)):
+                service.reset()  # e.g. per-API rate limits
         self.dice.reset()
 
     def issue_token(self, account_name: str, lifetime_seconds: float | None = None) -> str:

@@ -112,8 +112,10 @@ def decode(
     *,
     now: datetime | None = None,
     secrets: Iterable[str] = (),
+    api: str | None = None,
 ) -> DecodedError:
-    """Decode a vendor's error answer. Never raises for any body; `now` resolves an HTTP-date Retry-After."""
+    """Decode a vendor's error answer. Never raises for any body; `now` resolves an HTTP-date Retry-After;
+    `api` (the account's vendor API) picks the catalog's variants written for it."""
     catalog = load_catalog(vendor)
     secrets = tuple(secrets)
     retry_after = parse_retry_after(headers, now)
@@ -170,7 +172,7 @@ def decode(
             throttled=throttled,
             retry_after=retry_after,
         )
-    entry = entry.resolve(message)
+    entry = entry.resolve(message, api)
     return DecodedError(
         vendor=vendor,
         code=code,

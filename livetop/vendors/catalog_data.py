@@ -23,6 +23,7 @@ _REQUIRED = {"http": None, "title": str, "meaning": str, "action": str, "retryab
 _OPTIONAL = {"throttled": bool, "token_expired": bool, "variants": list}
 _VARIANT_KEYS = {
     "match": str,
+    "api": str,
     "title": str,
     "meaning": str,
     "action": str,
@@ -39,7 +40,8 @@ TITLE_MAX_CHARS = 40  # titles go on an overview row next to the code
 class Variant:
     """A sub-case of a code told apart by its message (APIGW.0301 covers a dozen different problems)."""
 
-    match: str
+    match: str = ""  # "" = any message
+    api: str | None = None  # only for accounts of this vendor API ("v1"); None = any
     title: str | None = None
     meaning: str | None = None
     action: str | None = None
@@ -59,11 +61,12 @@ class Entry:
     token_expired: bool = False
     variants: tuple[Variant, ...] = ()
 
-    def resolve(self, message: str) -> Entry:
-        """The entry as it applies to this vendor message (first matching variant wins)."""
+    def resolve(self, message: str, api: str | None = None) -> Entry:
+        """The entry as it applies to this vendor message, answered to an account of `api` (first matching
+        variant wins)."""
         lowered = message.lower()
         for v in self.variants:
-            if v.match.lower() in lowered:
+            if v.match.lower() in lowered and (v.api is None or v.api == api):
                 return Entry(
                     code=self.code,
                     http=self.http,
@@ -131,7 +134,8 @@ def parse_catalog(vendor: str, text: str, source: str = "<catalog>") -> Catalog:
         variants = []
         for raw in table.get("variants", []):
             _check(isinstance(raw, dict), source, code, "each variant must be a table")
-            _check_fields(raw, _VARIANT_KEYS, ("match",), source, code)
+            _check_fields(raw, _VARIANT_KEYS, (), source, code)
+            _check("match" in raw or "api" in raw, source, code, "a variant needs a match or an api")
             _check(len(raw.get("title", "")) <= TITLE_MAX_CHARS, source, code, "variant title too long")
             variants.append(Variant(**raw))
         entries[code] = Entry(

@@ -60,6 +60,15 @@ def account_api(account: AccountConfig) -> ApiSpec:
     return api_spec(account.vendor, account.api or None)
 
 
+def api_note(account: AccountConfig) -> str:
+    """Which API the account uses, for its total line ("api v2"): "" when its vendor has only one."""
+    try:
+        vendor = vendor_spec(account.vendor)
+    except KeyError:
+        return ""
+    return f"api {account_api(account).name}" if len(vendor.apis) > 1 else ""
+
+
 def vendor_mark(vendor: str | None) -> str:
     """The short mark shown on screen ("HW"); an unregistered name shows its first two letters."""
     if not vendor:

@@ -324,7 +324,10 @@ def total_label(t: TotalSnapshot, width: int) -> str:
     these are sums over the watched domains, not the vendor's account figures."""
     if cell_len(t.label) <= width:
         return t.label
-    return f"{t.account} total, {t.domains} watched" if t.account else f"grand total, {t.domains} watched"
+    if not t.account:
+        return f"grand total, {t.domains} watched"
+    api = f" ({t.api.removeprefix('api ')})" if t.api else ""
+    return f"{t.account} total{api}, {t.domains} watched"
 
 
 def total_runs(

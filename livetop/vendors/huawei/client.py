@@ -18,7 +18,7 @@ from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import VENDOR_HUAWEI, DecodedError, FetchResult, Sample, VendorError, iso_utc, utc
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider
-from livetop.vendors.catalog import client_error, transport_error
+from livetop.vendors.catalog import client_error, decode, transport_error
 from livetop.vendors.huawei import signer
 from livetop.vendors.huawei.auth import DEFAULT_RENEW_BEFORE_SECONDS, PasswordAuth, TokenAuth, make_auth
 from livetop.vendors.huawei.parse import parse_response
@@ -76,7 +76,7 @@ class HuaweiProvider(Provider):
         if self._config_problem is not None:
             raise VendorError(self._config_problem.error)
         start, end = utc(start), utc(end)
-        plan = plan_range(start, end, self.clock.now(), self.bucket_seconds)
+        plan = self.plan(start, end)
         result = FetchResult(notices=list(plan.notices))
         wanted = [m for m in (METRIC_BANDWIDTH, METRIC_TRAFFIC) if m in metrics]
         # Bandwidth and traffic are two calls: send them together, so a domain's poll costs one round trip
@@ -112,13 +112,50 @@ class HuaweiProvider(Provider):
                 merged[sample.bucket_start] = sample
         return [merged[t] for t in sorted(merged) if start <= t < end], requests
 
+    # --- what differs between the v1 and v2 APIs (HuaweiV2Provider overrides these) ---------------------
+
+    def plan(self, start: datetime, end: datetime):
+        """The windows to ask for: v1's time rules."""
+        return plan_range(start, end, self.clock.now(), self.bucket_seconds)
+
+    def request_url(self, metric: str, domain: str, start: datetime, end: datetime) -> str:
+        return f"{stats_path(self.account.project_id, metric)}?" + stats_query(
+            domain, start, end, self.account.step_minutes
+        )
+
+    def parse(self, metric: str, response: httpx.Response, notices: list[str]) -> list[Sample]:
+        """Samples of a v1 answer (what the parser says about it added to `notices`); errors decoded with the
+        catalog's v1 variants (LIVE.100011006 on v1 means the domain is on the new platform: use v2)."""
+        if not 200 <= response.status_code < 300:
+            raise VendorError(
+                decode(VENDOR_HUAWEI, response.status_code, response.content, response.headers,
+                       secrets=self.auth.secrets(), api="v1")
+            )  # fmt: skip
+        said: list[str] = []
+        samples = parse_response(
+            metric,
+            response.status_code,
+            response.content,
+            response.headers,
+            secrets=self.auth.secrets(),
+            bucket_seconds=self.bucket_seconds,
+            notices=said,
+        )
+        notices += [n for n in said if n not in notices]
+        return samples
+
+    # --- the one network path ------------------------------------------------------------------------------
+
     async def _fetch_window(
         self, metric: str, domain: str, start: datetime, end: datetime, notices: list[str]
     ) -> tuple[list[Sample], int]:
         """One Live request (two when the auth renewed a token and retried): samples and requests sent."""
-        url = f"{stats_path(self.account.project_id, metric)}?" + stats_query(
-            domain, start, end, self.account.step_minutes
-        )
+        url = self.request_url(metric, domain, start, end)
+        return await self.get(url, lambda response: self.parse(metric, response, notices))
+
+    async def get(self, url: str, parse):
+        """GET `url` (paced, authenticated) and `parse(response)`: (parsed, requests sent). Raises VendorError;
+        a token expiry that renewing cannot fix becomes a final, non-retryable error."""
         await self.pacer()
         try:
             request = self.client.build_request("GET", url)
@@ -129,24 +166,14 @@ class HuaweiProvider(Provider):
             raise VendorError(transport_error(VENDOR_HUAWEI, exc)) from None
         sent = 1 + len(response.history)
         try:
-            said: list[str] = []
-            samples = parse_response(
-                metric,
-                response.status_code,
-                response.content,
-                response.headers,
-                secrets=self.auth.secrets(),
-                bucket_seconds=self.bucket_seconds,
-                notices=said,
-            )
-            notices += [n for n in said if n not in notices]
+            parsed = parse(response)
         except VendorError as exc:
             if exc.error.token_expired:
                 final = self._final_expiry(exc.error, renewed=sent > 1)
                 if final is not None:
                     raise VendorError(final) from None
             raise
-        return samples, sent
+        return parsed, sent
 
     def _final_expiry(self, error: DecodedError, renewed: bool) -> DecodedError | None:
         """A token-expiry answer that waiting cannot fix, as a non-retryable error saying what to do; None
