@@ -114,7 +114,7 @@ def test_critical_on_threshold_and_on_a_refused_domain(make_sim, tmp_path):
     text, perf = _assert_plugin_output(done, "CRITICAL")
     assert "1/5 failing" in text and "1 not reached in time" in text
     assert "'failing'=1;;0;0;5" in perf and "'unreached'=1;;0;0;5" in perf
-    assert "CRITICAL hw/gone.example.com: LIVE.100011001 invalid request parameter (HTTP 400)" in done.stdout
+    assert "CRITICAL hw/gone.example.com: LIVE.100011001 domain not on this account/platform (HTTP 400)" in done.stdout
     assert "not reached in time (4s): slow.example.com" in done.stdout
     assert "'slow.example.com bw'=U" in perf
     # The simulator holds the slow domain for 60 s: the run ends at its own deadline instead.
