@@ -104,7 +104,11 @@ class HuaweiV2Provider(HuaweiProvider):
         for window in plan.windows:
             start_text, end_text = wire_range(window)
             calls += [self.get(f"{path}?{list_query(batch, start_text, end_text)}", parse) for batch in batches]
-        outcomes = await asyncio.gather(*calls)
+        # Every call is let finish before an error is raised: none is left running unobserved.
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         values: dict[str, float] = {}
         requests = 0
         combine = max if kind == "peak" else sum
