@@ -251,6 +251,10 @@ class Store:
 
     # --- writers (the engine) -------------------------------------------------------------------------------
 
+    def account_apis(self) -> dict[str, str]:
+        """{account: "api v2"} for the accounts whose total line names their API."""
+        return {name: api for name, api in self._account_apis.items() if api}
+
     def set_account_api(self, account: str, api: str) -> None:
         """Say on the account's total line which vendor API it uses ("api v2"; "" says nothing)."""
         if self._account_apis.get(account, "") != api:

@@ -30,6 +30,10 @@ class MirrorStore(Store):
         """Apply one feed event: a snapshot (`whole`: domains not in it are gone) or a change."""
         self.refresh_seconds = float(body.get("refresh_seconds", self.refresh_seconds))
         self.stale_after_seconds = float(body.get("stale_after_seconds", self.stale_after_seconds))
+        apis = body.get("account_apis")
+        if isinstance(apis, dict):  # the collector's account totals name their API: so do the mirror's
+            for account, api in apis.items():
+                self.set_account_api(str(account), str(api))
         window = int(body.get("window_seconds", self.collector_window_seconds))
         if window != self.collector_window_seconds:
             shown_all = self.window_seconds >= self.collector_window_seconds

@@ -95,6 +95,7 @@ class Collector:
             "window_seconds": store.window_seconds,
             "stale_after_seconds": store.stale_after_seconds,
             "insecure_accounts": [a.name for a in self.engine.config.accounts if not a.verify_tls],
+            "account_apis": store.account_apis(),
         }
 
     # --- requests ----------------------------------------------------------------------------------------
