@@ -55,6 +55,23 @@ def _huawei_target(metric: str, list_key: str, value_key: str) -> ParserTarget:
     )
 
 
+# --- Huawei Live v2 ----------------------------------------------------------------------------------------
+
+
+def _huawei_v2_target(metric: str) -> ParserTarget:
+    from livetop.vendors.huawei.v2_parse import parse_detail
+
+    return ParserTarget(
+        name=f"huawei v2 {metric} detail",
+        valid_doc=lambda ch: {"data_list": [
+            {"value": ch.integer(0, 10**12), "time": iso_utc(near(ch, ANCHOR))} for _ in range(ch.integer(0, 6))
+        ]},  # fmt: skip
+        parse=lambda body: parse_detail(metric, body, 200, interval=300, notices=[]),
+        errors=(VendorError,),
+        check=check_samples,
+    )
+
+
 # --- JD opencdn bandwidth_flow ------------------------------------------------------------------------------
 
 
@@ -398,6 +415,8 @@ def _targets() -> list[ParserTarget]:
     return [
         _huawei_target(METRIC_BANDWIDTH, "bandwidth_info", "bw_bps"),
         _huawei_target(METRIC_TRAFFIC, "traffic_info", "traffic"),
+        _huawei_v2_target(METRIC_BANDWIDTH),
+        _huawei_v2_target(METRIC_TRAFFIC),
         _jd_target(),
         _openapi_target(METRIC_BANDWIDTH),
         _openapi_target(METRIC_TRAFFIC),

@@ -139,3 +139,10 @@ def test_the_engine_tells_the_store_each_accounts_api(tmp_path):
          "access_key": "a", "secret_key": "s"},
     ]})  # fmt: skip
     assert [api_note(a) for a in config.accounts] == ["api v2", "api v1"]
+
+
+def test_an_off_grid_time_is_aligned_to_its_bucket_with_a_notice():
+    body = b'{"data_list": [{"value": 5, "time": "2026-11-20T12:03:10Z"}]}'
+    notices: list[str] = []
+    samples = parse_detail("bandwidth", body, interval=300, notices=notices)
+    assert [s.bucket_start for s in samples] == [T0] and "off the 5-minute grid" in notices[0]

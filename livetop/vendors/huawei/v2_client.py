@@ -65,7 +65,12 @@ class HuaweiV2Provider(HuaweiProvider):
 
     def parse(self, metric: str, response: httpx.Response, notices: list[str]) -> list[Sample]:
         raise_for_status(response.status_code, response.content, response.headers, self.auth.secrets())
-        return parse_detail(metric, response.content, response.status_code)
+        said: list[str] = []
+        samples = parse_detail(
+            metric, response.content, response.status_code, interval=self.interval, notices=said
+        )
+        notices += [n for n in said if n not in notices]
+        return samples
 
     # --- per-domain lists: one value per domain, up to 100 domains a call ------------------------------
 

@@ -18,8 +18,9 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 
-from livetop.model import VENDOR_HUAWEI, Sample, VendorError
+from livetop.model import VENDOR_HUAWEI, Sample, VendorError, floor_to
 from livetop.vendors.catalog import decode, malformed
+from livetop.vendors.huawei.parse import ALIGNABLE_SECONDS, EDGE_MARGIN
 from livetop.vendors.huawei.timerules import parse_time
 
 API = "v2"
@@ -65,11 +66,24 @@ def _value(item: object, where: str, http_status: int) -> float:
     return number
 
 
-def parse_detail(metric: str, body: bytes, http_status: int = 200) -> list[Sample]:
-    """Samples of a 2xx detail answer, sorted by bucket start (`time` read as the bucket start)."""
+def parse_detail(
+    metric: str,
+    body: bytes,
+    http_status: int = 200,
+    *,
+    interval: int | None = None,
+    notices: list[str] | None = None,
+) -> list[Sample]:
+    """Samples of a 2xx detail answer, sorted by bucket start (`time` read as the bucket start).
+
+    With `interval`, a point off that grid is stamped with the start of its bucket (UTC; day buckets are not
+    moved, they may be Beijing days), and a point at the calendar's edge is dropped, each with a notice, as
+    the v1 parser does."""
     what = f"v2 {metric} detail"
     doc = _object(body, http_status, what)
+    align = interval if interval and ALIGNABLE_SECONDS % interval == 0 else None
     by_start: dict = {}
+    off_grid = edge = 0
     for index, item in enumerate(_items(doc, "data_list", http_status, what)):
         where = f"data_list[{index}]"
         value = _value(item, where, http_status)
@@ -77,7 +91,23 @@ def parse_detail(metric: str, body: bytes, http_status: int = 200) -> list[Sampl
             bucket_start = parse_time(item.get("time"))
         except ValueError:
             raise _malformed(http_status, f"{where}.time is not yyyy-MM-ddTHH:mm:ssZ") from None
+        try:
+            bucket_start - EDGE_MARGIN, bucket_start + EDGE_MARGIN  # noqa: B018 - may overflow
+        except OverflowError:
+            edge += 1
+            continue
+        if align:
+            aligned = floor_to(bucket_start, align)
+            off_grid += aligned != bucket_start
+            bucket_start = aligned
         by_start[bucket_start] = Sample(bucket_start, value)  # a repeated bucket keeps the last value
+    if notices is not None and edge:
+        notices.append(f"Huawei sent {edge} {metric} point(s) stamped at the calendar's edge: dropped")
+    if notices is not None and off_grid:
+        notices.append(
+            f"Huawei sent {off_grid} {metric} point(s) off the {align // 60}-minute grid: each was aligned to "
+            "the start of its bucket"
+        )
     return [by_start[t] for t in sorted(by_start)]
 
 
