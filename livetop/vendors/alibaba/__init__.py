@@ -1,0 +1,1 @@
+"""Alibaba Cloud ApsaraVideo Live (Live 2016-11-01): DescribeLiveDomainBpsData / DescribeLiveDomainTrafficData."""
