@@ -78,6 +78,7 @@ def test_init_writes_a_private_starter_that_loads(tmp_path, env, monkeypatch):
         ("hw-prod", "huawei", "aksk"),
         ("jd-live", "jdcloud", "aksk"),
         ("tc-live", "tencent", "tc3"),
+        ("ali-live", "alibaba", "aksk"),
     ]
     assert config.accounts[1].api == "openapi" and config.accounts[1].endpoint == "https://live.jdcloud-api.com"
     assert '# api = "opencdn"' in path.read_text()

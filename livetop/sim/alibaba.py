@@ -18,23 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import weakref
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 
 from livetop.model import floor_to, iso_utc
 from livetop.sim import data, faults
+from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
 from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import SimAccount
 from livetop.vendors.alibaba import signer
 from livetop.vendors.alibaba.timerules import INTERVALS, MAX_SPAN, parse_time
 
-if TYPE_CHECKING:
-    from livetop.sim.server import Simulator
-
-VENDOR = "alibaba"
+VENDOR, API = "alibaba", "live"
 API_VERSION = "2016-11-01"
 BPS_ACTION, TRAFFIC_ACTION = "DescribeLiveDomainBpsData", "DescribeLiveDomainTrafficData"
 ACTIONS = {BPS_ACTION: "bandwidth", TRAFFIC_ACTION: "traffic"}
@@ -50,8 +46,6 @@ COMMON_HEADERS = (
     "x-acs-security-token",
 )  # fmt: skip
 REQUIRED_SIGNED = ("host", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256")
-
-_nonces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def is_alibaba(request: Request) -> bool:
@@ -75,9 +69,9 @@ def error_response(refused: _Refused, request_id: str, host: str) -> Response:
     return json_response(refused.status, body, refused.headers)
 
 
-def _seen_nonce(sim: Simulator, account: str, nonce: str, now: datetime) -> bool:
+def _seen_nonce(ctx: SimContext, account: str, nonce: str, now: datetime) -> bool:
     """True when `nonce` was used by `account` within NONCE_MEMORY; remembers it otherwise."""
-    seen: OrderedDict = _nonces.setdefault(sim, OrderedDict())
+    seen: OrderedDict = ctx.service("alibaba.nonces", OrderedDict)
     while seen and (len(seen) > NONCES_KEPT or next(iter(seen.values())) < now - NONCE_MEMORY):
         seen.popitem(last=False)
     key = (account, nonce)
@@ -87,7 +81,7 @@ def _seen_nonce(sim: Simulator, account: str, nonce: str, now: datetime) -> bool
     return False
 
 
-def authenticate(sim: Simulator, request: Request) -> SimAccount:
+def authenticate(ctx: SimContext, request: Request) -> SimAccount:
     """The account whose AccessKey signed this request; raises _Refused with the gateway's code."""
     headers = request.headers
     authorization = headers.get("authorization")
@@ -97,9 +91,7 @@ def authenticate(sim: Simulator, request: Request) -> SimAccount:
     parts = signer.parse_authorization(authorization)
     if parts is None:
         raise _Refused(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
-    account = next(
-        (a for a in sim.scenario.accounts if a.vendor == VENDOR and a.access_key == parts["Credential"]), None
-    )
+    account = next((a for a in ctx.accounts(VENDOR, API) if a.access_key == parts["Credential"]), None)
     if account is None:
         raise _Refused(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
     signed = parts["SignedHeaders"].split(";")
@@ -115,7 +107,7 @@ def authenticate(sim: Simulator, request: Request) -> SimAccount:
     except ValueError:
         raise _Refused(400, "InvalidTimeStamp.Format", "Specified time stamp or date value is not well "
                        "formatted.") from None  # fmt: skip
-    now = sim.clock.now()
+    now = ctx.clock.now()
     if abs(signed_at - now) > MAX_SKEW:
         raise _Refused(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
     payload_hash = hashlib.sha256(request.body).hexdigest()
@@ -125,7 +117,7 @@ def authenticate(sim: Simulator, request: Request) -> SimAccount:
     expected = signer.signature(account.secret_key, signer.string_to_sign(canonical))
     if headers["x-acs-content-sha256"] != payload_hash or not hmac.compare_digest(expected, parts["Signature"]):
         raise _Refused(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
-    if _seen_nonce(sim, account.name, headers["x-acs-signature-nonce"], now):
+    if _seen_nonce(ctx, account.name, headers["x-acs-signature-nonce"], now):
         raise _Refused(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
     return account
 
@@ -192,14 +184,14 @@ def _fmt_bps(value: float) -> str:
     return f"{value:.2f}"
 
 
-def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
+def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
     params = dict(request.query_pairs())
     outcome = Outcome(Response(200), VENDOR, params=params)
     host = request.headers.get("host", "")
     try:
         if request.method not in ("POST", "GET"):
             raise _Refused(405, "UnsupportedHTTPMethod", "This http method is not supported.")
-        account = authenticate(sim, request)
+        account = authenticate(ctx, request)
         outcome.account = account.name
         action = request.headers["x-acs-action"]
         if request.headers.get("x-acs-version") != API_VERSION:
@@ -207,13 +199,13 @@ def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
         if action not in ACTIONS:
             raise _Refused(404, "InvalidAction.NotFound", "Specified api is not found, please check your url "
                            "and method.")  # fmt: skip
-        wait = sim.limiter(account.name).take()
+        wait = ctx.limiter(account.name).take()
         if wait > 0:
             raise _throttled(wait)
         names = [n.strip() for n in params.get("DomainName", "").split(",") if n.strip()]
         domain = account.domain(names[0]) if len(names) == 1 else None
-        outcome.knobs = knobs = sim.dice.knobs(account, domain)
-        now = sim.clock.now()
+        outcome.knobs = knobs = ctx.dice.knobs(account, domain)
+        now = ctx.clock.now()
         start, end = time_range(params, now)
         interval = data_interval(params, start, end)
         owned = []
@@ -224,25 +216,25 @@ def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
             owned.append(dom)
         fault = domain.fault if domain else None
         if fault == faults.FAULT_THROTTLE:
-            raise _throttled(float(sim.scenario.throttle_retry_after))
+            raise _throttled(float(ctx.scenario.throttle_retry_after))
         if fault == faults.FAULT_HTML_502:
             outcome.response, outcome.code = faults.html_502(), "HTTP.502"
             return outcome
         if fault == faults.FAULT_TIMEOUT:
-            outcome.hold_seconds = sim.scenario.timeout_hold_seconds
+            outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
             raise _Refused(503, "ServiceUnavailable", "The request has failed due to a temporary failure of "
                            "the server.")  # fmt: skip
-        if fault == faults.FAULT_INTERNAL_500 or sim.dice.roll(account.name, knobs.error_rate):
+        if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, knobs.error_rate):
             raise _Refused(500, "InternalError", "The request processing has failed due to some unknown error.")
     except _Refused as refused:
         outcome.code = refused.code
         outcome.response = error_response(refused, request_id, host)
         return outcome
     if owned:
-        curves = [sim.curve(d.name) for d in owned]
+        curves = [ctx.curve(d.name) for d in owned]
         rate = curves[0].rate_bps if len(curves) == 1 else (lambda m: sum(c.rate_bps(m) for c in curves))
     else:
-        rate = sim.total_rate(account.name)  # no DomainName: every live domain of the account, merged
+        rate = ctx.total_rate(account.name)  # no DomainName: every live domain of the account, merged
     rows = points(rate, start, end, interval, now)
     stamp = lambda ts: iso_utc(datetime.fromtimestamp(ts, tz=timezone.utc))  # noqa: E731
     if ACTIONS[action] == "bandwidth":
@@ -267,10 +259,10 @@ def handle(sim: Simulator, request: Request, request_id: str) -> Outcome:
         outer: {"DataModule": modules},
     }
     body = json_response(200, payload).body
-    if fault == faults.FAULT_MALFORMED or sim.dice.roll(account.name, knobs.malformed_rate):
+    if fault == faults.FAULT_MALFORMED or ctx.dice.roll(account.name, knobs.malformed_rate):
         outcome.code = "MALFORMED"
         wrong = json_response(200, {**payload, outer: {"DataModule": "unavailable"}}).body
-        body = sim.dice.malformed(account.name, body, wrong)
+        body = ctx.dice.malformed(account.name, body, wrong)
     outcome.response = Response(200, body)
     return outcome
 
@@ -281,3 +273,29 @@ def _throttled(wait_seconds: float) -> _Refused:
     millis = max(1000, int(wait_seconds * 1000))
     return _Refused(400, "Throttling", "Request was denied due to request throttling.",
                     [("x-acs-retry-after", str(millis))])  # fmt: skip
+
+
+def _routes(ctx: SimContext) -> list[Route]:
+    def handler(request: Request, request_id: str, match) -> Outcome:
+        return handle(ctx, request, request_id)
+
+    # RPC style: one path for every action, told apart by the x-acs-action header; POST as the SDK sends,
+    # GET as the gateway also takes.
+    return [Route(method, "/", handler, accepts=is_alibaba) for method in ("POST", "GET")]
+
+
+def _config_entry(account: SimAccount, ctx: SimContext, url: str) -> dict:
+    return {"auth": "aksk", "access_key": account.access_key, "secret_key": account.secret_key}
+
+
+SIM = SimApi(
+    vendor=VENDOR,
+    api=API,
+    routes=_routes,
+    auth_modes=("aksk",),
+    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout"),
+    # 100 calls per second per account (the API pages' QPS limit, vendors.md §E).
+    default_rate=100.0,
+    identities=lambda account: [(("alibaba-ak", account.access_key), "access_key")],
+    config_entry=_config_entry,
+)

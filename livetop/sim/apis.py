@@ -18,6 +18,7 @@ SIM_APIS = (
     "livetop.sim.jdcloud",  # jdcloud opencdn
     "livetop.sim.jdcloud_openapi",  # jdcloud openapi
     "livetop.sim.tencent",  # tencent bill (API 3.0 on "/": told apart by its X-TC-Action header)
+    "livetop.sim.alibaba",  # alibaba live (RPC: POST / with x-acs-action)
 )
 # Answers a request no route matches (an API gateway's 404).
 NOT_FOUND = "livetop.sim.huawei_gateway:api_not_found"

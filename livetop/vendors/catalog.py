@@ -87,7 +87,7 @@ def _request_id(doc: object, headers: Mapping[str, str] | None, secrets: tuple[s
     """The vendor's request id (support tickets need it). Not a secret, so it is added after redaction."""
     candidates = []
     if isinstance(doc, dict):
-        candidates += [doc.get("request_id"), doc.get("requestId")]
+        candidates += [doc.get("request_id"), doc.get("requestId"), doc.get("RequestId")]
     if headers:
         candidates += [v for k, v in headers.items() if k.lower() in ("x-request-id", "x-jdcloud-request-id")]
     for rid in candidates:

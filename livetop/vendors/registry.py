@@ -26,6 +26,7 @@ VENDOR_SPECS = {
     "huawei": "livetop.vendors.huawei.spec",
     "jdcloud": "livetop.vendors.jdcloud.spec",
     "tencent": "livetop.vendors.tencent.spec",
+    "alibaba": "livetop.vendors.alibaba.spec",
 }
 
 

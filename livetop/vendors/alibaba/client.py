@@ -46,7 +46,6 @@ def request_url(domain: str, start: datetime, end: datetime, interval: int) -> s
 
 class AlibabaProvider(Provider):
     vendor = VENDOR
-    default_data_lag_seconds = DATA_LAG_SECONDS[300]
 
     def __init__(
         self, account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None
@@ -70,9 +69,9 @@ class AlibabaProvider(Provider):
             )
 
     @property
-    def data_lag_seconds(self) -> int:
-        lag = self.account.data_lag_seconds
-        return DATA_LAG_SECONDS.get(self.bucket_seconds, self.default_data_lag_seconds) if lag is None else lag
+    def default_data_lag_seconds(self) -> int:
+        """The spec's settle delay is that of the default 5-minute points; coarser ones settle later."""
+        return max(super().default_data_lag_seconds, DATA_LAG_SECONDS.get(self.bucket_seconds, 0))
 
     async def fetch(
         self,
