@@ -25,9 +25,9 @@ async def test_alibaba_rows_and_drilldown_caption(make_sim, sim_clock, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot, app)
         shown = "\n".join(lines(screen.overview))
-        assert "AL Mall livestream" in shown and "InvalidDomain.NotFound" in shown
+        assert "AL Fashion week" in shown and "InvalidDomain.NotFound" in shown
         for account, domain, noted in (
-            ("ali-live", "play.mall-live.example.cn", True),
+            ("ali-live", "play.fashion-week.example.cn", True),
             ("hw-media", "play.news.example.cn", False),
         ):
             app.open_drilldown(DomainKey(account, domain))
