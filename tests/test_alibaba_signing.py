@@ -199,3 +199,34 @@ def test_secrets_never_in_repr():
     auth = _auth()
     assert SK not in repr(auth) and AK not in repr(auth)
     assert SK in auth.secrets()
+
+
+# --- property: livetop's signer and the SDK's agree on any request ------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+_VALUES = st.text(st.characters(exclude_categories=("Cs",)), max_size=24)
+_HEADER_VALUES = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=24)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    query=st.dictionaries(_NAMES, _VALUES, max_size=6),
+    extra=st.dictionaries(_NAMES.map(lambda n: "x-acs-" + n.lower()), _HEADER_VALUES, max_size=3),
+    host=st.sampled_from(["live.aliyuncs.com", "127.0.0.1:8123", "live.cn-shanghai.aliyuncs.com"]),
+    ua=_HEADER_VALUES,
+    secret=st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40),
+)
+def test_signer_agrees_with_the_sdk_on_any_request(query, extra, host, ua, secret):
+    from alibabacloud_tea_openapi.utils import Utils
+    from darabonba.request import DaraRequest
+
+    headers = {**_headers(host, "DescribeLiveDomainBpsData", ua), **extra}
+    request = DaraRequest()
+    request.method, request.pathname, request.query = "POST", "/", dict(query)
+    request.headers = dict(headers)
+    expected = signer.parse_authorization(Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY, AK, secret))
+    canonical = signer.canonical_request("POST", "/", query, headers, headers)
+    assert signer.signature(secret, signer.string_to_sign(canonical)) == expected["Signature"]
