@@ -186,6 +186,36 @@ def _tencent_target() -> ParserTarget:
     )
 
 
+# --- Alibaba ApsaraVideo Live ---------------------------------------------------------------------------------
+
+
+def _alibaba_value(ch: Chooser) -> str:
+    # Documented as strings; integers and two-decimal figures both occur.
+    return ch.choice((str(ch.integer(0, 10**12)), f"{ch.integer(0, 10**11) / 100:.2f}"))
+
+
+def _alibaba_doc(outer: str, value_key: str, ch: Chooser) -> dict:
+    points = [
+        {"TimeStamp": iso_utc(near(ch, ANCHOR)), value_key: _alibaba_value(ch),
+         "Http" + value_key: _alibaba_value(ch), "Https" + value_key: _alibaba_value(ch)}
+        for _ in range(ch.integer(0, 6))
+    ]  # fmt: skip
+    return {"RequestId": "5C0E-REQ", "DomainName": DOMAIN, "DataInterval": "300", "StartTime": iso_utc(ANCHOR),
+            "EndTime": iso_utc(ANCHOR), outer: {"DataModule": points}}  # fmt: skip
+
+
+def _alibaba_target(metric: str, outer: str, value_key: str) -> ParserTarget:
+    from livetop.vendors.alibaba.parse import parse_response
+
+    return ParserTarget(
+        name=f"alibaba {metric}",
+        valid_doc=lambda ch: _alibaba_doc(outer, value_key, ch),
+        parse=lambda body: parse_response(metric, 200, body, 300, {}, secrets=SECRETS),
+        errors=(VendorError,),
+        check=check_samples,
+    )
+
+
 # --- the error decoder (never raises: every answer becomes a DecodedError) -----------------------------------
 
 STATUSES = (200, 400, 401, 403, 404, 408, 418, 429, 500, 502, 503, 504, 999)
@@ -208,6 +238,9 @@ def _error_doc(vendor: str, ch: Chooser) -> Any:
                                                           "InvalidParameter", "X.Y", "")),
                                        "Message": message},
                              "RequestId": ch.choice(("3c140219-cfe9-470e-b241-907877d6fb03", SECRET, ""))}}
+    if vendor == "alibaba":
+        return {"RequestId": "5C0E-REQ", "HostId": "live.aliyuncs.com", "Message": message,
+                "Code": ch.choice(("Throttling", "InvalidDomain.NotFound", "SignatureDoesNotMatch", "X.Y"))}  # fmt: skip
     return ch.choice((
         {"status": ch.choice((1, 2, 3, 21, "1", -1)), "msg": message, "data": None},
         {"requestId": "req-1", "error": {"code": ch.choice((400, 429, "x")), "status": "INVALID_ARGUMENT",
@@ -420,10 +453,13 @@ def _targets() -> list[ParserTarget]:
         _jd_target(),
         _openapi_target(METRIC_BANDWIDTH),
         _openapi_target(METRIC_TRAFFIC),
+        _alibaba_target(METRIC_BANDWIDTH, "BpsDataPerInterval", "BpsValue"),
+        _alibaba_target(METRIC_TRAFFIC, "TrafficDataPerInterval", "TrafficValue"),
         _decoder_target(VENDOR_HUAWEI),
         _decoder_target(VENDOR_JDCLOUD),
         _tencent_target(),
         _decoder_target("tencent"),
+        _decoder_target("alibaba"),
         _config_target(),
     ]
 
