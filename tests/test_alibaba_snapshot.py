@@ -114,3 +114,24 @@ def test_the_snapshot_command_reports_alibaba(make_sim, tmp_path):
     assert all(float(r["bandwidth_now_bps"]) > 0 for r in rows if r["status"] == "ok")
     secret = thread.sim.scenario.account(ACCOUNT).secret_key
     assert secret not in done.stdout and secret not in done.stderr
+
+
+def test_query_one_alibaba_call_by_hand(make_sim, tmp_path):
+    """`livetop query` on an Alibaba account: normalised points, a decoded refusal, a step the API does not
+    offer named from its declaration."""
+    thread = make_sim(None, clock=SYSTEM_CLOCK)
+    path = thread.sim.write_config(tmp_path / "c.toml", timeout=TEST_CLIENT_TIMEOUT)
+    run = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "livetop", "query", "--config", str(path), ACCOUNT, *args],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    done = run("play.talkshow.example.cn", "--json")
+    assert done.returncode == 0, done.stderr
+    points = json.loads(done.stdout)
+    assert len(points) >= 12
+    assert all(p["time"].endswith(":00Z") and p["bandwidth_bps"] > 0 and p["traffic_bytes"] > 0 for p in points)
+    refused = run("play.expired-promo.example.cn")
+    assert refused.returncode == 1 and "InvalidDomain.NotFound" in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    step = run("play.talkshow.example.cn", "--step", "15")
+    assert step.returncode == 2 and "5, 60, 1440" in step.stderr
