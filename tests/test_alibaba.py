@@ -103,7 +103,9 @@ def test_plan_sends_both_times_on_the_bucket_grid():
     assert (plan.start, plan.end, plan.notices) == (NOW - timedelta(hours=1), NOW, ())
 
 
-@pytest.mark.parametrize("interval,days,count", [(300, 3, 1), (300, 7, 3), (3600, 31, 1), (3600, 40, 2), (86400, 60, 1)])
+@pytest.mark.parametrize(
+    "interval,days,count", [(300, 3, 1), (300, 7, 3), (3600, 31, 1), (3600, 40, 2), (86400, 60, 1)]
+)
 def test_plan_splits_at_the_span_per_interval(interval, days, count):
     start = timerules.parse_time("2026-10-01T00:00:00Z")
     plan = timerules.plan_range(start, start + timedelta(days=days), NOW, interval)

@@ -21,14 +21,18 @@ def test_error_answers_are_decoded_with_request_id_and_retry_hint():
     e = err.value.error
     assert (e.code, e.throttled, e.retryable, e.retry_after) == ("Throttling", True, True, 2.5)
     assert "0A7E5641-7096-4A39-94C2-C379714D928C" in e.raw_message
-    body = json.dumps({"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."})
+    body = json.dumps(
+        {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."}
+    )
     with pytest.raises(VendorError) as err:
         parse_response("traffic", 404, body.encode())
     assert err.value.error.title == "AccessKey ID unknown" and not err.value.error.retryable
 
 
 def test_secret_echoed_by_a_message_is_masked():
-    body = json.dumps({"Code": "SignatureDoesNotMatch", "Message": "server string to sign ... key s3cr3t-value"})
+    body = json.dumps(
+        {"Code": "SignatureDoesNotMatch", "Message": "server string to sign ... key s3cr3t-value"}
+    )
     with pytest.raises(VendorError) as err:
         parse_response("bandwidth", 400, body.encode(), secrets=("s3cr3t-value",))
     assert "s3cr3t-value" not in err.value.error.raw_message

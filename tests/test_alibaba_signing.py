@@ -136,7 +136,9 @@ def test_the_sdk_default_is_acs3_in_the_authorization_header():
     assert parts is not None and parts["Credential"] == AK
     signed = parts["SignedHeaders"].split(";")
     assert {"host", "accept", "user-agent"} <= set(signed)
-    assert {h for h in sent.headers if h.startswith("x-acs-")} == {h for h in signed if h.startswith("x-acs-")}
+    assert {h for h in sent.headers if h.startswith("x-acs-")} == {
+        h for h in signed if h.startswith("x-acs-")
+    }
     # ... and livetop's signer, over the SDK's own headers, gets the SDK's signature.
     headers = {k: v for k, v in sent.headers.items() if k != "Authorization"}
     canonical = signer.canonical_request("POST", "/", sent.query, headers, signed)
@@ -206,7 +208,9 @@ def test_secrets_never_in_repr():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_NAMES = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12)
+_NAMES = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12
+)
 _VALUES = st.text(st.characters(exclude_categories=("Cs",)), max_size=24)
 _HEADER_VALUES = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=24)
 
@@ -227,6 +231,8 @@ def test_signer_agrees_with_the_sdk_on_any_request(query, extra, host, ua, secre
     request = DaraRequest()
     request.method, request.pathname, request.query = "POST", "/", dict(query)
     request.headers = dict(headers)
-    expected = signer.parse_authorization(Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY, AK, secret))
+    expected = signer.parse_authorization(
+        Utils.get_authorization(request, "ACS3-HMAC-SHA256", EMPTY, AK, secret)
+    )
     canonical = signer.canonical_request("POST", "/", query, headers, headers)
     assert signer.signature(secret, signer.string_to_sign(canonical)) == expected["Signature"]

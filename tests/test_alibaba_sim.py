@@ -3,7 +3,6 @@ gateway's signature checks (also against requests the official SDK signs), and e
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -15,7 +14,7 @@ from livetop.model import VendorError
 from livetop.sim import data
 from livetop.vendors.alibaba import signer
 from livetop.vendors.alibaba.auth import Acs3Auth
-from livetop.vendors.alibaba.client import ACTIONS, AlibabaProvider, request_url
+from livetop.vendors.alibaba.client import ACTIONS, AlibabaProvider
 
 UTC = timezone.utc
 AK, SK = "LTAI5tSimTestKey0001", "sim-alibaba-secret-Qm3v8ZkP1x"
@@ -70,7 +69,9 @@ def ali(make_sim):
 
 
 async def _fetch(url, clock, domain="play.ok.example.com", hours=1.0, **kw):
-    account = _account(url, **{k: v for k, v in kw.items() if k in ("access_key", "secret_key", "step_minutes")})
+    account = _account(
+        url, **{k: v for k, v in kw.items() if k in ("access_key", "secret_key", "step_minutes")}
+    )
     async with httpx.AsyncClient(base_url=url) as client:
         provider = AlibabaProvider(account, client, clock)
         now = clock.now()
@@ -84,7 +85,9 @@ def _expected(ali, domain: str, start: datetime, end: datetime, now: datetime):
     out = []
     for row in rows:
         elapsed = min(300, now.timestamp() - row.start_ts)
-        out.append((datetime.fromtimestamp(row.start_ts, UTC), row.traffic_bytes * 8 / elapsed, row.traffic_bytes))
+        out.append(
+            (datetime.fromtimestamp(row.start_ts, UTC), row.traffic_bytes * 8 / elapsed, row.traffic_bytes)
+        )
     return out
 
 
@@ -119,7 +122,11 @@ async def test_hourly_points_are_the_peak_of_five_minute_averages(ali, sim_clock
     expected = _expected(ali, "play.ok.example.com", now - timedelta(hours=3), now, now)
     assert [s.bucket_start.hour for s in result.bandwidth] == [9, 10, 11]
     for sample in result.bandwidth:
-        inside = [bps for t, bps, _ in expected if sample.bucket_start <= t < sample.bucket_start + timedelta(hours=1)]
+        inside = [
+            bps
+            for t, bps, _ in expected
+            if sample.bucket_start <= t < sample.bucket_start + timedelta(hours=1)
+        ]
         assert sample.value == pytest.approx(max(inside), abs=0.01)
 
 
@@ -145,7 +152,9 @@ async def test_the_official_sdk_request_is_accepted(ali, sim_clock):
     )
     # The SDK stamps x-acs-date from the wall clock; the simulator runs on the test's clock.
     with mock.patch.object(Utils, "get_timestamp", staticmethod(lambda: signer_time(now))):
-        response = client.describe_live_domain_traffic_data_with_options(request, RuntimeOptions(autoretry=False))
+        response = client.describe_live_domain_traffic_data_with_options(
+            request, RuntimeOptions(autoretry=False)
+        )
     modules = response.body.traffic_data_per_interval.data_module
     assert len(modules) == 12 and response.body.data_interval == "300"
     entry = ali.sim.log[-1]
@@ -168,9 +177,13 @@ def test_the_official_sdk_with_a_wrong_secret_is_refused(ali, sim_clock):
         access_key_id=AK, access_key_secret="wrong", endpoint=ali.url.removeprefix("http://"), protocol="http"
     )
     now = signer_time(sim_clock.now())
-    with mock.patch.object(Utils, "get_timestamp", staticmethod(lambda: now)), pytest.raises(Exception) as err:
+    with (
+        mock.patch.object(Utils, "get_timestamp", staticmethod(lambda: now)),
+        pytest.raises(Exception) as err,
+    ):
         Client(config).describe_live_domain_bps_data_with_options(
-            models.DescribeLiveDomainBpsDataRequest(domain_name="play.ok.example.com"), RuntimeOptions(autoretry=False)
+            models.DescribeLiveDomainBpsDataRequest(domain_name="play.ok.example.com"),
+            RuntimeOptions(autoretry=False),
         )
     assert getattr(err.value, "code", None) == "SignatureDoesNotMatch"
 
@@ -203,17 +216,23 @@ async def test_gateway_refusals(ali, sim_clock):
     r = await _raw(ali.url, sim_clock, tamper=lambda req: req.headers.__setitem__("user-agent", "proxy/1"))
     assert (r.status_code, _code(r)) == (400, "SignatureDoesNotMatch")
     # A query parameter changed after signing.
-    r = await _raw(ali.url, sim_clock, tamper=lambda req: setattr(req, "url", req.url.copy_add_param("Interval", "3600")))
+    r = await _raw(
+        ali.url, sim_clock, tamper=lambda req: setattr(req, "url", req.url.copy_add_param("Interval", "3600"))
+    )
     assert _code(r) == "SignatureDoesNotMatch"
+
     # A common header present but left out of SignedHeaders.
     def unsign_date(req):
         parts = signer.parse_authorization(req.headers["Authorization"])
         names = ";".join(n for n in parts["SignedHeaders"].split(";") if n != "x-acs-date")
         req.headers["Authorization"] = signer.authorization(AK, names, parts["Signature"])
+
     r = await _raw(ali.url, sim_clock, tamper=unsign_date)
     assert _code(r) == "IncompleteSignature"
     # A body whose hash is not the signed one.
-    r = await _raw(ali.url, sim_clock, tamper=lambda req: req.headers.__setitem__("x-acs-content-sha256", "0" * 64))
+    r = await _raw(
+        ali.url, sim_clock, tamper=lambda req: req.headers.__setitem__("x-acs-content-sha256", "0" * 64)
+    )
     assert _code(r) == "SignatureDoesNotMatch"
     # No Authorization at all, an unknown AccessKey, a wrong version, an unknown action.
     r = await _raw(ali.url, sim_clock, tamper=lambda req: req.headers.pop("Authorization"))
@@ -240,11 +259,13 @@ async def test_stale_date_and_replayed_nonce(ali, sim_clock):
 
 async def test_parameter_rules(ali, sim_clock):
     now = sim_clock.now()
+
     def q(**kw):
         base = {"DomainName": "play.ok.example.com", "StartTime": signer_time(now - timedelta(hours=1)),
                 "EndTime": signer_time(now)}  # fmt: skip
         base.update(kw)
         return {k: v for k, v in base.items() if v is not None}
+
     r = await _raw(ali.url, sim_clock, query=q(StartTime="2026-11-20 11:00"))
     assert _code(r) == "InvalidStartTime.Malformed"
     r = await _raw(ali.url, sim_clock, query=q(EndTime="yesterday"))
@@ -266,7 +287,12 @@ async def test_parameter_rules(ali, sim_clock):
     r = await _raw(ali.url, sim_clock, query=q(StartTime=signer_time(now - timedelta(days=4))))
     assert r.json()["DataInterval"] == "3600"
     # Several domains in one call: ONE merged series (why livetop calls once per domain).
-    two = await _raw(ali.url, sim_clock, action=ACTIONS["traffic"], query=q(DomainName="play.ok.example.com,play.two.example.com"))
+    two = await _raw(
+        ali.url,
+        sim_clock,
+        action=ACTIONS["traffic"],
+        query=q(DomainName="play.ok.example.com,play.two.example.com"),
+    )
     one = await _raw(ali.url, sim_clock, action=ACTIONS["traffic"], query=q())
     merged = [int(m["TrafficValue"]) for m in two.json()["TrafficDataPerInterval"]["DataModule"]]
     single = [int(m["TrafficValue"]) for m in one.json()["TrafficDataPerInterval"]["DataModule"]]
@@ -318,9 +344,10 @@ async def test_clock_skew_is_named(ali, sim_clock):
 
 async def test_account_rate_limit_throttles(ali, sim_clock):
     tight = "LTAI5tSimTightKey002"
+    secret = ali.sim.scenario.account("ali-tight").secret_key
     account = AccountConfig(
         name="ali-tight", vendor="alibaba", endpoint=ali.url, auth="aksk",
-        credentials=Credentials(access_key=Secret(tight), secret_key=Secret(ali.sim.scenario.account("ali-tight").secret_key)),
+        credentials=Credentials(access_key=Secret(tight), secret_key=Secret(secret)),
     )  # fmt: skip
     async with httpx.AsyncClient(base_url=ali.url) as client:
         provider = AlibabaProvider(account, client, sim_clock)
@@ -334,5 +361,7 @@ async def test_missing_credentials_is_a_client_error(sim_clock):
     account = _account("http://127.0.0.1:9", secret_key="")
     async with httpx.AsyncClient(base_url=account.endpoint) as client:
         with pytest.raises(VendorError) as err:
-            await AlibabaProvider(account, client, sim_clock).fetch("d", sim_clock.now() - timedelta(hours=1), None)
+            await AlibabaProvider(account, client, sim_clock).fetch(
+                "d", sim_clock.now() - timedelta(hours=1), None
+            )
     assert err.value.error.code == "CLIENT.CREDENTIALS" and err.value.error.kind == "client"

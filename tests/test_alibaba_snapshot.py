@@ -38,7 +38,13 @@ def _series(sim, domain: str, now: datetime, window: timedelta):
     out = []
     for row in rows:
         elapsed = min(300.0, now.timestamp() - row.start_ts)
-        out.append((datetime.fromtimestamp(row.start_ts, UTC), row.traffic_bytes * 8 / elapsed, round(row.traffic_bytes)))
+        out.append(
+            (
+                datetime.fromtimestamp(row.start_ts, UTC),
+                row.traffic_bytes * 8 / elapsed,
+                round(row.traffic_bytes),
+            )
+        )
     return out
 
 
@@ -100,7 +106,10 @@ def test_the_snapshot_command_reports_alibaba(make_sim, tmp_path):
     path.chmod(0o600)
     run = lambda fmt: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "livetop", "snapshot", "--config", str(path), "--format", fmt],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     done = run("json")
     assert done.returncode == 1 and "Traceback" not in done.stderr  # the fault domain fails the run
@@ -123,13 +132,18 @@ def test_query_one_alibaba_call_by_hand(make_sim, tmp_path):
     path = thread.sim.write_config(tmp_path / "c.toml", timeout=TEST_CLIENT_TIMEOUT)
     run = lambda *args: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "livetop", "query", "--config", str(path), ACCOUNT, *args],
-        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     done = run("play.talkshow.example.cn", "--json")
     assert done.returncode == 0, done.stderr
     points = json.loads(done.stdout)
     assert len(points) >= 12
-    assert all(p["time"].endswith(":00Z") and p["bandwidth_bps"] > 0 and p["traffic_bytes"] > 0 for p in points)
+    assert all(
+        p["time"].endswith(":00Z") and p["bandwidth_bps"] > 0 and p["traffic_bytes"] > 0 for p in points
+    )
     refused = run("play.expired-promo.example.cn")
     assert refused.returncode == 1 and "InvalidDomain.NotFound" in refused.stderr + refused.stdout
     assert "Traceback" not in refused.stderr

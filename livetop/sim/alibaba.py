@@ -90,7 +90,9 @@ def authenticate(ctx: SimContext, request: Request) -> SimAccount:
                        "processing this request is not supplied.")  # fmt: skip
     parts = signer.parse_authorization(authorization)
     if parts is None:
-        raise _Refused(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        raise _Refused(
+            400, "IncompleteSignature", "The request signature does not conform to Aliyun standards."
+        )
     account = next((a for a in ctx.accounts(VENDOR, API) if a.access_key == parts["Credential"]), None)
     if account is None:
         raise _Refused(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
@@ -101,7 +103,9 @@ def authenticate(ctx: SimContext, request: Request) -> SimAccount:
         or any(name not in signed for name in REQUIRED_SIGNED)
         or any(name in headers and name not in signed for name in COMMON_HEADERS)
     ):
-        raise _Refused(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.")
+        raise _Refused(
+            400, "IncompleteSignature", "The request signature does not conform to Aliyun standards."
+        )
     try:
         signed_at = parse_time(headers["x-acs-date"])
     except ValueError:
@@ -115,8 +119,12 @@ def authenticate(ctx: SimContext, request: Request) -> SimAccount:
         request.method, request.path, request.query_pairs(), headers, signed, payload_hash
     )
     expected = signer.signature(account.secret_key, signer.string_to_sign(canonical))
-    if headers["x-acs-content-sha256"] != payload_hash or not hmac.compare_digest(expected, parts["Signature"]):
-        raise _Refused(400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+    if headers["x-acs-content-sha256"] != payload_hash or not hmac.compare_digest(
+        expected, parts["Signature"]
+    ):
+        raise _Refused(
+            400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
+        )
     if _seen_nonce(ctx, account.name, headers["x-acs-signature-nonce"], now):
         raise _Refused(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
     return account
@@ -143,7 +151,9 @@ def time_range(params: dict[str, str], now: datetime) -> tuple[datetime, datetim
     elif start is None:
         start = end - timedelta(hours=1)
     if end <= start:
-        raise _Refused(400, "InvalidEndTime.Mismatch", "Specified EndTime does not math the specified StartTime.")
+        raise _Refused(
+            400, "InvalidEndTime.Mismatch", "Specified EndTime does not math the specified StartTime."
+        )
     if start < now - LOOKBACK:
         raise _Refused(400, "InvalidStartTime.ValueNotSupported",
                        "The specified value of parameter StartTime is not supported.")  # fmt: skip
@@ -164,7 +174,9 @@ def data_interval(params: dict[str, str], start: datetime, end: datetime) -> int
     return interval
 
 
-def points(rate, start: datetime, end: datetime, interval: int, now: datetime) -> list[tuple[int, float, float]]:
+def points(
+    rate, start: datetime, end: datetime, interval: int, now: datetime
+) -> list[tuple[int, float, float]]:
     """(bucket start, bit/s, bytes) for each `interval` bucket starting in [start, end) and before now."""
     first = int(floor_to(start, interval).timestamp())
     rows = data.buckets(rate, first, int(end.timestamp()), POINT_SECONDS, now.timestamp())
@@ -212,7 +224,9 @@ def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
         for name in names:
             dom = account.domain(name)
             if dom is None or dom.fault == faults.FAULT_NOT_OWNED:
-                raise _Refused(404, "InvalidDomain.NotFound", "The domain provided does not exist in our records.")
+                raise _Refused(
+                    404, "InvalidDomain.NotFound", "The domain provided does not exist in our records."
+                )
             owned.append(dom)
         fault = domain.fault if domain else None
         if fault == faults.FAULT_THROTTLE:
@@ -225,7 +239,9 @@ def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
             raise _Refused(503, "ServiceUnavailable", "The request has failed due to a temporary failure of "
                            "the server.")  # fmt: skip
         if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, knobs.error_rate):
-            raise _Refused(500, "InternalError", "The request processing has failed due to some unknown error.")
+            raise _Refused(
+                500, "InternalError", "The request processing has failed due to some unknown error."
+            )
     except _Refused as refused:
         outcome.code = refused.code
         outcome.response = error_response(refused, request_id, host)
@@ -240,7 +256,12 @@ def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
     if ACTIONS[action] == "bandwidth":
         outer = "BpsDataPerInterval"
         modules = [
-            {"TimeStamp": stamp(ts), "BpsValue": _fmt_bps(bps), "HttpBpsValue": "0", "HttpsBpsValue": _fmt_bps(bps)}
+            {
+                "TimeStamp": stamp(ts),
+                "BpsValue": _fmt_bps(bps),
+                "HttpBpsValue": "0",
+                "HttpsBpsValue": _fmt_bps(bps),
+            }
             for ts, bps, _ in rows
         ]
     else:

@@ -1,1 +1,2 @@
-"""Alibaba Cloud ApsaraVideo Live (Live 2016-11-01): DescribeLiveDomainBpsData / DescribeLiveDomainTrafficData."""
+"""Alibaba Cloud ApsaraVideo Live (Live 2016-11-01): DescribeLiveDomainBpsData and
+DescribeLiveDomainTrafficData."""

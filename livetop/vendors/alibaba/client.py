@@ -32,7 +32,7 @@ DATA_LAG_SECONDS = {300: 15 * 60, 3600: 4 * 3600, 86400: 28 * 3600}
 
 
 def request_url(domain: str, start: datetime, end: datetime, interval: int) -> str:
-    """Path and query, encoded exactly as the signer canonicalises them (so what is signed is what is sent)."""
+    """Path and query, encoded as the signer canonicalises them (what is signed is what is sent)."""
     query = signer.canonical_query(
         [
             ("DomainName", domain),
@@ -57,7 +57,11 @@ class AlibabaProvider(Provider):
         if creds.access_key and creds.secret_key:
             self.auth = Acs3Auth(creds.access_key, creds.secret_key, clock)
         else:
-            missing = "access_key (the AccessKey ID)" if not creds.access_key else "secret_key (the AccessKey secret)"
+            missing = (
+                "access_key (the AccessKey ID)"
+                if not creds.access_key
+                else "secret_key (the AccessKey secret)"
+            )
             self._config_problem = VendorError(
                 client_error(
                     VENDOR,

@@ -88,9 +88,7 @@ def decode_error(
     return VendorError(error)
 
 
-def parse_samples(
-    metric: str, body: bytes, interval: int, http_status: int = 200
-) -> list[Sample]:
+def parse_samples(metric: str, body: bytes, interval: int, http_status: int = 200) -> list[Sample]:
     """The samples of a 2xx body, sorted by bucket start. Raises VendorError(kind="malformed")."""
     outer_key, value_key = SHAPES[metric]
     try:

@@ -91,7 +91,9 @@ def plan_range(start: datetime | None, end: datetime | None, now: datetime, inte
     start = utc(start)
     end = now if end is None else utc(end)
     if start >= end:
-        return AliPlan((), start, end, (f"nothing to fetch: the range {iso_utc(start)} .. {iso_utc(end)} is empty",))
+        return AliPlan(
+            (), start, end, (f"nothing to fetch: the range {iso_utc(start)} .. {iso_utc(end)} is empty",)
+        )
     end = min(end, now)
     notices: list[str] = []
     limit = now - LOOKBACK
