@@ -140,3 +140,12 @@ def test_parse_time():
     for bad in ("2026-12-01T08:00:00", "2026-12-01 08:00:00Z", "2026-13-01T08:00:00Z", 5, None, ""):
         with pytest.raises(ValueError):
             timerules.parse_time(bad)
+
+
+def test_a_wrong_data_interval_is_named_without_echoing_vendor_text():
+    """Found by bench/fuzz.py: the detail quoted DataInterval as sent, which could carry anything."""
+    for given, shown in (("3600", "3600-second points"), ("s3cr3t-Fz9", "something else")):
+        body = json.dumps({"DataInterval": given, "BpsDataPerInterval": {"DataModule": []}}).encode()
+        with pytest.raises(VendorError) as err:
+            parse_samples("bandwidth", body, 300)
+        assert shown in err.value.error.raw_message and "s3cr3t" not in err.value.error.raw_message

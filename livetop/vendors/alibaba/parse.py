@@ -99,10 +99,11 @@ def parse_samples(metric: str, body: bytes, interval: int, http_status: int = 20
         raise _malformed(http_status, f"the {metric} answer is not a JSON object")
     data_interval = doc.get("DataInterval")
     if data_interval is not None and str(data_interval).strip() != str(interval):
-        # Points of another size would be stamped and summed as if they were the asked-for buckets.
-        raise _malformed(
-            http_status, f"asked for {interval}-second points, got DataInterval {str(data_interval)[:20]!r}"
-        )
+        # Points of another size would be stamped and summed as if they were the asked-for buckets. The
+        # vendor's value is named only when it is a plain number: any other text could echo anything.
+        given = str(data_interval).strip()
+        given = f"{given}-second points" if given.isdigit() and len(given) <= 6 else "something else"
+        raise _malformed(http_status, f"asked for {interval}-second points, got DataInterval of {given}")
     outer = doc.get(outer_key)
     if not isinstance(outer, dict):
         raise _malformed(http_status, f"the {metric} answer has no {outer_key!r} object")
