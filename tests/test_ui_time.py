@@ -86,7 +86,7 @@ async def test_a_retry_that_changes_one_error_group_repaints_only_that_group(mak
 
     sim = make_sim(ui_scenario())
     app = make_app(write_config(sim, tmp_path), sim_clock)
-    async with app.run_test(size=(140, 70)) as pilot:
+    async with app.run_test(size=(140, 100)) as pilot:
         screen = await started(pilot, app)
         panel = screen.error_panel
         throttled, halted = "APIGW.0308", "LIVE.100011001"  # retried every second / never retried
