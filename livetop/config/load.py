@@ -180,6 +180,7 @@ def _parse_ui(f: Fields, table) -> UiConfig:
             table, "error_panel_auto_open", "ui", f.boolean, default=defaults.error_panel_auto_open
         ),
         sort=sort,
+        alert_bell=f.get(table, "alert_bell", "ui", f.boolean, default=defaults.alert_bell),
     )
 
 

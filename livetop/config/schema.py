@@ -99,6 +99,7 @@ class UiConfig:
     sparkline_from_zero: bool = False
     error_panel_auto_open: bool = True
     sort: str = "bandwidth"
+    alert_bell: bool = False  # ring the terminal bell when an alert fires
 
 
 DEFAULT_LISTEN = "127.0.0.1:9360"

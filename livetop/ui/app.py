@@ -13,9 +13,11 @@ from typing import ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
+from livetop.alerts.running import AlertService
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import Config, empty_accounts
 from livetop.engine import Engine
@@ -24,6 +26,7 @@ from livetop.engine.watch import ConfigWatcher
 from livetop.model import format_window
 from livetop.ui import bindings as keys
 from livetop.ui.feed import SnapshotFeed
+from livetop.ui.screens.alerts import AlertsScreen
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
@@ -106,6 +109,13 @@ class LivetopApp(ThemeSwitch):
             tooltip="Pause or resume polling the selected domain (‖ on its row): a known-bad domain during a "
             "broadcast stops filling the error panel",
         ),
+        Binding(
+            "a",
+            "alerts",
+            "Alerts",
+            id="app.alerts",
+            tooltip="The alerts panel: what fires and since when, value against threshold, failed hooks",
+        ),
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit livetop"),
         # As in btop, k9s and htop. A priority binding, so no widget (the filter line copies on ctrl+c) takes it.
         Binding(
@@ -148,6 +158,8 @@ class LivetopApp(ThemeSwitch):
         self.theme_names: list[str] = []
         self._mounted_once = False
         self.saved_themes: list[str] = []  # themes written to the config (tests read it)
+        self.alerts = AlertService(config, self.engine)
+        self.alerts.listeners.append(self._alerts_changed)
 
     # --- wiring -----------------------------------------------------------------------------------------
 
@@ -170,6 +182,7 @@ class LivetopApp(ThemeSwitch):
         self.feed.start()
         await self.engine.start()
         self.set_interval(self.tick_seconds, self._tick, name="tick")
+        self.alerts.start()
         if self.config_watcher is not None:
             self.config_watcher.start()
         if self.watch_terminal and not self.is_headless:
@@ -182,6 +195,7 @@ class LivetopApp(ThemeSwitch):
             await self.config_watcher.stop()
         self.feed.stop()
         self.terminal_watch.uninstall_signals()
+        await self.alerts.stop()
         await self.engine.stop()
 
     def _apply_keymap(self) -> list[str]:
@@ -195,6 +209,7 @@ class LivetopApp(ThemeSwitch):
         """The config file changed and loaded: accounts and domains are already in the engine; now the rest."""
         ours = config == self.config  # our own edit (a saved theme) read back: nothing new to say
         self.config = config
+        self.alerts.apply_config(config)
         for problem in [*self._apply_keymap(), *([] if ours else empty_accounts(config))]:
             self.notify(problem, severity="warning", timeout=10, markup=False)
         for screen in self.screen_stack:
@@ -281,6 +296,7 @@ class LivetopApp(ThemeSwitch):
             ("Filter line", list(FilterInput.BINDINGS)),
             ("Drilldown", list(DrilldownScreen.BINDINGS)),
             ("Help", list(HelpScreen.BINDINGS)),
+            ("Alerts", list(AlertsScreen.BINDINGS)),
             ("Everywhere", list(cls.BINDINGS)),
         ]
 
@@ -369,6 +385,35 @@ class LivetopApp(ThemeSwitch):
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
                 screen.update_status()
+
+    def _alerts_changed(self, events) -> None:
+        """Alerts fired or resolved: a toast (one for a burst), the optional bell, the status line's count."""
+        if self._exit:
+            return
+        fired = [e for e in events if e.state == "firing"]
+        if len(events) <= 3:
+            for e in events:
+                a = e.alert
+                severity = "information" if e.state == "resolved" else "error" if a.level == "critical" else "warning"
+                self.notify(f"{a.key.domain}: {a.text}", title=f"{a.rule.name} {e.state}", severity=severity,
+                            timeout=8, markup=False)
+        else:
+            self.notify(f"{len(fired)} fired, {len(events) - len(fired)} resolved; press a for the list",
+                        title="alerts", severity="error" if fired else "information", timeout=8, markup=False)
+        if fired and self.config.ui.alert_bell:
+            self.bell()
+        firing = frozenset(a.key for a in self.alerts.evaluator.firing)
+        for screen in self.screen_stack:
+            if isinstance(screen, OverviewScreen) and screen.is_mounted:
+                try:
+                    screen.overview.alert_keys = firing
+                    screen.update_status()
+                except NoMatches:  # being composed or torn down: its next refresh reads the alerts itself
+                    pass
+
+    def action_alerts(self) -> None:
+        if not isinstance(self.screen, AlertsScreen):
+            self.push_screen(AlertsScreen(self.alerts, self.engine.clock))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

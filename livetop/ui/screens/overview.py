@@ -204,6 +204,8 @@ class OverviewScreen(Screen):
     def update_status(self) -> None:
         snap = self.overview.snapshot
         ov = self.overview
+        alerts = getattr(self.app, "alerts", None)
+        firing = alerts.evaluator.firing if alerts is not None else ()
         self.status_bar.show(
             StatusState(
                 window_seconds=snap.window_seconds if snap else self.store.window_seconds,
@@ -218,6 +220,8 @@ class OverviewScreen(Screen):
                 filling=bool(snap and any(d.filling for d in snap.domains)),
                 flat=ov.flat,
                 source=self.source_status,
+                alerts=len(firing),
+                alerts_critical=sum(a.level == "critical" for a in firing),
             )
         )
 

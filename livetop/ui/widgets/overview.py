@@ -258,6 +258,17 @@ class Overview(OverviewPainter, can_focus=True):
             self._restyle()
 
     @property
+    def alert_keys(self) -> frozenset[DomainKey]:
+        return self._alerting
+
+    @alert_keys.setter
+    def alert_keys(self, keys: frozenset[DomainKey]) -> None:
+        """Domains with a firing alert (their rows carry ⚑); alerts change rarely, so every row is redrawn."""
+        if keys != self._alerting:
+            self._alerting = frozenset(keys)
+            self._restyle()
+
+    @property
     def visible_domain_count(self) -> int:
         """Domain rows matching the filter (whether scrolled into view or not)."""
         return len(self._domain_rows)

@@ -36,6 +36,7 @@ class OverviewPainter(ScrollView):
     _ascii_mode: bool
     _from_zero: bool
     _insecure: frozenset[str]
+    _alerting: frozenset[DomainKey] = frozenset()  # domains with a firing alert: marked ⚑
     _age_now: datetime | None
     _flat: bool
     _hostnames: bool

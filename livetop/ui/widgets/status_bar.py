@@ -40,6 +40,8 @@ class StatusState:
     filling: bool = False  # some domain's data covers only part of the window (a zoom's backfill)
     flat: bool = False  # every domain ranked across accounts
     source: tuple[str, str] = ("", "dim")  # (text, role): the collector a viewer reads, or its trouble
+    alerts: int = 0  # firing alerts (livetop.alerts), `alerts_critical` of them critical
+    alerts_critical: int = 0
 
 
 _COUNT_ORDER = (
@@ -72,6 +74,9 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
         counts.append((": " if i == 0 else ", ", "dim"))
         counts.append((f"{n} {label}", role))
     parts.append(counts)
+    if state.alerts:
+        role = "error" if state.alerts_critical else "warning"
+        parts.append([(f"⚑ {state.alerts} alert{'s' if state.alerts != 1 else ''} firing", role), (" (a)", "dim")])
     if state.filter_text:
         parts.append(
             [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
