@@ -116,6 +116,7 @@ def test_critical_on_threshold_and_on_a_refused_domain(make_sim, tmp_path):
     assert "'failing'=1;;0;0;5" in perf and "'unreached'=1;;0;0;5" in perf
     assert "CRITICAL hw/gone.example.com: LIVE.100011001 domain not on this account/platform (HTTP 400)" in done.stdout
     assert "not reached in time (4s): slow.example.com" in done.stdout
+    assert "CRITICAL hw/slow.example.com: no answer within 4s (waiting for a slow answer)" in done.stdout
     assert "'slow.example.com bw'=U" in perf
     # The simulator holds the slow domain for 60 s: the run ends at its own deadline instead.
     assert elapsed < 20

@@ -84,3 +84,30 @@ async def test_history_off_or_empty_changes_nothing(make_sim, sim_clock, tmp_pat
     await _run_once(config, sim_clock, tmp_path / "h.sqlite")  # empty disk: the whole window from the vendor
     hw = [e for e in thread.sim.log if e.account == "hw"]
     assert {_hw_start(e) for e in hw} == {SIM_START - timedelta(hours=1)}
+
+
+async def test_a_zoom_out_is_served_from_disk(make_sim, sim_clock, tmp_path):
+    thread = make_sim(SCENARIO)
+    config = load_sim_config(thread.sim.write_config(tmp_path / "c.toml", timeout="3s"))
+    path = tmp_path / "history.sqlite"
+    await _run_once(replace(config, window_seconds=86400), sim_clock, path)  # a day on disk
+
+    history = History(path, sim_clock)
+    engine = Engine(replace(config, window_seconds=3600), clock=sim_clock, stagger=False)
+    recorder = HistoryRecorder(history, engine, settle_for_config(config))
+    engine.history = recorder
+    try:
+        await engine.poll_all_once()
+        assert len(engine.store.domain(KEY).bandwidth) == 12
+        thread.sim.reset()
+        engine.set_window(86400)  # zoom out to 24 h
+        await engine.poll_all_once()
+        hw = [e for e in thread.sim.log if e.account == "hw"]
+        edge = SIM_START - timedelta(minutes=15)
+        assert hw and all(_hw_start(e) > edge for e in hw)  # not 24 h back: the disk had it
+        snap = engine.store.domain(KEY)
+        assert len(snap.bandwidth) == 288 and snap.window_complete
+    finally:
+        recorder.close()
+        await engine.stop()
+        history.close()

@@ -16,6 +16,7 @@ from livetop.model import format_bps
 METRIC_BANDWIDTH, METRIC_CHANGE = "bandwidth", "change"
 CREDENTIAL_STATUSES = (401,)  # the vendor says the credentials are wrong: the plugin's set-up, not the service
 INTERNAL_CODES = ("LIVETOP.INTERNAL",)
+DEADLINE_CODE = "LIVETOP.DEADLINE"  # livetop.engine.deadline: the run's deadline came before the answer
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ def judge_domain(d: DomainSnapshot, spec: CheckSpec, settle: SettleFn, now: date
                             unreached=True)
     if d.status == STATUS_PAUSED:
         return DomainResult(d, UNKNOWN, "paused", [Perf(bw_label, None)])
+    if d.status == STATUS_ERROR and d.error is not None and d.error.code == DEADLINE_CODE:
+        why = d.error.meaning.split(": ", 1)[-1].rstrip(".")  # "throttled by the vendor until 12:05 UTC", ...
+        return DomainResult(d, CRITICAL, f"no answer within {spec.deadline_seconds:g}s ({why})",
+                            [Perf(bw_label, None)], unreached=True)
     if d.status == STATUS_ERROR and d.error is not None:
         e = d.error
         if e.http_status in CREDENTIAL_STATUSES or e.code in INTERNAL_CODES:

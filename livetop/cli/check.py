@@ -24,7 +24,7 @@ thresholds use the plugins' range format: 10 (alert outside 0..10), 10: (alert b
 A domain the vendor refuses, answers 5xx for, or does not answer in time is CRITICAL; config and credential
 errors are UNKNOWN."""
 UNKNOWN = 3
-OUTPUT_MARGIN_SECONDS = 1.0  # kept back from --timeout for shutting down and printing
+OUTPUT_MARGIN_SECONDS = 1.5  # kept back from --timeout: the backstop, shutting down, printing
 
 
 def _unknown(message: str, detail: str = "") -> int:
@@ -179,21 +179,23 @@ def _with_window(config, spec):
 
 
 async def _poll(config, budget: float):
-    """One poll of every selected domain, cut off at `budget` seconds whatever the vendors do."""
+    """One poll of every selected domain within `budget` seconds: the engine's hard one-shot deadline
+    (LIVETOP.DEADLINE on every domain it cut off), with a backstop a little later in case shutting down
+    itself hangs."""
     import asyncio
 
     from livetop.engine import Engine
 
     engine = Engine(config)
-    task = asyncio.ensure_future(engine.poll_all_once())
+    task = asyncio.ensure_future(engine.poll_all_once(timeout=budget))
     try:
-        done, _ = await asyncio.wait({task}, timeout=budget)
+        done, _ = await asyncio.wait({task}, timeout=budget + 0.8)
         snapshot = task.result() if done else engine.store.snapshot()
         return snapshot, engine.clock.now()
     finally:
         if not task.done():
             task.cancel()
         try:
-            await asyncio.wait_for(engine.stop(), timeout=0.5)
+            await asyncio.wait_for(engine.stop(), timeout=0.3)
         except (TimeoutError, Exception):
             pass
