@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +60,7 @@ class HookRunner:
         # Environment variables holding vendor secrets: a hook has no business with them.
         self.hidden_env = frozenset(hidden_env)
         self.results: deque[HookResult] = deque(maxlen=KEPT)
+        self.failed_total: Counter[str] = Counter()  # failures per rule since start (serve's counter)
         self._tasks: set[asyncio.Task] = set()
 
     @property
@@ -115,6 +116,8 @@ class HookRunner:
                     detail += ": " + text[-OUTPUT_LIMIT:]
         result = HookResult(rule.name, str(event.alert.key), event.state, argv[0], ok, detail, self.clock.now())
         self.results.append(result)
+        if not ok:
+            self.failed_total[rule.name] += 1
         return result
 
 

@@ -23,7 +23,8 @@ class AlertService:
         self.history = history  # livetop.history.store.History, for "yesterday" and the event log
         self.every = every
         self.evaluator = Evaluator(config.alerts, settle_for_config(config), reference=self._reference)
-        self.hooks = HookRunner(engine.clock, secret_env_names(config))
+        self.clock = engine.store.clock  # an Engine's, or a remote viewer's (which has no engine clock)
+        self.hooks = HookRunner(self.clock, secret_env_names(config))
         self.recent: deque[AlertEvent] = deque(maxlen=RECENT)
         self.listeners: list[Callable[[list[AlertEvent]], None]] = []
         self._reference_cache: dict[tuple[DomainKey, int], float | None] = {}
@@ -44,32 +45,38 @@ class AlertService:
                 self.evaluator._alerts[(name, key)] = alert
         self.hooks.hidden_env = frozenset(secret_env_names(config))
 
+    def _history(self):
+        """The history file: given, or the one the engine serves windows from (livetop.history.running)."""
+        return self.history or getattr(getattr(self.engine, "history", None), "history", None)
+
     def _reference(self, key: DomainKey, ts: int) -> float | None:
-        if self.history is None:
+        history = self._history()
+        if history is None:
             return None
         slot = (key, ts)
         if slot not in self._reference_cache:
             if len(self._reference_cache) > 20000:
                 self._reference_cache.clear()
-            bw, _ = self.history.read(key.account, key.domain, ts, ts + 1)
+            bw, _ = history.read(key.account, key.domain, ts, ts + 1)
             self._reference_cache[slot] = float(bw[0][1]) if bw else None
         return self._reference_cache[slot]
 
     def evaluate(self) -> list[AlertEvent]:
         if not self.enabled:
             return []
-        events = self.evaluator.evaluate(self.engine.store.snapshot(), self.engine.clock.now())
+        events = self.evaluator.evaluate(self.engine.store.snapshot(), self.clock.now())
         if events:
             self.recent.extend(events)
             try:
                 self.hooks.dispatch(events)
             except RuntimeError:  # no running loop (a synchronous caller): hooks are the loop's job
                 pass
-            if self.history is not None:
+            history = self._history()
+            if history is not None:
                 for e in events:
                     a = e.alert
                     value = "" if a.value is None else a.value if isinstance(a.value, str) else plain_number(a.value)
-                    self.history.record_alert(e.at, a.rule.name, a.rule.level, e.state, a.key.account,
+                    history.record_alert(e.at, a.rule.name, a.rule.level, e.state, a.key.account,
                                               a.key.domain, value, a.text)
             for listener in list(self.listeners):
                 listener(events)

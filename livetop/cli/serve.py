@@ -58,8 +58,22 @@ async def _serve(config, host: str, port: int, token) -> int:
     from livetop.engine.watch import ConfigWatcher
     from livetop.serve.server import Collector, log
 
+    from livetop.alerts.running import AlertService
+    from livetop.history.running import open_recording
+    from livetop.serve.alerts import AlertsCollector
+
     engine = Engine(config)
     collector = Collector(config, engine, host, port, token)
+    # The same [[alerts]] rules as the TUI, on /metrics as livetop_alerts (ALERTS-style), transitions logged.
+    alerts = AlertService(config, engine)
+    alerts.listeners.append(
+        lambda events: [log(f"alert {e.state}: {e.alert.rule.name} {e.alert.key}: {e.alert.text}") for e in events]
+    )
+    collector.registry.register(AlertsCollector(alerts))
+    recording = open_recording(config, engine)  # before the engine starts: windows come from disk
+    if recording is not None:
+        for notice in recording.history.notices:
+            log(notice)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -67,7 +81,10 @@ async def _serve(config, host: str, port: int, token) -> int:
     watcher = None
     if config.path is not None:
         watcher = ConfigWatcher(
-            engine, config.path, on_applied=lambda c: log("config reloaded"), on_error=lambda m: log(m)
+            engine,
+            config.path,
+            on_applied=lambda c: (log("config reloaded"), alerts.apply_config(c)),
+            on_error=lambda m: log(m),
         )
     try:
         await collector.start()
@@ -77,11 +94,15 @@ async def _serve(config, host: str, port: int, token) -> int:
             guard += " (except /metrics)"
         log(f"{domains} domains in {len(config.accounts)} accounts, refresh {config.refresh_seconds:g}s; {guard}")
         print(f"listening on {collector.url}", flush=True)
+        alerts.start()
         if watcher is not None:
             watcher.start()
         await stop.wait()
     finally:
         if watcher is not None:
             await watcher.stop()
+        await alerts.stop()
         await collector.stop()
+        if recording is not None:
+            await recording.stop()
     return EXIT_OK

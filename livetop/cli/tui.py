@@ -56,18 +56,6 @@ def run(args: argparse.Namespace) -> int:
     return run_tui(config)
 
 
-def open_history(config, engine):
-    """The history file for this config (None when off): the engine serves windows from it, a task records."""
-    from livetop.config.history import history_path
-
-    path = history_path(config.history)
-    if path is None:
-        return None
-    from livetop.history.running import Recording
-
-    return Recording.start(path, config, engine)
-
-
 def _run_remote(args: argparse.Namespace, url: str, token) -> int:
     """The TUI on a collector's feed. The config, if there is one, still gives the theme, keys and [ui]."""
     from livetop.config.load import config_path

@@ -34,3 +34,12 @@ class Recording:
                 await self.task
         self.recorder.close()
         self.history.close()
+
+
+def open_recording(config, engine) -> Recording | None:
+    """The history for this config (None when off), attached to `engine`; call in the running loop, before
+    the engine starts, so the first poll is served from disk."""
+    from livetop.config.history import history_path
+
+    path = history_path(config.history)
+    return None if path is None else Recording.start(path, config, engine)

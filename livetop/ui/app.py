@@ -8,6 +8,7 @@ most, and only the screen on top does any work.
 from __future__ import annotations
 
 import queue
+from dataclasses import replace
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -159,7 +160,9 @@ class LivetopApp(ThemeSwitch):
         self.theme_names: list[str] = []
         self._mounted_once = False
         self.saved_themes: list[str] = []  # themes written to the config (tests read it)
-        self.alerts = AlertService(config, self.engine)
+        # A remote viewer shows the collector's data; the collector runs the rules (and their hooks) once.
+        self._local_alerts = isinstance(self.engine, Engine)
+        self.alerts = AlertService(self._alert_config(config), self.engine)
         self.alerts.listeners.append(self._alerts_changed)
 
     # --- wiring -----------------------------------------------------------------------------------------
@@ -210,7 +213,7 @@ class LivetopApp(ThemeSwitch):
         """The config file changed and loaded: accounts and domains are already in the engine; now the rest."""
         ours = config == self.config  # our own edit (a saved theme) read back: nothing new to say
         self.config = config
-        self.alerts.apply_config(config)
+        self.alerts.apply_config(self._alert_config(config))
         for problem in [*self._apply_keymap(), *([] if ours else empty_accounts(config))]:
             self.notify(problem, severity="warning", timeout=10, markup=False)
         for screen in self.screen_stack:
@@ -387,6 +390,9 @@ class LivetopApp(ThemeSwitch):
             if isinstance(screen, OverviewScreen):
                 screen.update_status()
 
+    def _alert_config(self, config: Config) -> Config:
+        return config if self._local_alerts else replace(config, alerts=())
+
     def _alerts_changed(self, events) -> None:
         """Alerts fired or resolved: a toast (one for a burst), the optional bell, the status line's count."""
         if self._exit:
@@ -414,7 +420,7 @@ class LivetopApp(ThemeSwitch):
 
     def action_alerts(self) -> None:
         if not isinstance(self.screen, AlertsScreen):
-            self.push_screen(AlertsScreen(self.alerts, self.engine.clock))
+            self.push_screen(AlertsScreen(self.alerts, self.store.clock))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
