@@ -45,6 +45,11 @@ async def test_a_firing_alert_is_marked_counted_listed_and_rung(make_sim, sim_cl
         await pilot.pause()
         assert rang == [True]
         assert "⚑ 1 alert firing (a)" in screen.status_bar.plain
+        await until(
+            pilot,
+            lambda: any("Final" in line and line.lstrip().startswith("⚑") for line in lines(screen.overview)),
+            "the row's alert mark",
+        )
         final = next(line for line in lines(screen.overview) if "Final" in line)
         quiet = next(line for line in lines(screen.overview) if "quiet" in line)
         assert final.lstrip().startswith("⚑") and not quiet.lstrip().startswith("⚑")
