@@ -1,4 +1,4 @@
-"""Alerts on screen, driven as a person would: the row's mark, the status line's count, the panel on `a`,
+"""Alerts on screen, driven as a person would: the status line's count, the panel on `a`,
 a toast and the optional bell - the real app and engine against the simulator."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from livetop.config.load import parse_config
 from livetop.engine.store import DomainKey
 from livetop.ui.screens.alerts import AlertsScreen
-from tests.test_ui_app import SIZE, lines, make_app, overview_screen, until
+from tests.test_ui_app import SIZE, make_app, overview_screen, until
 
 pytestmark = pytest.mark.usefixtures("no_user_themes")
 
@@ -45,15 +45,6 @@ async def test_a_firing_alert_is_marked_counted_listed_and_rung(make_sim, sim_cl
         await pilot.pause()
         assert rang == [True]
         assert "⚑ 1 alert firing (a)" in screen.status_bar.plain
-        await until(
-            pilot,
-            lambda: any("Final" in line and line.lstrip().startswith("⚑") for line in lines(screen.overview)),
-            "the row's alert mark",
-        )
-        final = next(line for line in lines(screen.overview) if "Final" in line)
-        quiet = next(line for line in lines(screen.overview) if "quiet" in line)
-        assert final.lstrip().startswith("⚑") and not quiet.lstrip().startswith("⚑")
-
         await pilot.press("a")
         await until(pilot, lambda: isinstance(app.screen, AlertsScreen), "the alerts panel")
         text = app.screen.plain()
@@ -68,5 +59,4 @@ async def test_a_firing_alert_is_marked_counted_listed_and_rung(make_sim, sim_cl
         app._alerts_changed([])
         await pilot.pause()
         assert "alert" not in screen.status_bar.plain
-        assert not any(line.lstrip().startswith("⚑") for line in lines(screen.overview))
         assert DomainKey("hw", "play.example.com") not in screen.overview.alert_keys
