@@ -38,7 +38,7 @@ from livetop.ui.widgets.filter_input import FilterInput
 from livetop.ui.widgets.overview import Overview
 from livetop.vendors.registry import account_api
 
-ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600, 7 * 86400, 30 * 86400)  # 7d, 30d: from the history
+ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600)
 TICK_SECONDS = 1.0  # ages and stale marks move with time, not only with data
 WATCH_SECONDS = 2.0
 
@@ -80,7 +80,7 @@ class LivetopApp(ThemeSwitch):
             "Zoom",
             id="app.zoom_in",
             key_display="+/-",
-            tooltip="Zoom in: shorter window, 30d → 7d → 24h → 6h → 3h → 1h",
+            tooltip="Zoom in: shorter window, 24h → 6h → 3h → 1h",
         ),
         Binding(
             "minus",
@@ -88,8 +88,7 @@ class LivetopApp(ThemeSwitch):
             "Zoom out",
             id="app.zoom_out",
             show=False,
-            tooltip="Zoom out: longer window, 1h → 3h → 6h → 24h → 7d → 30d (served from the history file, the rest "
-            "fetched from the vendor)",
+            tooltip="Zoom out: longer window, 1h → 3h → 6h → 24h (served from the history file, the rest fetched)",
         ),
         Binding(
             "t", "next_theme", "Theme", id="app.theme", show=False, tooltip="Next theme (saved in the config)"
