@@ -34,7 +34,7 @@ def _malformed(http_status: int, detail: str) -> VendorError:
 def _object(body: bytes, http_status: int, what: str) -> dict:
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise _malformed(http_status, f"the {what} answer is not JSON") from None
     if not isinstance(doc, dict):
         raise _malformed(http_status, f"the {what} answer is not a JSON object")
