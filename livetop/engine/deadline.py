@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from livetop.engine.runtime import AccountRuntime, LoopState
     from livetop.engine.store import Store
 
-# True while a one-shot poll asks a domain for the first time: the throttle gate holds retries, not first
-# questions, so one domain's Retry-After does not leave its healthy neighbours unasked (issue 9). The
+# True while a one-shot poll asks a domain for the first time: a throttle gate that opens only after the
+# deadline holds retries, not first questions, so one domain's long Retry-After does not leave its healthy
+# neighbours unasked (issue 9); a gate that opens in time is waited out. The
 # token bucket, slowed by the throttling answer, still paces them.
 FIRST_ASK: ContextVar[bool] = ContextVar("livetop_first_ask", default=False)
 

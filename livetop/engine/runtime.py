@@ -72,15 +72,23 @@ class AccountRuntime:
         began = time.perf_counter()
         first = FIRST_ASK.get()
         while True:
-            if not first:
-                if self.deadline is not None and self.gate.remaining > 0:
-                    if asyncio.get_running_loop().time() + self.gate.remaining >= self.deadline:
+            past_deadline = False
+            if self.gate.remaining > 0:
+                if self.deadline is not None and (
+                    asyncio.get_running_loop().time() + self.gate.remaining >= self.deadline
+                ):
+                    if not first:
                         why = f"throttled by the vendor until {self.gate_until_text()}"
                         raise DeadlineReached(deadline_error(self.account.vendor, self.deadline_budget, why))
-                await self.gate.wait()
+                    # A gate that opens only after the deadline would leave this domain unasked: its first
+                    # question goes out anyway, paced by the (slowed) token bucket. A gate that opens in
+                    # time is waited out like any other, so a short Retry-After still calms the account.
+                    past_deadline = True
+                else:
+                    await self.gate.wait()
             await self.bucket.acquire()
             # The vendor may have said "slow down" while we queued for a token: wait that out too.
-            if first or self.gate.remaining <= 0:
+            if past_deadline or self.gate.remaining <= 0:
                 break
         waits = PACING_WAITS.get()
         if waits is not None:
