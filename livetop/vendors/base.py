@@ -7,6 +7,7 @@ samples (UTC bucket starts, bit/s, bytes) or raises `VendorError` carrying a dec
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,7 +17,7 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import FetchResult
+from livetop.model import FetchResult, Sample
 
 METRIC_BANDWIDTH = "bandwidth"
 METRIC_TRAFFIC = "traffic"
@@ -71,6 +72,31 @@ class Provider(ABC):
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
         """Samples for `domain` with bucket starts in [start, end). Raises `VendorError`."""
+
+
+async def fetch_metrics(
+    result: FetchResult,
+    metrics: frozenset[str],
+    fetch_one: Callable[[str], Awaitable[tuple[list[Sample], int]]],
+) -> FetchResult:
+    """Fill `result` with each wanted metric from `fetch_one(metric)` -> (samples, requests sent).
+
+    Bandwidth and traffic are one call each: they go out together, so a domain's poll costs one round trip
+    and both leave before an answer elsewhere in the account (a 429) can close its throttle gate. Both are
+    let finish before the first error is raised, so no request is left running unobserved.
+    """
+    wanted = [m for m in (METRIC_BANDWIDTH, METRIC_TRAFFIC) if m in metrics]
+    outcomes = await asyncio.gather(*(fetch_one(metric) for metric in wanted), return_exceptions=True)
+    for metric, outcome in zip(wanted, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
+        samples, sent = outcome
+        result.requests += sent
+        if metric == METRIC_BANDWIDTH:
+            result.bandwidth = samples
+        else:
+            result.traffic = samples
+    return result
 
 
 def make_client(account: AccountConfig, max_connections: int = 10) -> httpx.AsyncClient:

@@ -8,7 +8,6 @@ are two APIs, sent together. The time rules (timerules.py) decide the windows; p
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 import httpx
@@ -20,7 +19,14 @@ from livetop.vendors.alibaba import signer
 from livetop.vendors.alibaba.auth import Acs3Auth
 from livetop.vendors.alibaba.parse import parse_response
 from livetop.vendors.alibaba.timerules import VENDOR, plan_range
-from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider
+from livetop.vendors.base import (
+    BOTH_METRICS,
+    METRIC_BANDWIDTH,
+    METRIC_TRAFFIC,
+    Pacer,
+    Provider,
+    fetch_metrics,
+)
 from livetop.vendors.catalog import client_error, transport_error
 
 ACTIONS = {METRIC_BANDWIDTH: "DescribeLiveDomainBpsData", METRIC_TRAFFIC: "DescribeLiveDomainTrafficData"}
@@ -89,22 +95,10 @@ class AlibabaProvider(Provider):
         plan = plan_range(utc(start) if start else None, utc(end) if end else None, self.clock.now(),
                           self.bucket_seconds)  # fmt: skip
         result = FetchResult(notices=list(plan.notices))
-        wanted = [m for m in (METRIC_BANDWIDTH, METRIC_TRAFFIC) if m in metrics]
         domain = domain.strip()
-        outcomes = await asyncio.gather(
-            *(self._fetch_metric(metric, domain, plan.windows, plan.start, plan.end) for metric in wanted),
-            return_exceptions=True,
+        return await fetch_metrics(
+            result, metrics, lambda metric: self._fetch_metric(metric, domain, plan.windows, plan.start, plan.end)
         )
-        for metric, outcome in zip(wanted, outcomes):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            samples, sent = outcome
-            result.requests += sent
-            if metric == METRIC_BANDWIDTH:
-                result.bandwidth = samples
-            else:
-                result.traffic = samples
-        return result
 
     async def _fetch_metric(
         self, metric: str, domain: str, windows, start: datetime, end: datetime

@@ -6,8 +6,6 @@ is attached per request, and parsing (parse.py) is pure.
 
 from __future__ import annotations
 
-import asyncio
-
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote
@@ -17,7 +15,14 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import VENDOR_HUAWEI, DecodedError, FetchResult, Sample, VendorError, iso_utc, utc
-from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider
+from livetop.vendors.base import (
+    BOTH_METRICS,
+    METRIC_BANDWIDTH,
+    METRIC_TRAFFIC,
+    Pacer,
+    Provider,
+    fetch_metrics,
+)
 from livetop.vendors.catalog import client_error, decode, transport_error
 from livetop.vendors.huawei import signer
 from livetop.vendors.huawei.auth import DEFAULT_RENEW_BEFORE_SECONDS, PasswordAuth, TokenAuth, make_auth
@@ -78,26 +83,11 @@ class HuaweiProvider(Provider):
         start, end = utc(start), utc(end)
         plan = self.plan(start, end)
         result = FetchResult(notices=list(plan.notices))
-        wanted = [m for m in (METRIC_BANDWIDTH, METRIC_TRAFFIC) if m in metrics]
-        # Bandwidth and traffic are two calls: send them together, so a domain's poll costs one round trip
-        # and both leave before an answer elsewhere in the account (a 429) can close its throttle gate.
-        outcomes = await asyncio.gather(
-            *(
-                self._fetch_metric(metric, domain, plan.windows, start, end, result.notices)
-                for metric in wanted
-            ),
-            return_exceptions=True,
+        return await fetch_metrics(
+            result,
+            metrics,
+            lambda metric: self._fetch_metric(metric, domain, plan.windows, start, end, result.notices),
         )
-        for metric, outcome in zip(wanted, outcomes):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            samples, sent = outcome
-            result.requests += sent
-            if metric == METRIC_BANDWIDTH:
-                result.bandwidth = samples
-            else:
-                result.traffic = samples
-        return result
 
     async def _fetch_metric(
         self, metric: str, domain: str, windows, start: datetime, end: datetime, notices: list[str]

@@ -11,7 +11,6 @@ drilldown and README say so.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from urllib.parse import quote
 
@@ -20,7 +19,14 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import VENDOR_JDCLOUD, FetchResult, Sample, VendorError, iso_utc, utc
-from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider
+from livetop.vendors.base import (
+    BOTH_METRICS,
+    METRIC_BANDWIDTH,
+    METRIC_TRAFFIC,
+    Pacer,
+    Provider,
+    fetch_metrics,
+)
 from livetop.vendors.catalog import client_error, transport_error
 from livetop.vendors.jdcloud.jdcloud3 import Jdcloud3Auth
 from livetop.vendors.jdcloud.openapi_parse import parse_statistics
@@ -93,22 +99,8 @@ class JdcloudOpenApiProvider(Provider):
         plan = plan_range(start, end, self.clock.now(), self.account.step_minutes)
         result = FetchResult(notices=list(plan.notices))
         domain = domain.strip()
-        wanted = [m for m in (METRIC_BANDWIDTH, METRIC_TRAFFIC) if m in metrics]
-        # Two APIs, one per metric: send both at once, so a domain's poll costs one round trip and both
-        # leave before an answer elsewhere in the account (a 429) closes the throttle gate.
-        outcomes = await asyncio.gather(
-            *(self._fetch_metric(metric, domain, plan) for metric in wanted), return_exceptions=True
-        )
-        for metric, outcome in zip(wanted, outcomes):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            samples, sent = outcome
-            result.requests += sent
-            if metric == METRIC_BANDWIDTH:
-                result.bandwidth = samples
-            else:
-                result.traffic = samples
-        return result
+        # Two APIs, one per metric: sent together (see fetch_metrics).
+        return await fetch_metrics(result, metrics, lambda metric: self._fetch_metric(metric, domain, plan))
 
     async def _fetch_metric(self, metric: str, domain: str, plan) -> tuple[list[Sample], int]:
         """One metric over every request of the plan (several only past 30 days), merged."""
