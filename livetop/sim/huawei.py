@@ -8,7 +8,7 @@ scenario's faults, then data.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, floor_to, iso_utc
 from livetop.sim import data, faults
@@ -18,6 +18,7 @@ from livetop.sim.huawei_gateway import (
     Refused,
     authenticate,
     config_entry,
+    fault_answer,
     identities,
     param_error,
     refuse,
@@ -41,7 +42,7 @@ def _parse_time(params: dict[str, str], name: str) -> datetime | None:
     if not _TIME_RE.fullmatch(text):
         raise param_error(name, "expected yyyy-MM-ddTHH:mm:ssZ, UTC")
     try:
-        return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise param_error(name, "not a calendar time") from None
 
@@ -100,21 +101,10 @@ def handle_live(ctx: SimContext, request: Request, request_id: str, project_id: 
     except Refused as refused:
         return refuse(outcome, refused, request_id)
     fault = domain.fault if domain else None
-    if fault == faults.FAULT_THROTTLE:
-        outcome.code = "APIGW.0308"
-        outcome.response = throttled(account, str(ctx.scenario.throttle_retry_after), request_id)
-        return outcome
-    if fault == faults.FAULT_HTML_502:
-        outcome.response, outcome.code = faults.html_502(), "HTTP.502"
-        return outcome
-    if fault == faults.FAULT_TIMEOUT:
-        outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
-        return refuse(outcome, Refused(504, "APIGW.0201", "Backend timeout."), request_id)
-    if fault == faults.FAULT_CONCURRENCY_500:
-        refused = Refused(500, "LIVE.100011007", "The number of concurrent requests exceeds the limit.")
-        return refuse(outcome, refused, request_id)
-    if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, knobs.error_rate):
-        return refuse(outcome, Refused(500, "LIVE.100011005", "Internal server error."), request_id)
+    answer = fault_answer(ctx, outcome, fault, knobs.error_rate, account, request_id,
+                          lambda retry_after: throttled(account, retry_after, request_id))  # fmt: skip
+    if answer is not None:
+        return answer
     rate = ctx.curve(domain_name).rate_bps if domain_name else ctx.total_rate(account.name)
     rows = data.buckets(
         rate, int(start.timestamp()), int(end.timestamp()), step_seconds, ctx.clock.now().timestamp()
@@ -129,7 +119,7 @@ def handle_live(ctx: SimContext, request: Request, request_id: str, project_id: 
 
 
 def _payload(metric: str, rows: list[data.Bucket]) -> dict:
-    stamps = [iso_utc(datetime.fromtimestamp(row.start_ts, tz=timezone.utc)) for row in rows]
+    stamps = [iso_utc(datetime.fromtimestamp(row.start_ts, tz=UTC)) for row in rows]
     if metric == "bandwidth":
         info = [{"bw_bps": round(row.peak_bps), "timestamp": ts} for row, ts in zip(rows, stamps)]
     else:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from livetop.model import VENDOR_HUAWEI
+from livetop.sim import faults
 from livetop.sim.context import SimContext
 from livetop.sim.http11 import Request, Response, json_response
 from livetop.sim.iam import iam_service
@@ -98,7 +100,7 @@ def _verify_aksk(ctx: SimContext, request: Request, project_id: str, authorizati
     if not _SDK_DATE_RE.fullmatch(sdk_date):
         raise auth_error("the request time is out of range")
     try:
-        signed_at = datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        signed_at = datetime.strptime(sdk_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise auth_error("the request time is out of range") from None
     if abs(signed_at - ctx.clock.now()) > MAX_SKEW:
@@ -155,3 +157,32 @@ def identities(account: SimAccount) -> list[tuple[tuple[str, str], str]]:
         (("iam", f"{account.domain_name}/{account.username}"), "username"),
         (("project", account.project_id), "project_id"),
     ]
+
+
+def fault_answer(
+    ctx: SimContext,
+    outcome: Outcome,
+    fault: str | None,
+    error_rate: float,
+    account: SimAccount,
+    request_id: str,
+    throttled_response: Callable[[str], Response],
+) -> Outcome | None:
+    """The answer a Huawei Live API (v1 or v2) gives for a scenario fault or a rolled random error, or None
+    to answer with data. `throttled_response(retry_after)` builds that API's 429 body."""
+    if fault == faults.FAULT_THROTTLE:
+        outcome.code = "APIGW.0308"
+        outcome.response = throttled_response(str(ctx.scenario.throttle_retry_after))
+        return outcome
+    if fault == faults.FAULT_HTML_502:
+        outcome.response, outcome.code = faults.html_502(), "HTTP.502"
+        return outcome
+    if fault == faults.FAULT_TIMEOUT:
+        outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
+        return refuse(outcome, Refused(504, "APIGW.0201", "Backend timeout."), request_id)
+    if fault == faults.FAULT_CONCURRENCY_500:
+        refused = Refused(500, "LIVE.100011007", "The number of concurrent requests exceeds the limit.")
+        return refuse(outcome, refused, request_id)
+    if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, error_rate):
+        return refuse(outcome, Refused(500, "LIVE.100011005", "Internal server error."), request_id)
+    return None

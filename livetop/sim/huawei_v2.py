@@ -16,7 +16,7 @@ sends one. `time` in data_list is the bucket start.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, floor_to, iso_utc
 from livetop.sim import data, faults
@@ -27,6 +27,7 @@ from livetop.sim.huawei_gateway import (
     authenticate,
     config_entry,
     error_response,
+    fault_answer,
     identities,
     param_error,
     refuse,
@@ -92,7 +93,7 @@ def _time(params: dict[str, str], name: str) -> datetime | None:
     if not _TIME_RE.fullmatch(text):
         raise param_error(name, "expected yyyy-MM-ddTHH:mm:ssZ, UTC")
     try:
-        return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         raise param_error(name, "not a calendar time") from None
 
@@ -176,21 +177,10 @@ def handle(ctx: SimContext, request: Request, request_id: str, project_id: str, 
         return refuse(outcome, refused, request_id)
     outcome.knobs = knobs = ctx.dice.knobs(account, domains[0] if len(domains) == 1 else None)
     fault = next((d.fault for d in domains if d.fault), None)
-    if fault == faults.FAULT_THROTTLE:
-        outcome.code = "APIGW.0308"
-        outcome.response = _throttled(account, api, str(ctx.scenario.throttle_retry_after), request_id)
-        return outcome
-    if fault == faults.FAULT_HTML_502:
-        outcome.response, outcome.code = faults.html_502(), "HTTP.502"
-        return outcome
-    if fault == faults.FAULT_TIMEOUT:
-        outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
-        return refuse(outcome, Refused(504, "APIGW.0201", "Backend timeout."), request_id)
-    if fault == faults.FAULT_CONCURRENCY_500:
-        refused = Refused(500, "LIVE.100011007", "The number of concurrent requests exceeds the limit.")
-        return refuse(outcome, refused, request_id)
-    if fault == faults.FAULT_INTERNAL_500 or ctx.dice.roll(account.name, knobs.error_rate):
-        return refuse(outcome, Refused(500, "LIVE.100011005", "Internal server error."), request_id)
+    answer = fault_answer(ctx, outcome, fault, knobs.error_rate, account, request_id,
+                          lambda retry_after: _throttled(account, api, retry_after, request_id))  # fmt: skip
+    if answer is not None:
+        return answer
     start_ts, end_ts, now_ts = int(start.timestamp()), int(end.timestamp()) + 1, now.timestamp()
     if detail:
         body = _detail(ctx, domains, api, start_ts, end_ts, interval, now_ts)
@@ -215,7 +205,7 @@ def _detail(ctx, domains, api, start_ts, end_ts, interval, now_ts) -> dict:
     curves = [ctx.curve(d.name) for d in domains]
     rate = data.total_rate(curves)
     rows = data.buckets(rate, start_ts, end_ts, interval, now_ts)
-    stamp = lambda row: iso_utc(datetime.fromtimestamp(row.start_ts, tz=timezone.utc))  # noqa: E731
+    stamp = lambda row: iso_utc(datetime.fromtimestamp(row.start_ts, tz=UTC))
     if api == "bandwidth/detail":
         return {"data_list": [{"value": round(row.peak_bps), "time": stamp(row)} for row in rows]}
     return {"data_list": [{"value": round(row.traffic_bytes), "time": stamp(row)} for row in rows]}
