@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from livetop.alerts.evaluate import FIRING, RESOLVED, Evaluator
-from livetop.alerts.settled import settle_info
 from livetop.clock import ManualClock
 from livetop.config import ConfigError
 from livetop.config.load import parse_config
@@ -24,10 +23,6 @@ def rules(*tables) -> tuple:
     return parse_config({"alerts": list(tables)}).alerts
 
 
-def settle(account, now):
-    return settle_info(BUCKET, 0, now)  # no lag: a bucket is settled once it has ended
-
-
 class World:
     """A store fed by hand on a ManualClock, and an evaluator over it."""
 
@@ -37,7 +32,7 @@ class World:
         self.store = Store(self.clock, window_seconds=2 * 86400, stale_after_seconds=600)
         for key in keys:
             self.store.ensure(key, "huawei", "Final" if key == KEY else None)
-        self.evaluator = Evaluator(rules(*rule_tables), settle)
+        self.evaluator = Evaluator(rules(*rule_tables))
 
     def feed(self, bps: float, key=KEY, buckets_back: int = 1):
         """A successful fetch whose settled bucket (the one that just ended) carries `bps`, plus a provisional

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from conftest import SIM_START, load_sim_config
-from livetop.alerts.settled import settle_for_config
 from livetop.engine import DomainKey, Engine
 from livetop.history.recorder import HistoryRecorder
 from livetop.history.store import History
@@ -32,7 +31,7 @@ async def _run_once(config, clock, path):
     """One livetop process: open the history, poll once, flush, close. Returns the store snapshot."""
     history = History(path, clock)
     engine = Engine(config, clock=clock, stagger=False)
-    recorder = HistoryRecorder(history, engine, settle_for_config(config))
+    recorder = HistoryRecorder(history, engine)
     engine.history = recorder
     try:
         snap = await engine.poll_all_once()
@@ -94,7 +93,7 @@ async def test_a_zoom_out_is_served_from_disk(make_sim, sim_clock, tmp_path):
 
     history = History(path, sim_clock)
     engine = Engine(replace(config, window_seconds=3600), clock=sim_clock, stagger=False)
-    recorder = HistoryRecorder(history, engine, settle_for_config(config))
+    recorder = HistoryRecorder(history, engine)
     engine.history = recorder
     try:
         await engine.poll_all_once()

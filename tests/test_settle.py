@@ -60,15 +60,32 @@ def test_buckets_younger_than_the_settle_delay_are_provisional_and_left_out_of_b
     assert d.traffic_bytes == 7000.0 and d.provisional_traffic_bytes == 9600.0
 
 
-def test_a_bucket_settles_with_time_alone_and_the_figures_take_it_in():
+def test_a_bucket_settles_once_its_time_has_come_and_a_fetch_answered_since():
     values = {-25: 100.0, -20: 400.0, -15: 200.0, -10: 900.0, -5: 50.0}
     store, clock = store_with(values, settle_minutes=10, now_minutes=0.5)
     first = store.snapshot().by_key[KEY]
     assert first.peak_bps == 400.0
-    clock.advance(5 * 60)  # 12:05:30: 11:50 (900) is now settled
+    clock.advance(5 * 60)  # 12:05:30: 11:50 is settled at the vendor, but the 900 held was fetched before that
+    held = store.snapshot().by_key[KEY]
+    assert held.settled_buckets == 3 and held.is_provisional(at(-10)) and held.peak_bps == 400.0
+    # The fetch after the settle moment brings the vendor's final figure (revised to 950): now it counts.
+    store.record_success(KEY, FetchResult([Sample(at(-10), 950.0)], [Sample(at(-10), 9500.0)]),
+                         record(clock, at(-10), clock.now()))
     later = store.snapshot().by_key[KEY]
-    assert later.settled_buckets == 4 and later.peak_bps == 900.0 and later.traffic_bytes == 16000.0
-    assert later.version > first.version  # readers keyed on the version see it changed
+    assert later.settled_before == at(-5)
+    assert later.settled_buckets == 4 and later.peak_bps == 950.0 and later.traffic_bytes == 16500.0
+    assert later.version > held.version  # readers keyed on the version see it changed
+
+
+def test_time_alone_settles_nothing_younger_than_the_last_fetch_allows():
+    # A fetch at 12:05:30 (11:50 settled at 12:05:00) and time moving on: 11:55 settles at 12:10 only with
+    # a fetch after that; until then the snapshot moves by time alone no further than the last fetch allows.
+    values = {-25: 100.0, -20: 400.0, -15: 200.0, -10: 900.0, -5: 50.0}
+    store, clock = store_with(values, settle_minutes=10, now_minutes=5.5)
+    assert store.snapshot().by_key[KEY].settled_before == at(-5)
+    clock.advance(6 * 60)  # 12:11:30, no fetch since 12:05:30
+    d = store.snapshot().by_key[KEY]
+    assert d.settled_before == at(-5) and d.settled_buckets == 4 and d.is_provisional(at(-5))
 
 
 def test_with_no_settle_delay_only_the_bucket_under_way_is_provisional():

@@ -2,6 +2,6 @@
 Textual-free: the TUI, `serve` and `check` all use it."""
 
 from livetop.alerts.evaluate import Alert, AlertEvent, Evaluator
-from livetop.alerts.settled import SettleInfo, settle_for_config
+from livetop.alerts.settled import Settled, settled
 
-__all__ = ["Alert", "AlertEvent", "Evaluator", "SettleInfo", "settle_for_config"]
+__all__ = ["Alert", "AlertEvent", "Evaluator", "Settled", "settled"]

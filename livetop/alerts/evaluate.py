@@ -9,13 +9,13 @@ them.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 
-from livetop.alerts.settled import SettleFn, settled_limit
+from livetop.alerts.settled import settled
 from livetop.config.alerts import AlertRule
 from livetop.engine.store import (
     STATUS_ERROR,
@@ -85,9 +85,8 @@ def plain_number(value: float) -> str:
 
 
 class Evaluator:
-    def __init__(self, rules: Iterable[AlertRule], settle: SettleFn, reference: ReferenceFn | None = None):
+    def __init__(self, rules: Iterable[AlertRule], reference: ReferenceFn | None = None):
         self.rules = tuple(rules)
-        self.settle = settle
         self.reference = reference
         self._alerts: dict[tuple[str, DomainKey], Alert] = {}
 
@@ -170,14 +169,12 @@ class Evaluator:
             return Reading(age > rule.threshold, age, f"{text} > {rule.threshold_text}" if age > rule.threshold else text)
         if domain.status != STATUS_OK:
             return None  # failing or stale: its figures are not current, and never zero
-        info = settled_limit(domain, self.settle, now)
+        info = settled(domain)  # the store's rule: the screen, the history and /metrics say the same
+        if info is None or info.missing():
+            return None  # no settled bucket, or the newest ones are missing: no data is not a value
         times, values = domain.bandwidth.times, domain.bandwidth.values
-        i = bisect_right(times, info.limit)
-        if i == 0:
-            return None
-        newest, value = times[i - 1], values[i - 1]
-        if newest < info.limit - 2 * info.bucket_seconds:
-            return None  # the newest settled bucket is missing: no data is not a value
+        i = domain.settled_buckets
+        newest, value = info.newest, info.newest_bps
         if rule.kind in ("below", "above"):
             holds = value < rule.threshold if rule.kind == "below" else value > rule.threshold
             sign = ("<" if holds else "≥") if rule.kind == "below" else (">" if holds else "≤")

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from livetop.alerts.evaluate import AlertEvent, Evaluator, plain_number
 from livetop.alerts.hooks import HookRunner, secret_env_names
-from livetop.alerts.settled import settle_for_config
 from livetop.engine.store import DomainKey
 
 EVALUATE_EVERY_SECONDS = 5.0
@@ -22,7 +21,7 @@ class AlertService:
         self.engine = engine
         self.history = history  # livetop.history.store.History, for "yesterday" and the event log
         self.every = every
-        self.evaluator = Evaluator(config.alerts, settle_for_config(config), reference=self._reference)
+        self.evaluator = Evaluator(config.alerts, reference=self._reference)
         self.clock = engine.store.clock  # an Engine's, or a remote viewer's (which has no engine clock)
         self.hooks = HookRunner(self.clock, secret_env_names(config))
         self.recent: deque[AlertEvent] = deque(maxlen=RECENT)
@@ -38,7 +37,7 @@ class AlertService:
         """New rules from an edited config; alerts of rules that stay keep their state."""
         kept = {r.name for r in config.alerts}
         old = self.evaluator
-        self.evaluator = Evaluator(config.alerts, settle_for_config(config), reference=self._reference)
+        self.evaluator = Evaluator(config.alerts, reference=self._reference)
         by_name = {r.name: r for r in config.alerts}
         for (name, key), alert in old._alerts.items():
             if name in kept and by_name[name] == alert.rule:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from livetop.alerts.evaluate import Evaluator, rule_matches
-from livetop.alerts.settled import SettleFn, settled_limit
+from livetop.alerts.settled import settled
 from livetop.check.nagios import CRITICAL, OK, STATE_NAMES, UNKNOWN, WARNING, Perf, Range, state_for, worst
 from livetop.engine.store import STATUS_ERROR, STATUS_LOADING, STATUS_PAUSED, DomainSnapshot, StoreSnapshot
 from livetop.model import format_bps
@@ -59,7 +59,7 @@ def _value_at(d: DomainSnapshot, ts: int) -> float | None:
     return d.bandwidth.values[i - 1] if i else None
 
 
-def judge_domain(d: DomainSnapshot, spec: CheckSpec, settle: SettleFn, now: datetime) -> DomainResult:
+def judge_domain(d: DomainSnapshot, spec: CheckSpec, now: datetime) -> DomainResult:
     bw_label = f"{d.domain} bw"
     if d.status == STATUS_LOADING:
         return DomainResult(d, CRITICAL, f"no answer within {spec.deadline_seconds:g}s", [Perf(bw_label, None)],
@@ -78,17 +78,16 @@ def judge_domain(d: DomainSnapshot, spec: CheckSpec, settle: SettleFn, now: date
             state, why = CRITICAL, ""
         status = f" (HTTP {e.http_status})" if e.http_status else ""
         return DomainResult(d, state, f"{why}{e.code} {e.title}{status}", [Perf(bw_label, None)], failing=True)
-    info = settled_limit(d, settle, now)
-    newest = _settled(d, info.limit)
-    if newest is None or newest[0] < info.limit - 2 * info.bucket_seconds:
+    info = settled(d)  # the store's rule, as the screen, the alerts and the history use it
+    if info is None or info.missing():
         return DomainResult(d, UNKNOWN, "no settled bucket yet", [Perf(bw_label, None)])
-    ts, bps = newest
+    ts, bps = info.newest, info.newest_bps
     perf = [Perf(bw_label, bps, minimum=0)]
-    traffic = _settled(d, info.limit, "traffic")
+    traffic = _settled(d, info.edge - 1, "traffic")
     if traffic is not None and traffic[0] == ts:
         perf.append(Perf(f"{d.domain} traffic", int(round(traffic[1])), "B", minimum=0))
     if spec.rules:
-        return _judge_rules(d, spec, settle, now, perf)
+        return _judge_rules(d, spec, now, perf)
     if spec.metric == METRIC_CHANGE:
         ref = _value_at(d, ts - spec.minutes * 60)
         label = f"{d.domain} pct_{spec.minutes}m"
@@ -106,10 +105,10 @@ def judge_domain(d: DomainSnapshot, spec: CheckSpec, settle: SettleFn, now: date
     return DomainResult(d, state, text, perf)
 
 
-def _judge_rules(d, spec: CheckSpec, settle, now, perf) -> DomainResult:
+def _judge_rules(d, spec: CheckSpec, now, perf) -> DomainResult:
     # A check is one look: `for` is the monitoring system's job (its max_check_attempts), so rules judge now.
     rules = tuple(replace(r, for_seconds=0.0) for r in spec.rules if rule_matches(r, d.key, d.label))
-    evaluator = Evaluator(rules, settle)
+    evaluator = Evaluator(rules)
     state, texts = OK, []
     for rule in rules:
         reading = evaluator.read(rule, d, now)
@@ -123,8 +122,8 @@ def _judge_rules(d, spec: CheckSpec, settle, now, perf) -> DomainResult:
     return DomainResult(d, state, text, perf)
 
 
-def judge(snapshot: StoreSnapshot, spec: CheckSpec, settle: SettleFn, now: datetime) -> list[DomainResult]:
-    return [judge_domain(d, spec, settle, now) for d in snapshot.domains]
+def judge(snapshot: StoreSnapshot, spec: CheckSpec, now: datetime) -> list[DomainResult]:
+    return [judge_domain(d, spec, now) for d in snapshot.domains]
 
 
 def summarise(results: list[DomainResult], limit: int = 60) -> tuple[int, str, list[Perf]]:

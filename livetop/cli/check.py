@@ -119,11 +119,10 @@ def _run(args: argparse.Namespace) -> int:
 
     budget = args.timeout - (time.monotonic() - STARTED) - OUTPUT_MARGIN_SECONDS
     snapshot, now = asyncio.run(_poll(_with_window(config, spec), max(0.5, budget)))
-    from livetop.alerts.settled import settle_for_config
     from livetop.check.nagios import render
     from livetop.check.verdict import _rank, judge, summarise
 
-    results = judge(snapshot, spec, settle_for_config(config), now)
+    results = judge(snapshot, spec, now)
     state, summary, head = summarise(results)
     ordered = sorted(results, key=lambda r: (-_rank(r.state), r.snap.account, r.name))
     lines = [r.line() for r in ordered if args.verbose or r.state != 0]
@@ -158,12 +157,13 @@ def _with_window(config, spec):
     """A window just long enough for what is judged: the settle lag, the comparison, a few buckets spare."""
     from dataclasses import replace
 
-    from livetop.alerts.settled import DEFAULT_LAG_SECONDS
+    from livetop.vendors.registry import account_api
 
     longest = 0
     for a in config.accounts:
         bucket = a.step_minutes * 60
-        lag = DEFAULT_LAG_SECONDS if a.data_lag_seconds is None else a.data_lag_seconds
+        # The API's settle delay as its spec declares it (a provider may add to it: the spare buckets cover that).
+        lag = account_api(a).settle_seconds if a.data_lag_seconds is None else a.data_lag_seconds
         need = lag + 4 * bucket
         if spec.rules:
             for r in spec.rules:

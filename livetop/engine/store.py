@@ -10,8 +10,10 @@ buckets as they fall out of the window, so nothing older than the window is show
 
 Settled and provisional buckets. A vendor keeps filling its newest buckets for a while (its settle delay:
 `settle_delay`, formerly `data_lag`, per account, with a per-vendor default). A bucket is *settled* once its
-end lies at least the settle delay in the past: bucket start < floor(now - settle delay, bucket size), the
-domain snapshot's `settled_before`. Settled buckets are always the oldest ones, so a domain's settled data is
+end lies at least the settle delay in the past, and lay so when the last successful fetch answered (so the
+figure held is the vendor's final one): bucket start < floor(min(now, last fetch) - settle delay, bucket size),
+the domain snapshot's `settled_before`. This is the one rule: the screen, the alerts, `check`, the history (and
+so `export`) and /metrics all read it from the snapshot. Settled buckets are always the oldest ones, so a domain's settled data is
 a prefix of its series: `d.bandwidth.head(d.settled_buckets)` (also `d.settled_bandwidth`,
 `d.settled_traffic`), the newest settled bucket is `d.newest_settled` / `d.newest_settled_bps`, and
 `d.is_provisional(bucket_start)` tells one bucket. Billing figures (peak, p95, mean, traffic_bytes) and
@@ -228,8 +230,12 @@ class _DomainState:
         self.covered_from: int | None = None  # data complete from here on (epoch seconds)
 
     def settle_edge(self, now_ts: int) -> int:
-        """Buckets starting before this (epoch seconds) are settled."""
+        """Buckets starting before this (epoch seconds) are settled: settled by now, and already when the last
+        successful fetch answered (a bucket that settled after it holds a figure the vendor may since have
+        changed: a failing domain's newest buckets stay provisional until a fetch lands)."""
         t = now_ts - self.settle_seconds
+        if self.updated_at is not None:
+            t = min(t, int(self.updated_at.timestamp()) - self.settle_seconds)
         return t - t % max(1, self.bucket_seconds)
 
 

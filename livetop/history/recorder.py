@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left, bisect_right
 
-from livetop.alerts.settled import SettleFn, settled_limit
 from livetop.engine.store import DomainKey
 from livetop.history.store import History
 
@@ -17,18 +16,22 @@ FLUSH_EVERY_SECONDS = 10.0
 
 
 class HistoryRecorder:
-    def __init__(self, history: History, engine, settle: SettleFn, flush_every: float = FLUSH_EVERY_SECONDS):
+    def __init__(self, history: History, engine, flush_every: float = FLUSH_EVERY_SECONDS):
         self.history = history
         self.engine = engine
-        self.settle = settle
         self.flush_every = flush_every
         self._dirty: set[DomainKey] = set()
         # Per domain, the span of settled buckets known to be on disk without a hole: only buckets outside it
         # are written (a backfill before it, new buckets after it).
         self._on_disk: dict[DomainKey, tuple[int, int]] = {}
-        self._unsubscribe = engine.store.subscribe(self._dirty.update)
+        # A method, not `self._dirty.update`: `collect` swaps the set, and a bound method of the first one would
+        # feed a set nobody reads (every change after the first flush lost until the exit's full flush).
+        self._unsubscribe = engine.store.subscribe(self._mark)
         self.rows_written = 0
         self.flushes = 0
+
+    def _mark(self, keys) -> None:
+        self._dirty.update(keys)
 
     # --- read side: what the engine calls -------------------------------------------------------------------
 
@@ -38,13 +41,15 @@ class HistoryRecorder:
         (bt, bv), (tt, tv) = loaded = self.history.read_arrays(key.account, key.domain, start, end)
         if not bt and not tt:
             return None
-        now = self.engine.clock.now()
         snap = self.engine.store.domain(key)
-        info = settled_limit(snap, self.settle, now) if snap is not None else self.settle(key.account, now)
-        step = info.bucket_seconds
+        if snap is None or snap.settled_before is None:
+            return None
+        # The store's settled edge (what the screen, the alerts and /metrics call settled): nothing younger is on
+        # disk, so the vendor is asked from the first bucket at or after it that the disk lacks, if not sooner.
+        edge, step = int(snap.settled_before.timestamp()), snap.bucket_seconds
         have_bw, have_tr = set(bt), set(tt)
         resume = -(-start // step) * step
-        while resume <= info.limit and resume in have_bw and resume in have_tr:
+        while resume < edge and resume in have_bw and resume in have_tr:
             resume += step
         # Everything before the first gap is on disk; what is fetched from there on gets written.
         oldest = min(bt[0] if bt else end, tt[0] if tt else end)
@@ -57,17 +62,15 @@ class HistoryRecorder:
         """The settled buckets not yet on disk, per changed domain (on the event loop: reads the store)."""
         dirty, self._dirty = self._dirty, set()
         batch = []
-        now = self.engine.clock.now()
         for key in dirty:
             snap = self.engine.store.domain(key)
             if snap is None:
                 continue
-            limit = settled_limit(snap, self.settle, now).limit
             lo, hi = self._on_disk.get(key, (1, 0))  # empty span
             points = []
-            for series in (snap.bandwidth, snap.traffic):
+            # The store's settled buckets, each series' own count: never a provisional one.
+            for series, end in ((snap.bandwidth, snap.settled_buckets), (snap.traffic, snap.settled_traffic_buckets)):
                 times, values = series.times, series.values
-                end = bisect_right(times, limit)
                 before = bisect_left(times, lo, 0, end)
                 after = max(before, bisect_right(times, hi, 0, end))
                 points.append([(times[i], values[i]) for i in (*range(before), *range(after, end))])

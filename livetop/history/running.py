@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from livetop.alerts.settled import settle_for_config
 from livetop.history.recorder import HistoryRecorder
 from livetop.history.store import History
 
@@ -22,7 +21,7 @@ class Recording:
     def start(cls, path: Path, config, engine) -> Recording:
         """Open (or set aside and recreate) the file and start flushing; call inside the running loop."""
         history = History(path, engine.clock, config.history.retention_seconds)
-        recorder = HistoryRecorder(history, engine, settle_for_config(config))
+        recorder = HistoryRecorder(history, engine)
         engine.history = recorder
         task = asyncio.get_running_loop().create_task(recorder.run(), name="history flush")
         return cls(history, recorder, task)

@@ -101,8 +101,7 @@ class StoreCollector(Collector):
         now = snap.taken_at
         for d in snap.domains:
             labels = (d.vendor, d.account, d.domain, d.label or "")
-            f = facts.get(d.account)
-            point = settled_bucket(d, f.bucket_seconds if f is not None else 300)
+            point = settled_bucket(d)
             if point is not None:
                 if point.bandwidth_bps is not None:
                     bandwidth.add_metric(labels, point.bandwidth_bps / 8.0)
