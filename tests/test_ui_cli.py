@@ -319,3 +319,27 @@ def test_demo_refresh_takes_the_configs_bounds():
     for bad in ("0.5", "abc", "1e9d", "25h"):
         with pytest.raises(ValueError):
             demo_refresh(16, bad)
+
+
+def test_livetop_on_a_user_config_shows_data_records_history_and_quits(make_sim, tmp_path: Path):
+    """`livetop --config FILE` as a user runs it (the path the demo does not take: the user's history file)."""
+    from livetop.clock import SYSTEM_CLOCK
+
+    thread = make_sim(clock=SYSTEM_CLOCK)  # the child runs on the wall clock
+    config = thread.sim.write_config(tmp_path / "livetop.toml", timeout="3s")
+    env = child_env(tmp_path)
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(sys.executable, [sys.executable, "-m", "livetop", "--config", str(config)], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    seen = bytearray()
+    try:
+        read_until(fd, b"Football final", seen)
+        read_until(fd, b"Gbps", seen)
+        os.write(fd, b"q")
+        assert wait_exit(pid, fd, seen) == 0, bytes(seen[-800:])
+    finally:
+        os.close(fd)
+    assert b"Traceback" not in seen
+    assert (tmp_path / "state" / "livetop" / "history.sqlite").exists()

@@ -93,6 +93,7 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
 
     async def main() -> int:
         from livetop.engine import Engine
+        from livetop.history.running import open_recording
         from livetop.ui.feed import wait_for_first_data
 
         # `source`: a collector's feed instead of the engine (--remote): no config watch, no history of its
@@ -101,7 +102,7 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
         watch = user_config and source is None
         app = LivetopApp(config, engine, persist_theme=user_config, watch_config=watch)
         # The demo's simulated domains stay out of the user's history file.
-        recording = open_history(config, engine) if user_config and source is None else None
+        recording = open_recording(config, engine) if user_config and source is None else None
         try:
             await engine.start()
             if source is not None:
