@@ -23,6 +23,7 @@ import httpx
 
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
+from livetop.engine.capacity import capacities
 from livetop.engine.deadline import DEADLINE_CODE, FIRST_ASK, late_reason, record_deadline, until_text
 from livetop.engine.ratelimit import backoff_delay
 from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
@@ -101,6 +102,12 @@ class Engine:
         for account in self.config.accounts:
             if account.name not in self.accounts:
                 self._add_account(account)
+        self._update_capacity()
+
+    def _update_capacity(self) -> None:
+        """Say, per account, whether its rate limit serves its domains at the refresh (livetop.engine.capacity):
+        on its total line, and in how stale its domains may get. Called whenever accounts or refresh change."""
+        self.store.set_capacities(capacities(self.config.accounts, self.refresh_seconds))
 
     def _add_account(self, account: AccountConfig) -> AccountRuntime:
         runtime = AccountRuntime(self, account)
@@ -232,6 +239,7 @@ class Engine:
     def set_refresh(self, seconds: float) -> None:
         self.refresh_seconds = seconds
         self.store.stale_after_seconds = 2 * seconds
+        self._update_capacity()
 
     async def apply_config(self, config: Config) -> None:
         """Apply a changed config without a restart: accounts and domains added, removed or changed."""
@@ -286,6 +294,7 @@ class Engine:
                     lp = runtime.loops[domain.name] = LoopState(key)
                     if self._started:
                         self._start_loop(runtime, lp)
+        self._update_capacity()
 
     def loop_state(self, key: DomainKey) -> LoopState | None:
         for _, lp in self._loops(key):

@@ -37,6 +37,7 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from livetop.clock import Clock
+from livetop.engine.capacity import Capacity
 from livetop.engine.counters import RequestCounters
 from livetop.engine.series import EMPTY_VIEW, MutableSeries, SeriesView, peak, percentile_95
 from livetop.engine.totals import Member, TotalsCache, TotalSnapshot
@@ -49,7 +50,7 @@ CHANGE_BUCKETS = 3
 
 STATUS_LOADING = "loading"  # no answer yet
 STATUS_OK = "ok"
-STATUS_STALE = "stale"  # last good data older than two refresh intervals
+STATUS_STALE = "stale"  # last good data older than two intervals (Store.stale_after_for)
 STATUS_ERROR = "error"  # the last fetch failed
 STATUS_PAUSED = "paused"
 
@@ -254,6 +255,7 @@ class Store:
         self._totals = TotalsCache()
         self.counters = RequestCounters()  # vendor requests by outcome, for the collector's /metrics
         self._account_apis: dict[str, str] = {}  # account -> "api v2", said on its total line
+        self._capacities: dict[str, Capacity] = {}  # account -> its rate limit against its domains
 
     # --- writers (the engine) -------------------------------------------------------------------------------
 
@@ -268,6 +270,29 @@ class Store:
             self._version += 1
             for listener in list(self._listeners):
                 listener(frozenset())
+
+    def capacities(self) -> dict[str, Capacity]:
+        """{account: Capacity}: each account's rate limit against its domains at the refresh."""
+        return dict(self._capacities)
+
+    def set_capacities(self, capacities: dict[str, Capacity]) -> None:
+        """Each account's capacity (livetop.engine.capacity), shown on its total line when the limit cannot
+        serve the refresh; accounts not named have none."""
+        if capacities == self._capacities:
+            return
+        self._capacities = dict(capacities)
+        self._version += 1  # the totals carry it: TotalsCache keys on it
+        for listener in list(self._listeners):
+            listener(frozenset())
+
+    def stale_after_for(self, account: str) -> float:
+        """Seconds after its last good fetch a domain of `account` turns stale: two refresh intervals, or two
+        of the intervals its rate limit can actually serve when that is longer. A domain its account can ask
+        only every 7 minutes is not stale at 3 minutes: the account's capacity note says why it is that old."""
+        cap = self._capacities.get(account)
+        if cap is None:
+            return self.stale_after_seconds
+        return max(self.stale_after_seconds, 2 * cap.interval_seconds)
 
     def ensure(
         self,
@@ -465,6 +490,7 @@ class Store:
                 self._account_versions[name],
                 lambda g=group: [_member(d) for d in g],
                 self._account_apis.get(name, ""),
+                self._capacities.get(name),
             )
             for name, group in groups.items()
         )
@@ -487,7 +513,7 @@ class Store:
             return STATUS_ERROR
         if state.updated_at is None:
             return STATUS_LOADING
-        if (now - state.updated_at).total_seconds() > self.stale_after_seconds:
+        if (now - state.updated_at).total_seconds() > self.stale_after_for(state.key.account):
             return STATUS_STALE
         return STATUS_OK
 

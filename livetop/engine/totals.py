@@ -30,9 +30,12 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import add, is_
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from livetop.engine.series import EMPTY_VIEW, SeriesView, peak
+
+if TYPE_CHECKING:
+    from livetop.engine.capacity import Capacity
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,9 @@ class TotalSnapshot:
     provisional_traffic_bytes: float | None = None
     complete: bool = True  # every member holds its whole window
     api: str = ""  # "api v2": which of its vendor's APIs the account uses; "" for one-API vendors and totals
+    # The account's rate limit against its domains at the refresh (livetop.engine.capacity); None for the
+    # grand total. `capacity.short` is said on the total line when the limit cannot serve the refresh.
+    capacity: Capacity | None = None
 
     @property
     def settled_buckets(self) -> int:
@@ -134,6 +140,7 @@ def _total(
     provisional: list[float] | None = None,
     complete: bool = True,
     api: str = "",
+    capacity: Capacity | None = None,
 ) -> TotalSnapshot:
     times, sums = sum_series(views)
     if cut is not None:
@@ -158,6 +165,7 @@ def _total(
         provisional_traffic_bytes=sum(provisional) if provisional else None,
         complete=complete,
         api=api,
+        capacity=capacity,
     )
 
 
@@ -166,9 +174,11 @@ def _oldest(values: Iterable[int | None]) -> int | None:
     return min(present) if present else None
 
 
-def account_total(account: str, members: Sequence[Member], api: str = "") -> TotalSnapshot:
+def account_total(
+    account: str, members: Sequence[Member], api: str = "", capacity: Capacity | None = None
+) -> TotalSnapshot:
     """`api`: which of its vendor's APIs the account uses ("api v2"), said on its total line; "" when the
-    vendor has one."""
+    vendor has one. `capacity`: its rate limit against its domains (livetop.engine.capacity)."""
     n = len(members)
     newest = [m.bandwidth.times[-1] for m in members if m.current and len(m.bandwidth)]
     api_note = f", {api}" if api else ""
@@ -185,6 +195,7 @@ def account_total(account: str, members: Sequence[Member], api: str = "") -> Tot
         provisional=[m.provisional_traffic_bytes for m in members if m.provisional_traffic_bytes is not None],
         complete=all(m.complete for m in members),
         api=api,
+        capacity=capacity,
     )
 
 
@@ -218,15 +229,20 @@ class TotalsCache:
         self._grand: tuple[tuple[TotalSnapshot, ...], TotalSnapshot] | None = None
 
     def account(
-        self, account: str, version: Hashable, members: Callable[[], Sequence[Member]], api: str = ""
+        self,
+        account: str,
+        version: Hashable,
+        members: Callable[[], Sequence[Member]],
+        api: str = "",
+        capacity: Capacity | None = None,
     ) -> TotalSnapshot:
-        """The account's total; `members` is called only when `version` (or `api`) differs from the cached
-        one."""
-        version = (version, api)
+        """The account's total; `members` is called only when `version` (or `api`, or `capacity`) differs
+        from the cached one."""
+        version = (version, api, capacity)
         cached = self._accounts.get(account)
         if cached is not None and cached[0] == version:
             return cached[1]
-        total = account_total(account, members(), api)
+        total = account_total(account, members(), api, capacity)
         self._accounts[account] = (version, total)
         return total
 

@@ -81,11 +81,15 @@ class SnapshotFeed:
         self.deliver(keys)
 
 
-def next_time_change(snap: StoreSnapshot, stale_after_seconds: float) -> datetime | None:
+def next_time_change(
+    snap: StoreSnapshot, stale_after_seconds: float | Callable[[str], float]
+) -> datetime | None:
     """The first time at which the clock alone changes what a snapshot says (None: never): a fresh domain
     turns stale, a bucket leaves the window, a provisional bucket settles, or a new bucket begins (the
     sparkline's span moves). Until then a newer snapshot of an unchanged store differs only in the ages,
-    which the overview moves without one."""
+    which the overview moves without one. `stale_after_seconds`: one figure, or the store's per-account one
+    (`Store.stale_after_for`: an account its rate limit cannot serve turns stale later)."""
+    stale_after = stale_after_seconds if callable(stale_after_seconds) else lambda _account: stale_after_seconds
     first: datetime | None = None
     window = snap.window_seconds
     now_ts = int(snap.taken_at.timestamp())
@@ -102,7 +106,7 @@ def next_time_change(snap: StoreSnapshot, stale_after_seconds: float) -> datetim
                 first = at
         if d.status == STATUS_OK and d.updated_at is not None:
             # Stale once strictly older than stale_after (Store._status).
-            at = d.updated_at + timedelta(seconds=stale_after_seconds, microseconds=1)
+            at = d.updated_at + timedelta(seconds=stale_after(d.key.account), microseconds=1)
             if first is None or at < first:
                 first = at
         oldest = [s.times[0] for s in (d.bandwidth, d.traffic) if len(s.times)]

@@ -82,6 +82,9 @@ class ApiSpec:
     limit_window_seconds: float | None = None
     concurrency: int = 8
     rate_source: str = ""
+    # HTTP requests one poll of one domain costs (one per metric unless one call answers both): what an
+    # account's domains ask of its rate limit (livetop.engine.capacity).
+    requests_per_poll: int = 2
     # How long the vendor keeps changing its newest buckets: incremental polls re-fetch this much, and a
     # bucket younger than this is provisional. `settle_source` says where the figure comes from.
     settle_seconds: int = 600

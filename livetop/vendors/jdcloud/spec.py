@@ -31,6 +31,7 @@ OPENCDN = ApiSpec(
     # conservative guess the engine halves on the first 429.
     rate_per_second=10.0,
     concurrency=8,
+    requests_per_poll=1,  # bandwidth_flow answers both metrics in one call (client.py)
     rate_source="vendors.md §E: no numeric limit published for JD opencdn; 10/s is livetop's guess",
     settle_seconds=600,
     settle_source="no figure published for opencdn; livetop's long-standing 10 min",

@@ -38,6 +38,7 @@ BILL = ApiSpec(
     # over it Tencent answers RequestLimitExceeded (HTTP 200).
     rate_per_second=100.0,
     concurrency=8,
+    requests_per_poll=1,  # one answer holds both metrics (client.py)
     rate_source="vendors.md §E: DescribeBillBandwidthAndFluxList 100 requests/s",
     # Tencent's statistics need ~6 min before a 5-minute point stops changing: tencentcloud-exporter
     # (operations.md §4, issue #93) needs delay_seconds ≈ 6 min; DescribeStreamPlayInfoList states ~4 min

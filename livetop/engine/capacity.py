@@ -1,0 +1,296 @@
+"""Honest capacity: can an account's rate limit serve its domains at the refresh the user asked for?
+
+Pure: an account config and a refresh in, figures and a message out. When the domains need more requests a
+minute than the account's limit allows, the engine's token bucket queues them and every domain is asked less
+often than the refresh says, by the ratio of the two. Nothing is lost silently: the overview's total line and
+status line, `livetop snapshot`'s stderr, the snapshot JSON and the exporter's gauges say so, in the form
+"1000 domains at 280 req/min: each every 7.2 min".
+
+The limit is the rate livetop actually keeps to (`livetop.vendors.limits.effective_limits`), per minute: for an
+API counted per minute with a start-up burst (Huawei v1: 300/min, 20 of them a burst), the sustained rate is
+what is left after the burst (280/min), which is what a saturated account gets minute after minute.
+
+Demand is computed in ONE place, `requests_per_domain_per_minute`; everything here and elsewhere goes through
+it, so when the poll schedule changes (asking only when an answer can have changed), only it changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from livetop.config.schema import AccountConfig
+from livetop.vendors.limits import effective_limits
+from livetop.vendors.registry import account_api, vendor_spec
+
+# Demand and limit are compared with this relative slack: 140 domains x 2 requests a minute against 280/min
+# fits exactly, whatever the float arithmetic of 300/60 - 20/60 makes of it.
+_SLACK = 1e-9
+ONE_POLL_MAX_SECONDS = 3600.0  # the longest --timeout `livetop snapshot` takes
+DEADLINE_WORD = "LIVETOP.DEADLINE"  # the error a domain not answered in time gets (livetop.engine.deadline)
+
+
+def requests_per_poll(account: AccountConfig) -> int:
+    """HTTP requests one incremental poll of one domain costs (its API's spec: one per metric for most APIs,
+    one for an API answering both metrics at once). A first load of a window past the API's span limit is
+    split into more, once; that is not the steady state this module is about."""
+    return account_api(account).requests_per_poll
+
+
+def requests_per_domain_per_minute(account: AccountConfig, refresh_seconds: float) -> float:
+    """Requests a minute one domain of `account` needs at `refresh_seconds`: THE demand figure.
+
+    Today's engine asks every domain every refresh, each metric once: requests_per_poll per refresh."""
+    if refresh_seconds <= 0:
+        raise ValueError("refresh_seconds must be positive")
+    return requests_per_poll(account) * 60.0 / refresh_seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """An account's demand against its limit at a refresh. `interval_seconds`: how often each domain is
+    actually asked (the refresh when it fits, stretched by demand / limit when it does not)."""
+
+    account: str
+    domains: int
+    refresh_seconds: float
+    demand_per_minute: float  # requests a minute its domains need at the refresh
+    limit_per_minute: float  # requests a minute its rate limit sustains
+    documented_per_minute: float | None = None  # the vendor's figure when the sustained rate is less (burst)
+    burst: float = 1.0
+    # What to do when it does not fit, most useful first: ("refresh ≥ 7.2 min", 'api = "v2"', "≤ 35 domains
+    # per account"); `advice` says them in one line, a narrow place says as many as fit (`advice_within`).
+    fixes: tuple[str, ...] = ()
+
+    @property
+    def ratio(self) -> float:
+        """Demand over limit: above 1 the refresh cannot be served."""
+        return self.demand_per_minute / self.limit_per_minute if self.limit_per_minute > 0 else math.inf
+
+    @property
+    def fits(self) -> bool:
+        return self.demand_per_minute <= self.limit_per_minute * (1 + _SLACK)
+
+    @property
+    def interval_seconds(self) -> float:
+        return self.refresh_seconds if self.fits else self.refresh_seconds * self.ratio
+
+    @property
+    def max_domains(self) -> int:
+        """How many domains this account could serve at this refresh (its limit over one domain's demand)."""
+        per_domain = self.demand_per_minute / self.domains if self.domains else 0.0
+        return int(self.limit_per_minute / per_domain * (1 + _SLACK)) if per_domain > 0 else 0
+
+    @property
+    def message(self) -> str:
+        """ "1000 domains at 280 req/min: each every 7.2 min", or "" when the limit serves the refresh."""
+        if self.fits:
+            return ""
+        noun = "domain" if self.domains == 1 else "domains"
+        return (
+            f"{self.domains} {noun} at {format_rate(self.limit_per_minute)}: "
+            f"each every {format_interval(self.interval_seconds)}"
+        )
+
+    @property
+    def advice(self) -> str:
+        """'fix: refresh ≥ 7.2 min, api = "v2", or ≤ 35 domains per account', or "" when it fits."""
+        return _fix_text(self.fixes)
+
+    def advice_within(self, width: int) -> str:
+        """The advice with as many of its fixes as fit in `width` characters ("" when not even one does)."""
+        for k in range(len(self.fixes), 0, -1):
+            text = _fix_text(self.fixes[:k])
+            if len(text) <= width:
+                return text
+        return ""
+
+    @property
+    def short(self) -> str:
+        """The message for a narrow place (the total line's note column): "each every 7.2 min"."""
+        return self.short_within(1000)
+
+    def short_within(self, width: int) -> str:
+        """`short`, or "every 7.2 min" where that does not fit in `width` cells: the figure is never cut."""
+        if self.fits:
+            return ""
+        every = f"every {format_interval(self.interval_seconds)}"
+        return f"each {every}" if len(every) + 5 <= width else every
+
+    def as_dict(self) -> dict[str, object]:
+        """For the snapshot JSON, the collector's feed and `Capacity.from_dict` in a viewer."""
+        return {
+            "domains": self.domains,
+            "refresh_seconds": self.refresh_seconds,
+            "requests_per_minute_needed": round(self.demand_per_minute, 3),
+            "requests_per_minute_allowed": round(self.limit_per_minute, 3),
+            "documented_requests_per_minute": None
+            if self.documented_per_minute is None
+            else round(self.documented_per_minute, 3),
+            "burst": self.burst,
+            "ratio": round(self.ratio, 4) if math.isfinite(self.ratio) else None,
+            "fits": self.fits,
+            "each_domain_every_seconds": round(self.interval_seconds, 1),
+            "message": self.message,
+            "advice": self.advice,
+            "fixes": list(self.fixes),
+        }
+
+    @classmethod
+    def from_dict(cls, account: str, body: Mapping[str, object]) -> Capacity:
+        """The inverse of `as_dict` (a viewer mirroring a collector). Raises ValueError/TypeError/KeyError on
+        a body that is not one."""
+        documented = body.get("documented_requests_per_minute")
+        return cls(
+            account=account,
+            domains=int(body["domains"]),
+            refresh_seconds=float(body["refresh_seconds"]),
+            demand_per_minute=float(body["requests_per_minute_needed"]),
+            limit_per_minute=float(body["requests_per_minute_allowed"]),
+            documented_per_minute=None if documented is None else float(documented),
+            burst=float(body.get("burst", 1.0)),
+            fixes=tuple(str(f) for f in body.get("fixes") or ()),
+        )
+
+
+def account_capacity(account: AccountConfig, refresh_seconds: float) -> Capacity:
+    """The capacity of `account` at `refresh_seconds`, with what to do when it does not fit."""
+    cap = _capacity(account, refresh_seconds)
+    return cap if cap.fits else replace(cap, fixes=_fixes(account, cap))
+
+
+def _capacity(account: AccountConfig, refresh_seconds: float) -> Capacity:
+    limits = effective_limits(account)
+    limit = limits.rate_per_second * 60.0
+    documented = None
+    if not account.rate_per_second:
+        stated = account_api(account).rate_per_second * 60.0
+        if stated > limit * (1 + _SLACK):
+            documented = stated  # part of it is kept for bursts (see effective_limits)
+    n = len(account.domains)
+    return Capacity(
+        account=account.name,
+        domains=n,
+        refresh_seconds=float(refresh_seconds),
+        demand_per_minute=requests_per_domain_per_minute(account, refresh_seconds) * n,
+        limit_per_minute=limit,
+        documented_per_minute=documented,
+        burst=limits.burst,
+    )
+
+
+def capacities(accounts, refresh_seconds: float) -> dict[str, Capacity]:
+    """{account name: Capacity} for every account whose API livetop knows (the config loader rejects any
+    other; an engine built by hand may hold one, and says nothing about it)."""
+    out = {}
+    for account in accounts:
+        try:
+            out[account.name] = account_capacity(account, refresh_seconds)
+        except KeyError:
+            continue
+    return out
+
+
+def better_api(account: AccountConfig, refresh_seconds: float) -> str | None:
+    """The vendor's current API (the one `livetop init` offers) when the account uses another and the current
+    one would ask its domains more often at this refresh; else None. Never a legacy API (its auth and domains
+    differ), and only where the limit is the API's own: a rate the user set applies whatever the API."""
+    if account.rate_per_second:
+        return None
+    try:
+        current = vendor_spec(account.vendor).init_api
+        if current == account_api(account).name:
+            return None
+        other = _capacity(replace(account, api=current), refresh_seconds)
+    except KeyError:
+        return None
+    here = _capacity(account, refresh_seconds)
+    return current if other.interval_seconds < here.interval_seconds * (1 - _SLACK) else None
+
+
+def _fixes(account: AccountConfig, cap: Capacity) -> tuple[str, ...]:
+    """What to do about an account its limit cannot serve, most useful first: the refresh that fits, the
+    vendor's current API when it serves more, and how many domains per account fit at this refresh."""
+    ways = [f"refresh ≥ {format_interval(cap.interval_seconds)}"]
+    api = better_api(account, cap.refresh_seconds)
+    if api is not None:
+        ways.append(f'api = "{api}"')
+    if cap.max_domains >= 1:
+        ways.append(f"≤ {cap.max_domains} domains per account")
+    return tuple(ways)
+
+
+def _fix_text(fixes: tuple[str, ...]) -> str:
+    if not fixes:
+        return ""
+    if len(fixes) == 1:
+        return f"fix: {fixes[0]}"
+    joiner = ", or " if len(fixes) > 2 else " or "
+    return "fix: " + ", ".join(fixes[:-1]) + joiner + fixes[-1]
+
+
+def one_poll_seconds(account: AccountConfig) -> float:
+    """Seconds the account's limit needs to ask every domain once (a `livetop snapshot`): its burst goes at
+    once, the rest at the sustained rate. A window longer than one request of the API covers (Tencent: a day,
+    Huawei: 30 days) costs more requests: the figure is then a lower bound."""
+    limits = effective_limits(account)
+    needed = requests_per_poll(account) * len(account.domains)
+    return max(0.0, needed - limits.burst) / limits.rate_per_second
+
+
+def one_poll_warning(account: AccountConfig, timeout_seconds: float) -> str:
+    """For `livetop snapshot`: a line when the account's limit cannot ask all its domains within the run's
+    deadline, saying how many it can and what to do ("" when it can ask them all)."""
+    needed = one_poll_seconds(account)
+    if needed <= timeout_seconds * (1 + _SLACK):
+        return ""
+    limits = effective_limits(account)
+    per_domain = requests_per_poll(account)
+    reachable = int((limits.burst + limits.rate_per_second * timeout_seconds) // per_domain)
+    n = len(account.domains)
+    # What --timeout would do, in its own syntax, with a tenth to spare for the answers themselves.
+    spare = needed * 1.1
+    longer = f"{math.ceil(spare)}s" if spare < 60 else f"{math.ceil(spare / 60)}m"
+    fix = (
+        f"--timeout {longer}, or split the account" if spare <= ONE_POLL_MAX_SECONDS else "split the account"
+    )
+    return (
+        f"{account.name}: {n} domains at {format_rate(limits.rate_per_second * 60)} need "
+        f"{format_interval(needed)} for one poll, longer than the {format_interval(timeout_seconds)} deadline: "
+        f"at most {min(reachable, n)} will be answered, the rest reported as {DEADLINE_WORD} (fix: {fix})"
+    )
+
+
+# --- wording -------------------------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    """3 significant figures at most, no trailing zeros: 280, 6.7, 0.5, 1200."""
+    if value >= 10:
+        return f"{value:.0f}"
+    text = f"{value:.1f}" if value >= 1 else f"{value:.2f}"
+    return text.rstrip("0").rstrip(".") or "0"
+
+
+def format_rate(per_minute: float) -> str:
+    """A request rate as live-ops engineers read vendor limits: "280 req/min", "6000 req/min", "0.5 req/min"."""
+    return f"{_number(per_minute)} req/min"
+
+
+def format_interval(seconds: float) -> str:
+    """How often, in the unit that reads best, rounded UP so it never promises fresher data than the limit
+    allows: "45 s", "6.7 min", "12 min", "1.5 h", "3 h"."""
+    whole = math.ceil(seconds - 1e-6)
+    if whole < 60:
+        return f"{max(1, whole)} s"
+    tenths = math.ceil(seconds / 6 - 1e-6)  # minutes, in tenths
+    if tenths < 100:
+        return f"{_number(tenths / 10)} min"
+    minutes = math.ceil(seconds / 60 - 1e-6)
+    if minutes < 60:
+        return f"{minutes} min"
+    tenths = math.ceil(seconds / 360 - 1e-6)  # hours, in tenths
+    if tenths < 100:
+        return f"{_number(tenths / 10)} h"
+    return f"{math.ceil(seconds / 3600 - 1e-6)} h"
