@@ -74,6 +74,8 @@ def total_record(t: TotalSnapshot) -> dict[str, object]:
         "traffic_bytes": _int(t.traffic_bytes),
         "provisional_traffic_bytes": _int(t.provisional_traffic_bytes),
         "window_complete": t.complete,
+        # Whether the account's rate limit serves its domains at the refresh (null for the grand total).
+        "capacity": None if t.capacity is None else t.capacity.as_dict(),
     }
 
 

@@ -25,7 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="hard deadline for the whole run, e.g. 10s, 2m (default: 30s); domains not answered by then "
         "are reported as LIVETOP.DEADLINE and the exit status is 1",
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress lines on stderr (warnings still print: a config problem, an account whose rate "
+        "limit cannot ask all its domains before the deadline, the deadline's summary)",
+    )
     add_remote_arguments(parser)
 
 
@@ -105,7 +111,25 @@ def run(args: argparse.Namespace) -> int:
 
     for warning in empty_accounts(config):
         print(f"livetop: warning: {warning}", file=sys.stderr)
+    for warning in capacity_warnings(config, timeout):
+        print(f"livetop: warning: {warning}", file=sys.stderr)
     return _render(args, asyncio.run(_poll(config, timeout, progress=not args.quiet)))
+
+
+def capacity_warnings(config, timeout: float) -> list[str]:
+    """One line per account whose rate limit cannot ask all its domains within the run's deadline: said
+    before polling, so a script's log explains the LIVETOP.DEADLINE rows (and the exit status 1) that follow."""
+    from livetop.engine.capacity import one_poll_warning
+
+    lines = []
+    for account in config.accounts:
+        try:
+            line = one_poll_warning(account, timeout)
+        except KeyError:  # an API livetop does not know: the config loader has said so already
+            continue
+        if line:
+            lines.append(line)
+    return lines
 
 
 def _render(args: argparse.Namespace, snap) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from livetop.clock import SYSTEM_CLOCK, Clock
+from livetop.engine.capacity import Capacity
 from livetop.engine.store import STATUS_PAUSED, STATUS_STALE, DomainKey, Store, _DomainState
 from livetop.serve.wire import error_event_from_wire, error_from_wire, from_epoch, request_from_wire
 
@@ -34,6 +35,7 @@ class MirrorStore(Store):
         if isinstance(apis, dict):  # the collector's account totals name their API: so do the mirror's
             for account, api in apis.items():
                 self.set_account_api(str(account), str(api))
+        self._apply_capacity(body.get("account_capacity"))
         window = int(body.get("window_seconds", self.collector_window_seconds))
         if window != self.collector_window_seconds:
             shown_all = self.window_seconds >= self.collector_window_seconds
@@ -48,6 +50,19 @@ class MirrorStore(Store):
         )
         for key in list(gone):
             self.remove(key)
+
+    def _apply_capacity(self, wire: object) -> None:
+        """The collector's account capacities (livetop.engine.capacity), as its total lines say them. A
+        collector older than them sends none; an unreadable entry is left out, not guessed."""
+        if not isinstance(wire, dict):
+            return
+        caps = {}
+        for account, body in wire.items():
+            try:
+                caps[str(account)] = Capacity.from_dict(str(account), body)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        self.set_capacities(caps)
 
     def _apply_domain(self, rec: dict, whole: bool) -> DomainKey:
         key = DomainKey(str(rec["account"]), str(rec["domain"]))

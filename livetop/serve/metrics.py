@@ -10,6 +10,7 @@ exporter. Labels hold account names, vendors, domains, labels and error codes: n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -129,6 +130,7 @@ class StoreCollector(Collector):
         for name, f in facts.items():
             settle.add_metric((f.vendor, name), float(f.settle_seconds))
         yield settle
+        yield from self._capacity(facts)
         counters = self.store.counters.accounts
         requests = CounterMetricFamily(
             "livetop_vendor_requests",
@@ -167,6 +169,32 @@ class StoreCollector(Collector):
             if f.token_renewals is not None:
                 renewals.add_metric((f.vendor, name), float(f.token_renewals))
         yield renewals
+
+
+    def _capacity(self, facts: dict[str, AccountFacts]) -> Iterator[Metric]:
+        """Whether each account's rate limit serves its domains at the refresh (livetop.engine.capacity)."""
+        ratio = GaugeMetricFamily(
+            "livetop_account_capacity_ratio",
+            "Requests a minute the account's domains need at the refresh, divided by the requests a minute its "
+            "rate limit sustains. Above 1 the limit cannot serve the refresh: each domain is asked only every "
+            "livetop_account_poll_interval_seconds (raise the refresh, split the account, or use an API with "
+            "a higher limit).",
+            labels=ACCOUNT_LABELS,
+        )
+        interval = GaugeMetricFamily(
+            "livetop_account_poll_interval_seconds",
+            "How often each domain of the account can be asked: the refresh when its rate limit serves it, "
+            "else longer by livetop_account_capacity_ratio. Data older than twice this is marked stale.",
+            labels=ACCOUNT_LABELS,
+        )
+        for name, cap in self.store.capacities().items():
+            f = facts.get(name)
+            if f is None:
+                continue
+            if math.isfinite(cap.ratio):
+                ratio.add_metric((f.vendor, name), cap.ratio)
+            interval.add_metric((f.vendor, name), cap.interval_seconds)
+        yield from (ratio, interval)
 
 
 def render(store: Store, accounts: Callable[[], dict[str, AccountFacts]]) -> bytes:

@@ -96,6 +96,8 @@ class Collector:
             "stale_after_seconds": store.stale_after_seconds,
             "insecure_accounts": [a.name for a in self.engine.config.accounts if not a.verify_tls],
             "account_apis": store.account_apis(),
+            # Each account's rate limit against its domains: a viewer says what the collector's screen says.
+            "account_capacity": {name: cap.as_dict() for name, cap in store.capacities().items()},
         }
 
     # --- requests ----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from livetop.ui.feed import next_time_change
 from livetop.ui.widgets.error_panel import ErrorPanel
 from livetop.ui.widgets.filter_input import FilterBar, FilterInput
 from livetop.ui.widgets.overview import Overview
-from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses
+from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses, over_capacity
 
 
 class OverviewScreen(Screen):
@@ -190,7 +190,7 @@ class OverviewScreen(Screen):
         self._dirty = False
         snap = self.store.snapshot()
         self._snap = snap
-        self._time_change = next_time_change(snap, self.store.stale_after_seconds)
+        self._time_change = next_time_change(snap, self.store.stale_after_for)
         self.overview.set_snapshot(snap)
         kinds = error_kinds(snap)
         new_kinds = kinds - self._seen_error_kinds
@@ -222,6 +222,7 @@ class OverviewScreen(Screen):
                 source=self.source_status,
                 alerts=len(firing),
                 alerts_critical=sum(a.level == "critical" for a in firing),
+                over_capacity=over_capacity(snap),
             )
         )
 

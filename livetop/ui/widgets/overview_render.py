@@ -346,6 +346,8 @@ def total_runs(
     notes = ["TLS NOT VERIFIED"] if insecure else []
     if t.errors:
         notes.append(f"{t.errors} failing")
+    if t.capacity is not None and not t.capacity.fits:  # its rate limit cannot serve the refresh
+        notes.append(t.capacity.short_within(_width_of(columns, "error")))
     if not t.complete:
         notes.append(FILLING_TEXT)
     partial = "total" if t.complete else "stale"
@@ -392,7 +394,7 @@ def row_key(row: Row, selected: DomainKey | None, age: str, now_ts: float = 0.0,
         span = spark_window(now_ts, window, _bucket_of(t.bandwidth.times))
         return (
             "total", row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes, values,
-            t.settled_before, t.complete, span,
+            t.settled_before, t.complete, span, t.capacity,
         )
     return ("note", row.ident, row.text)
 

@@ -1,5 +1,6 @@
 """The overview's status line: what is on screen (window, refresh, sort, filter, frozen), how many domains are
-healthy or failing, and a second line when an account does not verify TLS certificates.
+healthy or failing, a line when an account does not verify TLS certificates, and a line when an account's
+rate limit cannot serve its domains at the refresh ("1000 domains at 280 req/min: each every 7.2 min").
 
 Redrawn only when its text changes: it shows no clock and no age, so an idle screen writes nothing.
 """
@@ -15,6 +16,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from livetop.engine.capacity import Capacity, format_interval
 from livetop.engine.store import (
     STATUS_ERROR,
     STATUS_LOADING,
@@ -42,6 +44,11 @@ class StatusState:
     source: tuple[str, str] = ("", "dim")  # (text, role): the collector a viewer reads, or its trouble
     alerts: int = 0  # firing alerts (livetop.alerts), `alerts_critical` of them critical
     alerts_critical: int = 0
+    # Accounts whose rate limit cannot serve the refresh (livetop.engine.capacity).
+    over_capacity: tuple[Capacity, ...] = ()
+
+
+MAX_CAPACITY_LINES = 2  # more accounts over their limit are counted on the last line
 
 
 _COUNT_ORDER = (
@@ -58,6 +65,29 @@ def count_statuses(snap: StoreSnapshot | None) -> tuple[tuple[str, int], ...]:
         return ()
     counts = Counter(d.status for d in snap.domains)
     return tuple((status, counts[status]) for status, _, _ in _COUNT_ORDER if counts[status])
+
+
+def over_capacity(snap: StoreSnapshot | None) -> tuple[Capacity, ...]:
+    """The capacity of each account whose rate limit cannot serve its domains at the refresh."""
+    if snap is None:
+        return ()
+    return tuple(t.capacity for t in snap.accounts if t.capacity is not None and not t.capacity.fits)
+
+
+def capacity_lines(state: StatusState, width: int) -> list[str]:
+    """One line per account its limit cannot serve (at most MAX_CAPACITY_LINES; the last then counts the rest):
+    the account, the message, the refresh it replaces, and what to do when the width leaves room for it."""
+    items = state.over_capacity
+    shown = items if len(items) <= MAX_CAPACITY_LINES else items[: MAX_CAPACITY_LINES - 1]
+    lines = []
+    for cap in shown:
+        line = f"⚠ {cap.account}: {cap.message}, not every {format_interval(cap.refresh_seconds)}"
+        advice = cap.advice_within(width - cell_len(line) - 3)
+        lines.append(f"{line} · {advice}" if advice else line)
+    rest = len(items) - len(shown)
+    if rest:
+        lines.append(f"⚠ {rest} more accounts cannot be served at this refresh: see their total lines")
+    return lines
 
 
 def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
@@ -143,8 +173,10 @@ class StatusBar(Widget):
     def show(self, state: StatusState) -> None:
         if state == self._state:
             return
-        layout_changed = self._state is None or bool(state.insecure_accounts) != bool(
-            self._state.insecure_accounts
+        layout_changed = (
+            self._state is None
+            or bool(state.insecure_accounts) != bool(self._state.insecure_accounts)
+            or len(state.over_capacity) != len(self._state.over_capacity)
         )
         self._state = state
         self.refresh(layout=layout_changed)
@@ -168,6 +200,9 @@ class StatusBar(Widget):
             text.append(
                 f"⚠ TLS certificates NOT verified for {accounts} (verify_tls = false)", self._style("warning")
             )
+        for line in capacity_lines(state, width):
+            text.append("\n")
+            text.append(line, self._style("warning"))
         return text
 
     @property

@@ -1,0 +1,130 @@
+"""Capacity where scripts and operators look: `livetop snapshot`'s stderr and JSON (a real process against a real
+`livetop simulate` process), and `livetop serve`'s /metrics, snapshot API and viewer feed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+import tomli_w
+
+from livetop.clock import SYSTEM_CLOCK
+from livetop.config.load import load_config
+from livetop.engine import Engine
+from livetop.remote.mirror import MirrorStore
+from livetop.serve.server import Collector
+from tests.test_cli_simulate import first_line, interrupt, start
+from tests.test_serve import TOKEN, metric_samples
+
+N = 200
+SCENARIO = {
+    "seed": "capacity-cli",
+    "latency_ms": 0,
+    # Huawei v1 at its documented 300/min (the simulator's default): the config states no rate, so livetop
+    # paces at the API's own limit, 280/min after its burst of 20.
+    "accounts": [
+        {"name": "hw-legacy", "vendor": "huawei", "auth": "aksk",
+         "domains": [f"play{i:03d}.legacy.example.com" for i in range(N)]},
+        {"name": "tc", "vendor": "tencent", "domains": ["play.tc.example.com"]},
+    ],
+}  # fmt: skip
+# 400 requests: 20 at once, 380 at 4.67/s = 81 s. In 5 s: 20 + 23.3 = 43 requests, 21 domains.
+WARNING = (
+    "livetop: warning: hw-legacy: 200 domains at 280 req/min need 1.4 min for one poll, longer than the 5 s "
+    "deadline: at most 21 will be answered, the rest reported as LIVETOP.DEADLINE (fix: --timeout 2m, or split "
+    "the account)"
+)
+
+
+@pytest.fixture
+def simulated(tmp_path):
+    """`livetop simulate` on the scenario, as a process; yields the config it wrote."""
+    scenario, config = tmp_path / "scenario.toml", tmp_path / "livetop.toml"
+    scenario.write_text(tomli_w.dumps(SCENARIO))
+    proc = start("--port", "0", "--scenario", str(scenario), "--write-config", str(config))
+    try:
+        assert first_line(proc).startswith("listening on http://127.0.0.1:")
+        yield config
+    finally:
+        interrupt(proc)
+
+
+def snapshot(config, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "livetop", "snapshot", "--config", str(config), "--format", "json", *args],
+        check=False, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_snapshot_warns_before_polling_and_the_prediction_holds(simulated):
+    done = snapshot(simulated, "--timeout", "5s")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    err = done.stderr.splitlines()
+    # Said first, before any progress line; one line, for the account that cannot be served only.
+    assert err[0] == WARNING, done.stderr
+    assert sum("warning:" in line for line in err) == 1
+    document = json.loads(done.stdout)
+    hw = [d for d in document["domains"] if d["account"] == "hw-legacy"]
+    answered = [d for d in hw if d["status"] == "ok"]
+    late = [d for d in hw if d["error"] and d["error"]["code"] == "LIVETOP.DEADLINE"]
+    # What the warning predicted: at most 21 answered (the rate cannot do more; the pairs of requests left
+    # half-done at the deadline and a loaded machine do less),
+    # every other one reported as late.
+    assert 1 <= len(answered) <= 21 + 1, len(answered)
+    assert len(answered) + len(late) == N
+    # The JSON says the same of the account at the config's refresh (30 s: 800 requests a minute).
+    totals = {a["account"]: a for a in document["accounts"]}
+    cap = totals["hw-legacy"]["capacity"]
+    assert cap["message"] == "200 domains at 280 req/min: each every 1.5 min"
+    assert cap["requests_per_minute_needed"] == 800 and cap["requests_per_minute_allowed"] == 280
+    assert cap["documented_requests_per_minute"] == 300 and cap["fits"] is False
+    assert cap["fixes"] == ["refresh ≥ 1.5 min", 'api = "v2"', "≤ 70 domains per account"]
+    assert totals["tc"]["capacity"]["fits"] is True and totals["tc"]["capacity"]["message"] == ""
+    assert document["total"]["capacity"] is None
+
+
+def test_quiet_still_warns_and_a_deadline_that_fits_says_nothing(simulated):
+    quiet = snapshot(simulated, "--timeout", "5s", "--quiet")
+    assert quiet.stderr.splitlines()[0] == WARNING and " domains done" not in quiet.stderr
+    # 90 s covers the 81 s one poll needs: no warning (the run is not made: it would take that long).
+    from livetop.engine.capacity import one_poll_warning
+
+    config = load_config(simulated)
+    assert [one_poll_warning(a, 90) for a in config.accounts] == ["", ""]
+    assert one_poll_warning(config.accounts[0], 81) != ""
+
+
+async def test_serve_exposes_capacity_to_prometheus_scripts_and_viewers(simulated):
+    config = load_config(simulated)
+    engine = Engine(config, SYSTEM_CLOCK, stagger=False)
+    from livetop.config.schema import Secret
+
+    collector = Collector(config, engine, "127.0.0.1", 0, Secret(TOKEN), feed_interval=0.05)
+    await collector.start()
+    try:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with httpx.AsyncClient(base_url=collector.url, headers=headers) as client:
+            samples = metric_samples((await client.get("/metrics")).text)
+            snap = (await client.get("/api/v1/snapshot")).json()
+            state = (await client.get("/api/v1/state")).json()
+    finally:
+        await collector.stop()
+    ratio = {s.labels["account"]: s for s in samples["livetop_account_capacity_ratio"]}
+    assert (
+        ratio["hw-legacy"].value == pytest.approx(800 / 280)
+        and ratio["hw-legacy"].labels["vendor"] == "huawei"
+    )
+    assert ratio["tc"].value == pytest.approx(2 / 6000)  # one request a domain, 30 s refresh, 100/s
+    interval = {s.labels["account"]: s.value for s in samples["livetop_account_poll_interval_seconds"]}
+    assert interval == {"hw-legacy": pytest.approx(400 / 280 * 60), "tc": 30.0}
+    by_account = {a["account"]: a for a in snap["accounts"]}
+    assert by_account["hw-legacy"]["capacity"]["message"] == "200 domains at 280 req/min: each every 1.5 min"
+    # A viewer (livetop --remote) gets it with the feed's state and says what the collector's screen says.
+    mirror = MirrorStore()
+    mirror.apply(state, whole=True)
+    assert mirror.capacities()["hw-legacy"].message == "200 domains at 280 req/min: each every 1.5 min"
+    assert mirror.capacities()["hw-legacy"].advice.startswith("fix: refresh ≥ 1.5 min")
+    assert mirror.stale_after_for("hw-legacy") == pytest.approx(2 * 400 / 280 * 60, rel=1e-3)
