@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 
 import httpx
 import pytest
@@ -18,6 +23,7 @@ from livetop.remote.mirror import MirrorStore
 from livetop.serve.server import Collector
 from tests.test_cli_simulate import first_line, interrupt, start
 from tests.test_serve import TOKEN, metric_samples
+from tests.test_ui_cli import child_env, read_until, wait_exit
 
 N = 200
 SCENARIO = {
@@ -128,3 +134,25 @@ async def test_serve_exposes_capacity_to_prometheus_scripts_and_viewers(simulate
     assert mirror.capacities()["hw-legacy"].message == "200 domains at 280 req/min: each every 1.5 min"
     assert mirror.capacities()["hw-legacy"].advice.startswith("fix: refresh ≥ 1.5 min")
     assert mirror.stale_after_for("hw-legacy") == pytest.approx(2 * 400 / 280 * 60, rel=1e-3)
+
+
+def test_livetop_on_a_users_config_starts_and_says_it_on_the_status_line(make_sim, tmp_path):
+    """`livetop --config FILE` in an 80x24 terminal, as a user runs it on their own accounts (the demo's path
+    skips the history and the config watch; this one does not: it once died there with a NameError)."""
+    thread = make_sim(SCENARIO, clock=SYSTEM_CLOCK)
+    config = thread.sim.write_config(tmp_path / "livetop.toml", timeout="3s")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once
+        os.execve(
+            sys.executable, [sys.executable, "-m", "livetop", "--config", str(config)], child_env(tmp_path)
+        )
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    seen = bytearray()
+    try:
+        read_until(fd, b"200 domains at 280 req/min", seen)
+        read_until(fd, b"each every 1.5 min, not every 30 s", seen)
+        os.write(fd, b"q")
+        assert wait_exit(pid, fd, seen) == 0, bytes(seen[-400:])
+    finally:
+        os.close(fd)
+    assert b"Traceback" not in seen
