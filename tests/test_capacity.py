@@ -266,3 +266,23 @@ def test_a_capacity_change_reaches_the_totals_and_the_listeners(sim_clock):
     heard.clear()
     store.set_capacities({"hw": replace(cap)})  # the same again: nothing to say
     assert heard == []
+
+
+def test_the_status_line_says_two_accounts_at_most_and_counts_the_rest():
+    from livetop.ui.widgets.status_bar import StatusState, capacity_lines
+
+    caps = tuple(account_capacity(account("huawei", "v1", n=1000, name=f"hw-{i}"), 30) for i in range(4))
+    state = StatusState(window_seconds=3600, refresh_seconds=30, sort="bandwidth", over_capacity=caps)
+    assert capacity_lines(state, 78) == [
+        "⚠ hw-0: 1000 domains at 280 req/min: each every 7.2 min, not every 30 s",
+        "⚠ 3 more accounts cannot be served at this refresh: see their total lines",
+    ]
+    # Wide enough, the first gets its fixes, as many as fit.
+    wide = capacity_lines(replace(state, over_capacity=caps[:1]), 160)
+    assert wide == [
+        (
+            "⚠ hw-0: 1000 domains at 280 req/min: each every 7.2 min, not every 30 s · fix: refresh ≥ 7.2 min, "
+            'api = "v2", or ≤ 70 domains per account'
+        )
+    ]
+    assert capacity_lines(replace(state, over_capacity=()), 160) == []
