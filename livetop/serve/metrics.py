@@ -91,7 +91,8 @@ class StoreCollector(Collector):
         status = GaugeMetricFamily(
             "livetop_domain_status",
             "The domain's status as livetop shows it: 1 for the current one of ok, stale (no fresh data for two "
-            "refresh intervals), error, paused, loading; 0 for the others.",
+            "livetop_account_poll_interval_seconds: the refresh, or longer when the account's rate limit cannot "
+            "serve it), error, paused, loading; 0 for the others.",
             labels=(*DOMAIN_LABELS, "status"),
         )
         error = GaugeMetricFamily(
