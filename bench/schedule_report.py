@@ -45,11 +45,13 @@ def requests_in(path: Path, start: float, end: float) -> dict:
             "requests": all1 - all0, "refused": refused, "minutes": minutes}  # fmt: skip
 
 
-def _first_difference(truth, name: str, bucket: int, value: float, lo: float, hi: float) -> float:
-    """The first moment in [lo, hi] at which the vendor's answer differs from (bucket, value)."""
+def _first_difference(truth, name: str, bucket: int, value: float, lo: float, hi: float,
+                      to: float = BISECT_TO) -> float:
+    """The first moment in [lo, hi] at which the vendor's answer differs from (bucket, value), assuming it
+    is the same until then and different after."""
     if not _same(*truth(name, lo), bucket, value):
         return lo
-    while hi - lo > BISECT_TO:
+    while hi - lo > to:
         mid = (lo + hi) / 2
         if _same(*truth(name, mid), bucket, value):
             lo = mid
@@ -58,21 +60,52 @@ def _first_difference(truth, name: str, bucket: int, value: float, lo: float, hi
     return hi
 
 
+def _stopped_being_current(truth, name: str, bucket: int, value: float, upd: float) -> float | None:
+    """When the vendor's newest answer moved on from (bucket, value), a value that arrived at `upd`: None when
+    it is still the vendor's answer at `upd`. A value can be out of date on arrival: its fetch asked for a
+    range that ended when the poll began, and the answer came back only after the rate limit's queue."""
+    newest, _ = truth(name, upd)
+    if newest == bucket:
+        if _same(*truth(name, upd), bucket, value):
+            return None
+        since = upd  # answered earlier in this bucket's life: find when, looking back up to 2 minutes
+    else:
+        # The vendor has moved on to a newer bucket: when did it? (the newest bucket only ever grows)
+        lo, hi = float(bucket), upd
+        while hi - lo > 1e-5:
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if truth(name, mid)[0] == bucket else (lo, mid)
+        if _same(*truth(name, lo), bucket, value):
+            return hi  # the bucket's last value as the newest: current until the next bucket appeared
+        since = lo
+    previous = None
+    for k in range(241):
+        moment = since - 0.5 * k
+        b, v = truth(name, moment)
+        if b != bucket:
+            break
+        if _same(b, v, bucket, value):
+            return _first_difference(truth, name, bucket, value, moment, moment + 0.5)
+        if previous is not None and min(previous, v) <= value <= max(previous, v):
+            return moment + 0.5  # a continuous value (an average over the elapsed time) crossed it
+        previous = v
+    return since  # not found: counted from `since` (the truth check reports such values)
+
+
 def _answered(truth, name: str, bucket: int, value: float, at: float) -> bool:
-    """Did the vendor answer (bucket, value) at some moment of the 30 s before `at`? (the value may have been
-    asked for a little before the fetch ended: the second request of a fetch waits for the rate limit)"""
+    """Did the vendor answer `value` for `bucket` at some moment of the 30 s before `at`? (the value may have
+    been asked for a little before the fetch ended: the second request of a fetch waits for the rate limit)"""
     moments = [at - k * 0.05 for k in range(41)] + [at - 2.0 - k * 0.5 for k in range(1, 57)]
     previous = None
     for moment in moments:
-        b, v = truth(name, moment)
-        if b == bucket:
-            if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-6):
-                return True
-            if previous is not None and min(previous, v) <= value <= max(previous, v):
-                return True  # a continuous value (an average over the elapsed time) crossed it in between
-            previous = v
-        else:
-            previous = None
+        v = truth.value_of(name, bucket, moment)
+        if v is None:
+            break
+        if math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-6):
+            return True
+        if previous is not None and min(previous, v) <= value <= max(previous, v):
+            return True  # a continuous value (an average over the elapsed time) crossed it in between
+        previous = v
     return False
 
 
@@ -90,7 +123,9 @@ def freshness(path: Path, truth: Truth, start: float, end: float) -> dict:
     updated: list[float | None] = [None] * n
     bucket: list[int | None] = [None] * n
     value: list[float | None] = [None] * n
-    diff_since: list[float | None] = [None] * n
+    diff_since: list[float | None] = [None] * n  # when the shown value stopped being the vendor's answer
+    known = [False] * n  # diff_since worked out for the value shown
+    last_current: list[float | None] = [None] * n  # the last sample at which it was still current
     ages: list[float] = []
     lags: list[float] = []
     current = no_data_seconds = samples = 0
@@ -108,7 +143,9 @@ def freshness(path: Path, truth: Truth, start: float, end: float) -> dict:
         for i, upd, b, v in line["c"]:
             arrived = upd is not None and upd != updated[i]
             updated[i], bucket[i], value[i] = upd, b, v
-            diff_since[i] = None
+            if arrived or b is None:
+                diff_since[i] = None
+                known[i] = False
             if arrived and b is not None and start <= t <= end and checked < CHECKED_PER_SIDE:
                 checked += 1
                 if _answered(truth, names[i], b, v, upd):
@@ -127,14 +164,18 @@ def freshness(path: Path, truth: Truth, start: float, end: float) -> dict:
                 continue
             ages.append(t - upd)
             name = names[i]
-            if _same(*truth(name, t), b, v):
-                current += 1
-                lags.append(0.0)
-                diff_since[i] = None
-                continue
+            if not known[i]:
+                known[i] = True
+                diff_since[i] = _stopped_being_current(truth, name, b, v, upd)
+                last_current[i] = upd
             if diff_since[i] is None:
-                diff_since[i] = _first_difference(truth, name, b, v, min(upd, t), t)
-            lags.append(t - diff_since[i])
+                if _same(*truth(name, t), b, v):
+                    current += 1
+                    lags.append(0.0)
+                    last_current[i] = t
+                    continue
+                diff_since[i] = _first_difference(truth, name, b, v, last_current[i], t)
+            lags.append(max(0.0, t - diff_since[i]))
     ages.sort()
     lags.sort()
     shown = max(1, len(lags))

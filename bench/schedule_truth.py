@@ -22,35 +22,39 @@ def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=UTC)
 
 
-def _peak(rate, b: int, t: float) -> float:
+def _peak(rate, b: int, t: float) -> float | None:
     rows = data.buckets(rate, b, b + BUCKET, BUCKET, t)
-    return rows[0].peak_bps if rows else 0.0
+    return rows[0].peak_bps if rows else None
 
 
-def _huawei(rate, b: int, t: float) -> float:
-    return float(round(_peak(rate, b, t)))
+def _huawei(rate, b: int, t: float) -> float | None:
+    peak = _peak(rate, b, t)
+    return None if peak is None else float(round(peak))
 
 
-def _jd_opencdn(rate, b: int, t: float) -> float:
-    return round(_peak(rate, b, t) / 1e6, 2) * 1e6
+def _jd_opencdn(rate, b: int, t: float) -> float | None:
+    peak = _peak(rate, b, t)
+    return None if peak is None else round(peak / 1e6, 2) * 1e6
 
 
-def _jd_openapi(rate, b: int, t: float) -> float:
+def _jd_openapi(rate, b: int, t: float) -> float | None:
     points = jdcloud_openapi._points("bandwidth", rate, "fiveMin", _dt(b), _dt(t), _dt(t))
-    return float(points[0]["data"]["value"]) if points else 0.0
+    return float(points[0]["data"]["value"]) if points else None
 
 
-def _alibaba(rate, b: int, t: float) -> float:
+def _alibaba(rate, b: int, t: float) -> float | None:
     rows = alibaba.points(rate, _dt(b), _dt(t), BUCKET, _dt(t))
-    return float(alibaba._fmt_bps(rows[0][1])) if rows else 0.0
+    return float(alibaba._fmt_bps(rows[0][1])) if rows else None
 
 
-def _tencent(rate, b: int, t: float) -> float:
-    return tencent.mbps(_peak(rate, b, t)) * tencent.UNIT_BASE**2
+def _tencent(rate, b: int, t: float) -> float | None:
+    peak = _peak(rate, b, t)
+    return None if peak is None else tencent.mbps(peak) * tencent.UNIT_BASE**2
 
 
-# (vendor, api) -> the engine's value of bucket b's bandwidth when asked at time t
-VALUE: dict[tuple[str, str], Callable[[Callable[[int], float], int, float], float]] = {
+# (vendor, api) -> the engine's value of bucket b's bandwidth when asked at time t (None: the vendor has no
+# data for that bucket yet)
+VALUE: dict[tuple[str, str], Callable[[Callable[[int], float], int, float], float | None]] = {
     ("huawei", "v1"): _huawei,
     ("huawei", "v2"): _huawei,
     ("jdcloud", "opencdn"): _jd_opencdn,
@@ -72,9 +76,20 @@ class Truth:
             curve = data.DomainCurve(dom, scenario.seed, anchor_ts, scenario.event_period_seconds)
             self.rates[dom.name] = _memo(curve.rate_bps)
 
+    def value_of(self, domain: str, bucket: int, t: float) -> float | None:
+        """Bucket `bucket`'s bandwidth as the vendor answers it at `t` to a request that includes it."""
+        return self.value(self.rates[domain], bucket, t)
+
     def __call__(self, domain: str, t: float) -> tuple[int, float]:
+        """The newest bucket the vendor has data for at `t` (the one that has begun, or, when the simulator
+        publishes a minute only once it completes, the one before it) and its bandwidth."""
+        rate = self.rates[domain]
         b = int(t // BUCKET) * BUCKET
-        return b, self.value(self.rates[domain], b, t)
+        for bucket in (b, b - BUCKET):
+            value = self.value(rate, bucket, t)
+            if value is not None:
+                return bucket, value
+        raise ValueError(f"the simulator has no data for {domain} at {t}")
 
 
 def _memo(rate: Callable[[int], float]) -> Callable[[int], float]:
