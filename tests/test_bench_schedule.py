@@ -1,6 +1,6 @@
-"""bench/schedule.py's truth and replay: the truth it computes in-process equals what the engine reads from the
-simulator over real HTTP for every vendor API, and the replay turns a recorded screen state into the right age
-and lag."""
+"""bench/schedule.py's truth and replay: the truth it computes in-process equals what the engine reads
+from the simulator over real HTTP for every vendor API, and the replay turns a recorded screen state into
+the right age and lag."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def _observations(path: Path, names: list[str], lines: list[dict]) -> Path:
 
 
 def _first_change(truth, name: str, after: float) -> float:
-    """The first moment after `after` at which the vendor's answer differs from its answer at `after` (to 1 ms),
+    """The first moment after `after` at which the vendor's answer differs from its answer then (to 1 ms),
     found by scanning and bisecting the simulator's truth directly."""
     shown = truth(name, after)
     t = after
@@ -163,7 +163,7 @@ def test_a_value_out_of_date_on_arrival_lags_from_when_the_vendor_moved_on(name,
     lines = [{"t": upd + 0.5, "n": 1, "c": [[0, upd, bucket, final]]}]
     lines += [{"t": upd + 0.5 + k, "n": 1, "c": []} for k in range(1, 11)]
     result = freshness(_observations(tmp_path / "obs.jsonl", [domain], lines), truth, upd, upd + 20)
-    assert result["checked"] == 1 and result["matched"] == 1  # the vendor did answer that value for the bucket
+    assert result["checked"] == 1 and result["matched"] == 1  # the vendor did answer it for the bucket
     assert result["current_share"] == 0
     assert result["lag_p50"] == pytest.approx(upd + 0.5 + 5 - moved_on, abs=0.011)
     assert result["age_p50"] == pytest.approx(5.5)
