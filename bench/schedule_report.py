@@ -251,7 +251,8 @@ def report(meta: dict, results: dict) -> None:
             f, r = sides[side]["fresh"], sides[side]["requests"]
             refused = ", ".join(f"{c} {n}" for c, n in sorted(r["refused"].items())) or "none"
             note = (f"{side}: {r['requests']} requests in {r['minutes']:.1f} min (refused: {refused}); "
-                    f"{f['samples']} samples; truth check {f['matched']}/{f['checked']} arrivals matched the "
+                    f"{f['samples']} samples; domain-seconds without data {100 * f['no_data_share']:.1f} %; "
+                    f"truth check {f['matched']}/{f['checked']} arrivals matched the "
                     f"simulator's answer")  # fmt: skip
             if f["mismatches"]:
                 note += " (unmatched, e.g. " + "; ".join(f["mismatches"]) + ")"
