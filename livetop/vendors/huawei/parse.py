@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from livetop.model import VENDOR_HUAWEI, Sample, VendorError, floor_to
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
@@ -40,6 +41,25 @@ ALIGNABLE_SECONDS = 8 * 3600
 # A point this close to the calendar's edge (year 1 or 9999) is no measurement, and the arithmetic done on
 # a bucket later (its end, a window around it) would overflow: dropped, with a notice.
 EDGE_MARGIN = timedelta(days=2)
+
+
+@lru_cache(maxsize=4096)
+def _bucket_of(stamp: str, align: int | None) -> tuple[datetime | None, bool] | None:
+    """(bucket start, whether aligning moved it) for a point's timestamp, with None for a point at the
+    calendar's edge; None for a timestamp that is no `yyyy-MM-ddTHH:mm:ssZ`. Cached: every answer of every
+    domain carries the same few labels, and their parsing was most of the parse's time (bench/README.md)."""
+    try:
+        bucket_start = parse_time(stamp)
+    except ValueError:
+        return None
+    try:
+        bucket_start - EDGE_MARGIN, bucket_start + EDGE_MARGIN  # may overflow
+    except OverflowError:
+        return None, False
+    if align:
+        aligned = floor_to(bucket_start, align)
+        return aligned, aligned != bucket_start
+    return bucket_start, False
 
 
 def _malformed(http_status: int, detail: str, secrets: Iterable[str] = ()) -> VendorError:
@@ -76,29 +96,26 @@ def parse_samples(
         raise _malformed(http_status, f"{list_key!r} is not a list")
     by_start: dict = {}
     for index, item in enumerate(items):
-        where = f"{list_key}[{index}]"
+        # The path of a bad point (`bandwidth_info[3]`) is only spelled out when there is one.
         if not isinstance(item, dict):
-            raise _malformed(http_status, f"{where} is not an object")
+            raise _malformed(http_status, f"{list_key}[{index}] is not an object")
         value = item.get(value_key)
         # bool is an int in Python but never a bandwidth; NaN/inf and negatives are not measurements.
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _malformed(http_status, f"{where}.{value_key} is not a number")
+            raise _malformed(http_status, f"{list_key}[{index}].{value_key} is not a number")
         # An int past float range (10**400) is no measurement either, and float() of it would raise.
         if value < 0 or not math.isfinite(value if isinstance(value, float) else _int_as_float(value)):
-            raise _malformed(http_status, f"{where}.{value_key} is not a non-negative finite number")
-        try:
-            bucket_start = parse_time(item.get("timestamp"))
-        except ValueError:
-            raise _malformed(http_status, f"{where}.timestamp is not yyyy-MM-ddTHH:mm:ssZ") from None
-        try:
-            bucket_start - EDGE_MARGIN, bucket_start + EDGE_MARGIN  # noqa: B018 - may overflow
-        except OverflowError:
+            where = f"{list_key}[{index}].{value_key}"
+            raise _malformed(http_status, f"{where} is not a non-negative finite number")
+        stamp = item.get("timestamp")
+        bucket = _bucket_of(stamp, align) if isinstance(stamp, str) else None
+        if bucket is None:
+            raise _malformed(http_status, f"{list_key}[{index}].timestamp is not yyyy-MM-ddTHH:mm:ssZ")
+        bucket_start, moved = bucket
+        if bucket_start is None:
             edge += 1
             continue
-        if align:
-            aligned = floor_to(bucket_start, align)
-            off_grid += aligned != bucket_start
-            bucket_start = aligned
+        off_grid += moved
         # A repeated bucket keeps the last value, as the series merge does.
         by_start[bucket_start] = Sample(bucket_start, float(value))
     if edge and notices is not None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, VendorError, ceil_to, iso_utc, utc
+from livetop.model import VENDOR_HUAWEI, VendorError, ceil_to, iso_utc, parse_iso_utc, utc
 from livetop.vendors.catalog import client_error
 
 MAX_SPAN = timedelta(days=30)  # "cannot be greater than 30 days": exactly 30 days is allowed
@@ -32,7 +32,7 @@ def parse_time(text: str) -> datetime:
     """`yyyy-MM-ddTHH:mm:ssZ` -> aware UTC datetime. Raises ValueError for anything else."""
     if not isinstance(text, str) or not _WIRE_RE.fullmatch(text):
         raise ValueError(f"not yyyy-MM-ddTHH:mm:ssZ: {text!r}")
-    return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
+    return parse_iso_utc(text)
 
 
 @dataclass(frozen=True, slots=True)
