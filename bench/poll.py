@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/poll.py                      # N = 100 and 1000, the figures in bench/README.md
     .venv/bin/python bench/poll.py --domains 100 --latency-ms 0
+    .venv/bin/python bench/poll.py --domains 1000 --skip-sequential --engine-only --repeat 5 --before cff249e
     .venv/bin/python bench/poll.py --rpm-only           # requests per minute per Huawei API at 1000 domains
 
 The simulator runs in its own process (`livetop simulate`, so its CPU is not on the client's GIL) with one
@@ -14,14 +15,22 @@ every domain (2 requests per domain, plus one IAM token).
   the most this simulator serves on this machine.
 - livetop: `Engine.poll_all_once()` with the account's concurrency set to the same cap and its rate limit
   raised out of the way: parsing, time rules, merging into the store and snapshotting included.
+- with `--before REF`: the livetop engine of an older commit too (exported with `git archive`), so a change's
+  before and after are measured side by side in one run.
+
+Each contender runs in its own worker process, `--repeat` times, the contenders interleaved (the order
+rotating each round): the machine is shared, so CPU seconds are compared as medians, and a contender's
+CPU against the ceiling's as the median of each round's ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,7 +41,8 @@ from pathlib import Path
 
 if __package__ in (None, ""):
     # Run as a script, this folder is sys.path[0], where bench/tty.py would shadow the standard `tty` module.
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+    # A worker for `--before` imports livetop from an exported older tree instead.
+    sys.path[0] = os.environ.get("LIVETOP_BENCH_TREE") or str(Path(__file__).resolve().parent.parent)
 
 import httpx  # noqa: E402
 import tomli_w  # noqa: E402
@@ -176,20 +186,133 @@ def measure(name: str, fn) -> dict:
     return {"name": name, "wall": wall, "requests": count, "rps": count / wall, "cpu": _cpu() - cpu0}
 
 
-def bench(n_domains: int, latency_ms: float, connections: int, skip_sequential: bool) -> list[dict]:
+# --- engine against bare httpx: each contender in its own worker process, runs interleaved ----------------
+
+SEQUENTIAL, CEILING, LIVETOP = "sequential httpx loop", "ceiling: bare concurrent httpx", "livetop engine"
+
+
+def worker(config_path: str, connections: int) -> int:
+    """A contender's process: read a contender name a line, run it once, answer its figures as JSON.
+
+    One process per contender (and per livetop tree) keeps their heaps, caches and imports apart and warm
+    across the repeats, and lets `--before` run an older livetop beside this one in the same run."""
+    config = load_config(Path(config_path))
+    account = config.accounts[0]
+    runs = {
+        SEQUENTIAL: lambda: run_sequential(account),
+        CEILING: lambda: asyncio.run(run_ceiling(account, connections)),
+        LIVETOP: lambda: asyncio.run(run_livetop(config, connections)),
+    }
+    print("ready", flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if name not in runs:
+            break
+        print(json.dumps(measure(name, runs[name])), flush=True)
+    return 0
+
+
+class Worker:
+    """`bench/poll.py --worker` on one livetop tree (this checkout, or an older one for `--before`)."""
+
+    def __init__(self, tree: Path, config_path: Path, connections: int) -> None:
+        env = dict(os.environ, LIVETOP_BENCH_TREE=str(tree))
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker", str(config_path),
+             "--connections", str(connections)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        if self.proc.stdout.readline().strip() != "ready":
+            raise SystemExit(f"bench: the worker on {tree} did not start")
+
+    def run(self, name: str) -> dict:
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"bench: the worker running {name!r} died")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+
+
+def _tree_of(ref: str, workdir: Path) -> Path:
+    """A git ref of this repository exported into `workdir` (no worktree or checkout is touched)."""
+    root = Path(__file__).resolve().parent.parent
+    tree = workdir / f"tree-{ref.replace('/', '_')}"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(root), "archive", ref], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def bench(
+    n_domains: int, latency_ms: float, connections: int, skip_sequential: bool, repeat: int,
+    before: str | None = None,
+) -> list[dict]:
+    """Each contender `repeat` times, interleaved (the order rotating each round), on a shared 2-core machine:
+    one row per contender with its median figures, and its CPU against the ceiling's as the median of the
+    rounds' ratios (a round's contenders ran seconds apart, under about the same load)."""
+    here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp, SimProcess(
         Path(tmp), n_domains, latency_ms
     ) as sim:
-        config = load_config(sim.config_path)
-        account = config.accounts[0]
-        rows = []
-        if not skip_sequential:
-            rows.append(measure("sequential httpx loop", lambda: run_sequential(account)))
-        rows.append(measure("ceiling: bare concurrent httpx", lambda: asyncio.run(run_ceiling(account, connections))))
-        rows.append(measure("livetop engine", lambda: asyncio.run(run_livetop(config, connections))))
-    for row in rows:
-        row["n"] = n_domains
+        contenders = [(CEILING, CEILING, here), (LIVETOP, LIVETOP, here)]
+        if before:
+            contenders.append((f"livetop engine @ {before}", LIVETOP, _tree_of(before, Path(tmp))))
+        workers = {label: Worker(tree, sim.config_path, connections) for label, _, tree in contenders}
+        runs: dict[str, list[dict]] = {label: [] for label, _, _ in contenders}
+        loads: list[float] = []
+        try:
+            if not skip_sequential:
+                runs[SEQUENTIAL] = [workers[CEILING].run(SEQUENTIAL)]
+            for round_ in range(repeat):
+                loads.append(os.getloadavg()[0])
+                order = contenders[round_ % len(contenders):] + contenders[: round_ % len(contenders)]
+                for label, name, _ in order:
+                    runs[label].append(workers[label].run(name))
+                    print(f"bench: N={n_domains} round {round_ + 1}/{repeat} {label}: "
+                          f"{runs[label][-1]['cpu']:.2f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+        finally:
+            for w in workers.values():
+                w.close()
+    rows = []
+    ceiling_cpu = [r["cpu"] for r in runs[CEILING]]
+    for label, measured in runs.items():
+        cpu = [r["cpu"] for r in measured]
+        requests = measured[0]["requests"]
+        ratios = [c / ceiling_cpu[i] for i, c in enumerate(cpu)] if label != SEQUENTIAL else []
+        rows.append({
+            "n": n_domains, "name": label, "runs": len(measured), "requests": requests,
+            "wall": _median([r["wall"] for r in measured]), "cpu": _median(cpu), "cpu_min": min(cpu),
+            "cpu_ratio": _median(ratios) if ratios else None, "load": _median(loads),
+        })  # fmt: skip
     return rows
+
+
+
+
+def print_engine_table(args) -> None:
+    print(f"# bench/poll.py — {os.cpu_count()} cores, simulator latency {args.latency_ms:g} ms, "
+          f"{args.connections} connections, {args.repeat} interleaved runs per contender\n")
+    print("| N | contender | runs | wall s | requests | req/s | client CPU s (median) | CPU ms/request "
+          "| CPU × ceiling | wall × ceiling | load |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.domains:
+        rows = bench(n, args.latency_ms, args.connections, args.skip_sequential, args.repeat, args.before)
+        ceiling = next(r for r in rows if r["name"] == CEILING)
+        for r in rows:
+            ratio = "-" if r["cpu_ratio"] is None else f"{r['cpu_ratio']:.2f}"
+            print(f"| {n} | {r['name']} | {r['runs']} | {r['wall']:.2f} | {r['requests']} "
+                  f"| {r['requests'] / r['wall']:.0f} | {r['cpu']:.2f} | {1000 * r['cpu'] / r['requests']:.2f} "
+                  f"| {ratio} | {r['wall'] / ceiling['wall']:.2f} | {r['load']:.1f} |", flush=True)
 
 
 # --- requests per minute: what polling N domains costs each Huawei API -----------------------------------
@@ -262,25 +385,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="domains for the requests-per-minute table (default 1000)")
     parser.add_argument("--refresh", type=float, default=30.0, help="refresh for the requests-per-minute table")
     parser.add_argument("--rpm-only", action="store_true", help="only the requests-per-minute table")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per contender, interleaved; medians are reported (default 3)")
+    parser.add_argument("--before", metavar="GIT_REF",
+                        help="also run the livetop engine of this commit (exported with git archive), "
+                        "side by side in the same run")
+    parser.add_argument("--engine-only", action="store_true", help="leave out the requests-per-minute table")
+    parser.add_argument("--worker", metavar="CONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args.worker, args.connections)
     if args.rpm_only:
         rpm_table(args.rpm_domains, args.latency_ms, args.connections, args.refresh)
         return 0
 
-    print(f"# bench/poll.py — {os.cpu_count()} cores, simulator latency {args.latency_ms:g} ms, "
-          f"{args.connections} connections\n")
-    print("| N | contender | wall s | requests | req/s | client CPU s | × ceiling | × faster than sequential |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
-    for n in args.domains:
-        rows = bench(n, args.latency_ms, args.connections, args.skip_sequential)
-        by_name = {r["name"]: r for r in rows}
-        ceiling = by_name["ceiling: bare concurrent httpx"]["wall"]
-        sequential = by_name.get("sequential httpx loop", {}).get("wall")
-        for r in rows:
-            vs_seq = f"{sequential / r['wall']:.1f}" if sequential else "-"
-            print(f"| {n} | {r['name']} | {r['wall']:.2f} | {r['requests']} | {r['rps']:.0f} | {r['cpu']:.2f} "
-                  f"| {r['wall'] / ceiling:.2f} | {vs_seq} |", flush=True)
-    rpm_table(args.rpm_domains, args.latency_ms, args.connections, args.refresh)
+    print_engine_table(args)
+    if not args.engine_only:
+        rpm_table(args.rpm_domains, args.latency_ms, args.connections, args.refresh)
     return 0
 
 
