@@ -286,3 +286,8 @@ def test_the_status_line_says_two_accounts_at_most_and_counts_the_rest():
         )
     ]
     assert capacity_lines(replace(state, over_capacity=()), 160) == []
+    # A long account name at 80 columns keeps the figures and drops the refresh they miss.
+    named = replace(caps[0], account="huawei-legacy-platform")
+    assert capacity_lines(replace(state, over_capacity=(named,)), 78) == [
+        "⚠ huawei-legacy-platform: 1000 domains at 280 req/min: each every 7.2 min"
+    ]

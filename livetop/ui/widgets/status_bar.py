@@ -82,6 +82,8 @@ def capacity_lines(state: StatusState, width: int) -> list[str]:
     lines = []
     for cap in shown:
         line = f"⚠ {cap.account}: {cap.message}, not every {format_interval(cap.refresh_seconds)}"
+        if cell_len(line) > width:  # a long account name: the figures before the refresh they miss
+            line = f"⚠ {cap.account}: {cap.message}"
         advice = cap.advice_within(width - cell_len(line) - 3)
         lines.append(f"{line} · {advice}" if advice else line)
     rest = len(items) - len(shown)
