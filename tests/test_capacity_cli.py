@@ -156,3 +156,22 @@ def test_livetop_on_a_users_config_starts_and_says_it_on_the_status_line(make_si
     finally:
         os.close(fd)
     assert b"Traceback" not in seen
+
+
+def test_check_says_why_domains_went_unreached(simulated):
+    """`livetop check -t 4` on 200 domains at 280 requests a minute: most cannot be asked in time, and the
+    plugin's long output says it is the rate limit, not a slow vendor."""
+    done = subprocess.run(
+        [sys.executable, "-m", "livetop", "check", "--config", str(simulated), "-t", "4", "--account", "hw-legacy"],
+        check=False, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert "Traceback" not in done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("LIVETOP CRITICAL") and done.returncode == 2, done.stdout
+    [line] = [line for line in lines if line.startswith("rate limit: ")]
+    # In its own option's syntax: -t in seconds, at most 300.
+    assert line == (
+        "rate limit: hw-legacy: 200 domains at 280 req/min need 1.4 min for one poll, longer than the 4 s "
+        "deadline: at most 19 will be answered, the rest reported as LIVETOP.DEADLINE (fix: -t 90, or split the "
+        "account)"
+    )

@@ -75,6 +75,24 @@ def run(args: argparse.Namespace) -> int:
         return _unknown(f"livetop internal error ({type(exc).__name__})", "please report this as a livetop bug")
 
 
+def _capacity_lines(config, timeout: float) -> list[str]:
+    """Why domains went unreached when an account's rate limit cannot ask them all within the check's time
+    (livetop.engine.capacity): the long output says so, rather than leaving a timeout to be guessed at."""
+    import math
+
+    from livetop.engine.capacity import one_poll_warning
+
+    out = []
+    for account in config.accounts:
+        try:
+            line = one_poll_warning(account, timeout, longest=300, flag=lambda s: f"-t {math.ceil(s)}")
+        except KeyError:
+            continue
+        if line:
+            out.append(f"rate limit: {line}")
+    return out
+
+
 def _run(args: argparse.Namespace) -> int:
     from livetop.check.nagios import RangeError, Range
 
@@ -129,6 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     unreached = [r.name for r in results if r.unreached]
     if unreached:
         lines.append(f"not reached in time ({args.timeout:g}s): {', '.join(unreached)}")
+        lines += _capacity_lines(config, args.timeout)
     sys.stdout.write(render(state, summary, head, lines, [p for r in results for p in r.perf]))
     sys.stdout.flush()
     return state

@@ -17,7 +17,7 @@ it, so when the poll schedule changes (asking only when an answer can have chang
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from livetop.config.schema import AccountConfig
@@ -239,9 +239,21 @@ def one_poll_seconds(account: AccountConfig) -> float:
     return max(0.0, needed - limits.burst) / limits.rate_per_second
 
 
-def one_poll_warning(account: AccountConfig, timeout_seconds: float) -> str:
-    """For `livetop snapshot`: a line when the account's limit cannot ask all its domains within the run's
-    deadline, saying how many it can and what to do ("" when it can ask them all)."""
+def snapshot_timeout_flag(seconds: float) -> str:
+    """`livetop snapshot`'s --timeout for at least `seconds`, in its own syntax ("45s", "8m")."""
+    return f"--timeout {math.ceil(seconds)}s" if seconds < 60 else f"--timeout {math.ceil(seconds / 60)}m"
+
+
+def one_poll_warning(
+    account: AccountConfig,
+    timeout_seconds: float,
+    *,
+    longest: float = ONE_POLL_MAX_SECONDS,
+    flag: Callable[[float], str] = snapshot_timeout_flag,
+) -> str:
+    """For a one-shot poll (`livetop snapshot`, `livetop check`): a line when the account's limit cannot ask
+    all its domains within the run's deadline, saying how many it can at most and what to do ("" when it can
+    ask them all). `flag(seconds)`: the command's option for a longer deadline, up to `longest` seconds."""
     needed = one_poll_seconds(account)
     if needed <= timeout_seconds * (1 + _SLACK):
         return ""
@@ -249,12 +261,9 @@ def one_poll_warning(account: AccountConfig, timeout_seconds: float) -> str:
     per_domain = requests_per_poll(account)
     reachable = int((limits.burst + limits.rate_per_second * timeout_seconds) // per_domain)
     n = len(account.domains)
-    # What --timeout would do, in its own syntax, with a tenth to spare for the answers themselves.
+    # A longer deadline with a tenth to spare for the answers themselves, where the command allows one.
     spare = needed * 1.1
-    longer = f"{math.ceil(spare)}s" if spare < 60 else f"{math.ceil(spare / 60)}m"
-    fix = (
-        f"--timeout {longer}, or split the account" if spare <= ONE_POLL_MAX_SECONDS else "split the account"
-    )
+    fix = f"{flag(spare)}, or split the account" if spare <= longest else "split the account"
     return (
         f"{account.name}: {n} domains at {format_rate(limits.rate_per_second * 60)} need "
         f"{format_interval(needed)} for one poll, longer than the {format_interval(timeout_seconds)} deadline: "
