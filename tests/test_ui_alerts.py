@@ -49,7 +49,7 @@ async def test_a_firing_alert_is_marked_counted_listed_and_rung(make_sim, sim_cl
         await until(pilot, lambda: isinstance(app.screen, AlertsScreen), "the alerts panel")
         text = app.screen.plain()
         assert "CRITICAL" in text and "NeedsMore" in text and "play.example.com (Final)" in text
-        assert "< 1000Tbps" in text
+        assert "< 1.00 Pbps" in text  # the threshold formatted like the value
         assert "pending" in text and "Slow" in text and "fires after 10m" in text  # waiting out its `for`
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, AlertsScreen), "the panel to close")
@@ -60,3 +60,55 @@ async def test_a_firing_alert_is_marked_counted_listed_and_rung(make_sim, sim_cl
         await pilot.pause()
         assert "alert" not in screen.status_bar.plain
         assert DomainKey("hw", "play.example.com") not in screen.overview.alert_keys
+
+
+async def test_a_failing_hook_is_a_toast_and_a_panel_line_never_a_crash(make_sim, sim_clock, tmp_path):
+    sim = make_sim(SCENARIO)
+    path = sim.sim.write_config(tmp_path / "livetop.toml", timeout="1s")
+    from tests.conftest import load_sim_config
+
+    hooks = [
+        {"name": "Pager", "kind": "below", "threshold": "1000Tbps", "match": {"domain": "play.*"},
+         "on_fire": [str(tmp_path / "no-such-pager"), "--team", "live"]},
+        {"name": "Broken", "kind": "below", "threshold": "1000Tbps", "match": {"domain": "quiet.*"},
+         "on_fire": ["sh", "-c", "echo pager gateway said no >&2; exit 3"]},
+    ]
+    config = replace(load_sim_config(path), alerts=parse_config({"alerts": hooks}).alerts)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = overview_screen(app)
+        await until(pilot, lambda: all(d.updated_at for d in app.store.snapshot().domains), "data")
+        assert len(app.alerts.evaluate()) == 2
+        await app.alerts.hooks.drain()
+        said = lambda: [(str(n.title), str(n.message)) for n in app._notifications]  # noqa: E731
+        await until(pilot, lambda: any(t == "alert hooks failed" for t, _ in said()), "the hook toast")
+        title, message = next((t, m) for t, m in said() if t == "alert hooks failed")
+        assert message.startswith("2 hooks failed (Broken, Pager)") and "press a for the list" in message
+        assert app.is_running and "⚑ 2 alerts firing" in screen.status_bar.plain
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, AlertsScreen), "the alerts panel")
+        text = app.screen.plain()
+        assert "hooks that failed" in text
+        flat = "".join(text.split())  # a long hook path wraps at 80 columns
+        assert "sh:exit3:pagergatewaysaidno" in flat and "no-such-pager:commandnotfound" in flat
+        # 80 columns: every line fits the panel, nothing is cut with an ellipsis.
+        assert all(len(line) <= 74 for line in text.splitlines()) and "…" not in text
+
+
+async def test_the_alerts_key_pressed_quickly_toggles_the_panel(make_sim, sim_clock, tmp_path):
+    sim = make_sim(SCENARIO)
+    path = sim.sim.write_config(tmp_path / "livetop.toml", timeout="1s")
+    from tests.conftest import load_sim_config
+
+    config = replace(load_sim_config(path), alerts=parse_config({"alerts": RULES}).alerts)
+    app = make_app(config, sim_clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: all(d.updated_at for d in app.store.snapshot().domains), "data")
+        app.alerts.evaluate()
+        await pilot.press("a", "escape", "a", "a", "a")  # open, close, open, close, open
+        await pilot.pause()
+        assert isinstance(app.screen, AlertsScreen)
+        assert sum(isinstance(s, AlertsScreen) for s in app.screen_stack) == 1
+        await pilot.press("q", "a", "escape")  # q closes the panel, never quits from it
+        await pilot.pause()
+        assert app.is_running and not any(isinstance(s, AlertsScreen) for s in app.screen_stack)

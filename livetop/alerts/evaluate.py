@@ -164,9 +164,13 @@ class Evaluator:
         if rule.kind == "stale":
             if domain.last_bucket is None:
                 return None
-            age = (now - domain.last_bucket).total_seconds()
-            text = f"newest data {format_duration(age)} old"
-            return Reading(age > rule.threshold, age, f"{text} > {rule.threshold_text}" if age > rule.threshold else text)
+            # From the newest bucket's end: a bucket still filling is data as of now, not as of its start (a
+            # 5-minute bucket would otherwise read "4m old" on a domain answering every few seconds).
+            age = max(0.0, (now - domain.last_bucket).total_seconds() - domain.bucket_seconds)
+            limit = format_duration(rule.threshold)
+            if age > rule.threshold:
+                return Reading(True, age, f"newest data {format_duration(age)} old > {limit}")
+            return Reading(False, age, f"newest data {format_duration(age)} old ≤ {limit}")
         if domain.status != STATUS_OK:
             return None  # failing or stale: its figures are not current, and never zero
         info = settled(domain)  # the store's rule: the screen, the history and /metrics say the same
@@ -178,7 +182,7 @@ class Evaluator:
         if rule.kind in ("below", "above"):
             holds = value < rule.threshold if rule.kind == "below" else value > rule.threshold
             sign = ("<" if holds else "≥") if rule.kind == "below" else (">" if holds else "≤")
-            return Reading(holds, value, f"{format_bps(value)} {sign} {rule.threshold_text}", newest)
+            return Reading(holds, value, f"{format_bps(value)} {sign} {format_bps(rule.threshold)}", newest)
         ref = self._reference(rule, domain, times, values, newest, i, info.bucket_seconds)
         if ref is None:
             return None
@@ -187,7 +191,9 @@ class Evaluator:
         change = (value - ref) / ref * 100.0
         holds = change <= -rule.threshold if rule.kind == "drop" else change >= rule.threshold
         against = "yesterday" if rule.against == "yesterday" else f"the {rule.buckets} buckets before"
-        text = f"{format_bps(value)}, {change:+.0f}% against {against} ({format_bps(ref)})"
+        limit = f"-{rule.threshold:g}%" if rule.kind == "drop" else f"+{rule.threshold:g}%"
+        sign = ("≤" if holds else ">") if rule.kind == "drop" else ("≥" if holds else "<")
+        text = f"{change:+.0f}% {sign} {limit} against {against}: {format_bps(ref)} → {format_bps(value)}"
         return Reading(holds, change, text, newest)
 
     def _reference(self, rule, domain, times, values, newest: int, i: int, bucket: int) -> float | None:

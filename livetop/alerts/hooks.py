@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,6 +62,7 @@ class HookRunner:
         self.results: deque[HookResult] = deque(maxlen=KEPT)
         self.failed_total: Counter[str] = Counter()  # failures per rule since start (serve's counter)
         self._tasks: set[asyncio.Task] = set()
+        self.listeners: list[Callable[[HookResult], None]] = []  # told of each failed hook (the screen's toast)
 
     @property
     def failures(self) -> list[HookResult]:
@@ -118,6 +119,8 @@ class HookRunner:
         self.results.append(result)
         if not ok:
             self.failed_total[rule.name] += 1
+            for listener in list(self.listeners):
+                listener(result)
         return result
 
 

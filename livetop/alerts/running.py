@@ -26,6 +26,7 @@ class AlertService:
         self.hooks = HookRunner(self.clock, secret_env_names(config))
         self.recent: deque[AlertEvent] = deque(maxlen=RECENT)
         self.listeners: list[Callable[[list[AlertEvent]], None]] = []
+        self.watchers: list[Callable[[], None]] = []  # after every evaluation (a collector's feed)
         self._reference_cache: dict[tuple[DomainKey, int], float | None] = {}
         self._task: asyncio.Task | None = None
 
@@ -43,6 +44,12 @@ class AlertService:
             if name in kept and by_name[name] == alert.rule:
                 self.evaluator._alerts[(name, key)] = alert
         self.hooks.hidden_env = frozenset(secret_env_names(config))
+        try:
+            self.start()  # rules added to a config that had none: start evaluating them
+        except RuntimeError:  # no running loop (a synchronous caller): start() is the caller's job then
+            pass
+        for watcher in list(self.watchers):
+            watcher()
 
     def _history(self):
         """The history file: given, or the one the engine serves windows from (livetop.history.running)."""
@@ -79,6 +86,8 @@ class AlertService:
                                               a.key.domain, value, a.text)
             for listener in list(self.listeners):
                 listener(events)
+        for watcher in list(self.watchers):
+            watcher()
         return events
 
     def start(self) -> None:

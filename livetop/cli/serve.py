@@ -70,6 +70,7 @@ async def _serve(config, host: str, port: int, token) -> int:
         lambda events: [log(f"alert {e.state}: {e.alert.rule.name} {e.alert.key}: {e.alert.text}") for e in events]
     )
     collector.registry.register(AlertsCollector(alerts))
+    collector.attach_alerts(alerts)  # viewers (`livetop --remote`) show the collector's alerts, not their own
     recording = open_recording(config, engine)  # before the engine starts: windows come from disk
     if recording is not None:
         for notice in recording.history.notices:

@@ -4,7 +4,7 @@ It keeps one streaming request open on the collector's change feed and applies e
 When the collector goes away (the stream ends, the connection is refused, nothing arrives for three keep-alive
 periods) every row turns stale and it reconnects by itself, backing off to at most RECONNECT_MAX_SECONDS,
 with the time of the next try there for the screen's countdown. Actions that would call vendors are forwarded:
-`r` becomes `POST /api/v1/refresh`; a zoom within the collector's window is cut locally (a zoom back out
+`r` becomes `POST /api/v1/refresh`; the collector's alerts (`event: alerts`) fill `alerts`; a zoom within the collector's window is cut locally (a zoom back out
 re-reads the feed's snapshot), and one beyond it is refused with a message saying where the window is set.
 """
 
@@ -21,6 +21,7 @@ from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import Secret
 from livetop.engine.store import DomainKey
 from livetop.model import format_window
+from livetop.remote.alerts import RemoteAlerts
 from livetop.remote.mirror import MirrorStore
 from livetop.remote.sse import FeedError, sse_events
 
@@ -64,6 +65,7 @@ class RemoteSource:
         self.url = url.rstrip("/")
         self.token = token
         self.store = MirrorStore(clock)
+        self.alerts = RemoteAlerts(self)  # the collector's alerts, as its feed says them
         self.on_message: Notify | None = None
         self.problem = "connecting"
         self.retry_at: float | None = None  # loop time of the next attempt while the collector is away
@@ -133,6 +135,7 @@ class RemoteSource:
                 attempt = 0
             self.problem = problem
             self.store.set_connected(False)
+            self.alerts.disconnected()
             self._connected.clear()
             delay = min(RECONNECT_MAX_SECONDS, 0.5 * 2**attempt)
             attempt += 1
@@ -159,6 +162,8 @@ class RemoteSource:
                         self._connected.set()
                     elif event == "change":
                         self.store.apply(body, whole=False)
+                    elif event == "alerts":
+                        self.alerts.apply(body, self.store.clock.now())
                 return "the collector closed the feed"
         except (httpx.HTTPError, FeedError, OSError) as exc:
             return describe(exc)

@@ -5,6 +5,9 @@ per coalesced burst holding only the domains that changed, each only with what c
 Both are built from the broadcaster's own copy of what it last sent, on the event loop, so a viewer that
 attaches between two changes misses nothing and gets nothing twice.
 
+The collector's alert rules run there once for everyone: their state goes out as an `event: alerts` document
+(livetop.alerts.wire) when it changes, and to a viewer that attaches right after its snapshot.
+
 A viewer too slow to keep up (its queue full) is dropped: it reconnects and starts again from a snapshot,
 which costs less than holding an unbounded backlog for it.
 """
@@ -50,6 +53,7 @@ class Broadcaster:
         self._unsubscribe: Callable[[], None] | None = None
         self.events_sent = 0
         self.bytes_encoded = 0
+        self.alerts_doc: dict | None = None  # the collector's alerts (livetop.alerts.wire), None: not running them
 
     def start(self) -> None:
         snap = self.store.snapshot()
@@ -108,6 +112,14 @@ class Broadcaster:
         body = {**self._header(), "domains": records, "removed": removed}
         self._publish(sse("change", body, self.seq))
 
+    def publish_alerts(self, doc: dict) -> None:
+        """The collector's alerts changed (or were evaluated): viewers get them when they differ from the last."""
+        if doc == self.alerts_doc:
+            return
+        self.alerts_doc = doc
+        self.seq += 1
+        self._publish(sse("alerts", doc, self.seq))
+
     def _publish(self, event: bytes) -> None:
         self.events_sent += 1
         self.bytes_encoded += len(event)
@@ -148,6 +160,8 @@ class Broadcaster:
         self._subscribers.add(queue)
         try:
             yield self.snapshot_event()
+            if self.alerts_doc is not None:
+                yield sse("alerts", self.alerts_doc, self.seq)
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)

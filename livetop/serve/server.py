@@ -5,6 +5,7 @@ Endpoints (all GET unless said):
 - `/api/v1/snapshot`: the `livetop snapshot --format json` document, same schema.
 - `/api/v1/events`: the change feed for viewers, server-sent events (livetop.serve.feed).
 - `/api/v1/state`: the feed's starting state as one JSON document (`livetop snapshot --remote`).
+- `/api/v1/alerts`: the alert rules' state (livetop.alerts.wire): pending and firing, recent, failed hooks.
 - `POST /api/v1/refresh`: poll one domain (`{"account": A, "domain": D}`) or all (`{}`) now: a viewer's `r`.
 - `/healthz`: 200 and a few counts while the engine runs.
 """
@@ -69,6 +70,19 @@ class Collector:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(StoreCollector(engine.store, lambda: account_facts(self.engine)))
         self.requests_served = 0
+        self.alerts = None  # livetop.alerts.running.AlertService, once attach_alerts is called
+
+    def attach_alerts(self, service) -> None:
+        """Run `service`'s rules for the viewers too: its state goes out on the feed after every evaluation."""
+        self.alerts = service
+        service.watchers.append(self.publish_alerts)
+        self.publish_alerts()
+
+    def publish_alerts(self) -> None:
+        from livetop.alerts.wire import service_to_wire
+
+        if self.alerts is not None:
+            self.feed.publish_alerts(service_to_wire(self.alerts))
 
     @property
     def url(self) -> str:
@@ -128,6 +142,13 @@ class Collector:
     async def _state(self, request: Request) -> Response:
         return json_response(200, self.feed.state())
 
+    async def _alerts(self, request: Request) -> Response:
+        from livetop.alerts.wire import service_to_wire
+
+        if self.alerts is None:
+            return json_response(404, {"error": "this collector runs no alerts"})
+        return json_response(200, service_to_wire(self.alerts))
+
     async def _events(self, request: Request) -> Response:
         return Response(
             200, b"", "text/event-stream; charset=utf-8", [("X-Accel-Buffering", "no")], stream=self.feed.stream()
@@ -166,6 +187,7 @@ ROUTES = {
     f"{API}/snapshot": ("GET", "_snapshot"),
     f"{API}/state": ("GET", "_state"),
     f"{API}/events": ("GET", "_events"),
+    f"{API}/alerts": ("GET", "_alerts"),
     f"{API}/refresh": ("POST", "_refresh"),
 }
 

@@ -27,7 +27,7 @@ from livetop.engine.watch import ConfigWatcher
 from livetop.model import format_window
 from livetop.ui import bindings as keys
 from livetop.ui.feed import SnapshotFeed
-from livetop.ui.screens.alerts import AlertsScreen
+from livetop.ui.screens.alerts import AlertsScreen, alert_toasts, hook_toast
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
@@ -161,8 +161,14 @@ class LivetopApp(ThemeSwitch):
         self.saved_themes: list[str] = []  # themes written to the config (tests read it)
         # A remote viewer shows the collector's data; the collector runs the rules (and their hooks) once.
         self._local_alerts = isinstance(self.engine, Engine)
-        self.alerts = AlertService(self._alert_config(config), self.engine)
+        # A viewer shows the collector's alerts (livetop.remote.alerts): its own config's rules do not run here.
+        remote_alerts = getattr(self.engine, "alerts", None)
+        self.alerts = remote_alerts if not self._local_alerts and remote_alerts is not None else AlertService(
+            self._alert_config(config), self.engine
+        )
         self.alerts.listeners.append(self._alerts_changed)
+        self.alerts.hooks.listeners.append(self._hook_failed)
+        self._hook_failures: list = []
 
     # --- wiring -----------------------------------------------------------------------------------------
 
@@ -397,15 +403,8 @@ class LivetopApp(ThemeSwitch):
         if self._exit:
             return
         fired = [e for e in events if e.state == "firing"]
-        if len(events) <= 3:
-            for e in events:
-                a = e.alert
-                severity = "information" if e.state == "resolved" else "error" if a.level == "critical" else "warning"
-                self.notify(f"{a.key.domain}: {a.text}", title=f"{a.rule.name} {e.state}", severity=severity,
-                            timeout=8, markup=False)
-        else:
-            self.notify(f"{len(fired)} fired, {len(events) - len(fired)} resolved; press a for the list",
-                        title="alerts", severity="error" if fired else "information", timeout=8, markup=False)
+        for message, title, severity in alert_toasts(events):
+            self.notify(message, title=title, severity=severity, timeout=8, markup=False)
         if fired and self.config.ui.alert_bell:
             self.bell()
         firing = frozenset(a.key for a in self.alerts.evaluator.firing)
@@ -416,6 +415,21 @@ class LivetopApp(ThemeSwitch):
                     screen.update_status()
                 except NoMatches:  # being composed or torn down: its next refresh reads the alerts itself
                     pass
+
+    def _hook_failed(self, result) -> None:
+        """An on_fire / on_resolve hook failed: said in a toast (a burst in one), never fatal."""
+        if self._exit:
+            return
+        self._hook_failures.append(result)
+        if len(self._hook_failures) == 1:
+            self.set_timer(0.3, self._say_hook_failures)
+
+    def _say_hook_failures(self) -> None:
+        failures, self._hook_failures = self._hook_failures, []
+        toast = hook_toast(failures)
+        if toast is not None and not self._exit:
+            message, title = toast
+            self.notify(message, title=title, severity="error", timeout=12, markup=False)
 
     def action_alerts(self) -> None:
         if not isinstance(self.screen, AlertsScreen):

@@ -1,11 +1,16 @@
 """`a`: the alerts panel - what fires (level, rule, domain, since when, value against threshold), what is
-pending its `for`, the latest transitions, and hooks that failed. Redrawn only when its text changes."""
+pending its `for`, the latest transitions, and hooks that failed; on a `--remote` viewer, the collector's.
+
+Laid out as a two-column grid per section (a narrow column for the level or the time, the rest wraps), so it
+reads at 80 columns as well as at 120: nothing is cut, a long value or hook message wraps under its own line.
+Redrawn only when its text changes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar
 
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,50 +21,153 @@ from textual.widgets import Static
 
 from livetop.model import format_duration
 
+PANEL_WIDTH = 110  # the modal's width on a wide terminal (CSS below), borders included
+RECENT_SHOWN = 8
+FAILURES_SHOWN = 5
 
-def _since(now: datetime, when: datetime) -> str:
-    return f"{format_duration((now - when).total_seconds())} ago"
+
+def _at(now: datetime, when: datetime) -> str:
+    """Wall-clock time and age: '15:46:49 (4m ago)', the operator's own clock as the drilldown shows it."""
+    return f"{when.astimezone().strftime('%H:%M:%S')} ({format_duration((now - when).total_seconds())} ago)"
 
 
-def alerts_table(service, now: datetime) -> Table:
-    """Text, never markup: rule names, labels and vendor text are shown as typed."""
-    table = Table.grid(padding=(0, 2))
-    for name in ("level", "rule", "domain", "since", "what"):
-        table.add_column(name, no_wrap=name != "what", ratio=1 if name == "what" else None)
-    active = service.evaluator.active if service is not None else ()
-    if service is None or not service.enabled:
-        table.add_row(Text("no [[alerts]] rules in the config: see the README's Alerts section", style="dim"))
-        return table
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, width=9)
+    grid.add_column(ratio=1, overflow="fold")
+    return grid
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _head(service) -> list[Text]:
+    """What runs where and how much fires, or why nothing does."""
+    active = service.evaluator.active
+    firing = [a for a in active if a.state == "firing"]
+    critical = sum(a.level == "critical" for a in firing)
+    pending = len(active) - len(firing)
+    counts = f"{len(firing)} firing" + (f" ({critical} critical)" if critical else "") + (
+        f", {pending} pending" if pending else "")
+    if getattr(service, "remote", False):
+        where = service.where()
+        if service.received is None:
+            return [Text(f"alerts run on the collector {where}: it has sent none yet (still connecting, or a "
+                         "livetop serve older than this viewer)", style="dim")]
+        head = Text(f"alerts run on the collector {where}: {_plural(service.rule_count, 'rule')}, {counts}")
+        if not service.current:
+            head.append(f" (as of {service.received.astimezone().strftime('%H:%M:%S')}: the collector is "
+                        "unreachable)", style="yellow")
+        lines = [head]
+        if not service.rule_count:
+            lines.append(Text("the collector's config has no [[alerts]] rules (they go there, not in the viewer's)",
+                              style="dim"))
+        return lines
+    if not service.enabled:
+        return [Text("no [[alerts]] rules in the config: see the README's Alerts section", style="dim")]
+    rules = _plural(len(service.evaluator.rules), "rule")
     if not active:
-        table.add_row(Text("nothing firing", style="green"), Text(""), Text(""), Text(""),
-                      Text(f"{len(service.evaluator.rules)} rules watching", style="dim"))
+        return [Text.assemble(("nothing firing", "green"), (f" · {rules} watching", "dim"))]
+    return [Text(f"{counts} · {rules} watching")]
+
+
+def _active(service, now: datetime) -> Table | None:
+    active = service.evaluator.active
+    if not active:
+        return None
+    grid = _grid()
     for alert in active:
         pending = alert.state != "firing"
         level = "pending" if pending else alert.level.upper()
         style = "dim" if pending else ("bold red" if alert.level == "critical" else "yellow")
-        domain = alert.key.domain + (f" ({alert.label})" if alert.label else "")
-        since = _since(now, alert.active_since)
+        where = Text.assemble((alert.rule.name, "bold"), "  ", alert.key.domain)
+        if alert.label:
+            where.append(f" ({alert.label})")
+        where.append(f" · {alert.key.account}", style="dim")
+        grid.add_row(Text(level, style=style), where)
         if pending:
-            since += f", fires after {format_duration(alert.rule.for_seconds)}"
-        elif alert.clear_since is not None:
-            since += ", clearing"
-        table.add_row(Text(level, style=style), Text(alert.rule.name), Text(domain), Text(since), Text(alert.text))
-    recent = list(service.recent)[-8:]
-    if recent:
-        table.add_row(Text(""), Text(""), Text(""), Text(""), Text(""))
-        table.add_row(Text("recent", style="bold underline"))
-        for event in reversed(recent):
-            a = event.alert
-            table.add_row(Text(event.state, style="dim"), Text(a.rule.name), Text(a.key.domain),
-                          Text(_since(now, event.at)), Text(a.text, style="dim"))
-    failures = service.hooks.failures[-5:]
-    if failures:
-        table.add_row(Text(""), Text(""), Text(""), Text(""), Text(""))
-        table.add_row(Text("hooks that failed", style="bold underline"))
-        for r in reversed(failures):
-            table.add_row(Text("hook", style="red"), Text(r.alert), Text(r.key.split("/", 1)[-1]),
-                          Text(_since(now, r.at)), Text(f"{r.argv0} ({r.state}): {r.detail}"))
-    return table
+            when = f"holding since {_at(now, alert.active_since)}; fires after {format_duration(alert.rule.for_seconds)}"
+        else:
+            when = f"firing since {_at(now, alert.fired_at or alert.active_since)}"
+            if alert.clear_since is not None:
+                when += (f"; clear since {alert.clear_since.astimezone().strftime('%H:%M:%S')}, resolves after "
+                         f"{format_duration(alert.rule.keep_firing_for_seconds)}")
+        grid.add_row(Text(""), Text.assemble(alert.text, (f" · {when}", "dim")))
+    return grid
+
+
+def _recent(service, now: datetime) -> Table | None:
+    recent = list(service.recent)[-RECENT_SHOWN:]
+    if not recent:
+        return None
+    grid = _grid()
+    for event in reversed(recent):
+        a = event.alert
+        style = "green" if event.state == "resolved" else "red" if a.level == "critical" else "yellow"
+        grid.add_row(Text(event.at.astimezone().strftime("%H:%M:%S"), style="dim"),
+                     Text.assemble((f"{event.state:<8} ", style), (a.rule.name, "bold"), f"  {a.key.domain}",
+                                   (f" · {a.text}", "dim")))
+    return grid
+
+
+def _failures(service) -> Table | None:
+    failures = service.hooks.failures[-FAILURES_SHOWN:]
+    if not failures:
+        return None
+    grid = _grid()
+    for r in reversed(failures):
+        grid.add_row(Text(r.at.astimezone().strftime("%H:%M:%S"), style="dim"),
+                     Text.assemble((r.alert, "bold"), f"  {r.key.split('/', 1)[-1]} ({r.state})"))
+        grid.add_row(Text(""), Text(f"{r.argv0}: {r.detail}", style="red"))
+    return grid
+
+
+def alert_toasts(events) -> list[tuple[str, str, str]]:
+    """(message, title, severity) per toast for alerts that fired or resolved: one each for a few, one for a
+    burst (a start with fifty alerts firing is one toast, not fifty)."""
+    if len(events) <= 3:
+        out = []
+        for e in events:
+            a = e.alert
+            severity = "information" if e.state == "resolved" else "error" if a.level == "critical" else "warning"
+            label = f" ({a.label})" if a.label else ""
+            out.append((f"{a.key.domain}{label}: {a.text}", f"{a.rule.name} {e.state}", severity))
+        return out
+    fired = sum(e.state == "firing" for e in events)
+    resolved = len(events) - fired
+    said = ", ".join(part for part in (f"{fired} fired" if fired else "", f"{resolved} resolved" if resolved else "")
+                     if part)
+    return [(f"{said}; press a for the list", "alerts", "error" if fired else "information")]
+
+
+def hook_toast(failures) -> tuple[str, str] | None:
+    """(message, title) for hooks that failed since the last toast."""
+    if not failures:
+        return None
+    if len(failures) == 1:
+        r = failures[0]
+        return (f"{r.argv0} for {r.key.split('/', 1)[-1]} ({r.state}): {r.detail}", f"{r.alert} hook failed")
+    rules = sorted({r.alert for r in failures})
+    names = ", ".join(rules[:3]) + (" …" if len(rules) > 3 else "")
+    return (f"{len(failures)} hooks failed ({names}): {failures[-1].detail}; press a for the list", "alert hooks failed")
+
+
+def alerts_view(service, now: datetime) -> Group:
+    """The panel's content. Text, never markup: rule names, labels and vendor text are shown as typed."""
+    parts: list = []
+    if service is None:
+        return Group(Text("no [[alerts]] rules in the config: see the README's Alerts section", style="dim"))
+    parts += _head(service)
+    for title, section in (("", _active(service, now)), ("recent", _recent(service, now)),
+                           ("hooks that failed", _failures(service))):
+        if section is None:
+            continue
+        parts.append(Text(""))
+        if title:
+            parts.append(Text(title, style="bold underline"))
+        parts.append(section)
+    return Group(*parts)
 
 
 class AlertsScreen(ModalScreen[None]):
@@ -67,10 +175,10 @@ class AlertsScreen(ModalScreen[None]):
         Binding("escape,a,q", "close", "Close", id="alerts.close", key_display="esc", tooltip="Close the alerts"),
     ]
 
-    DEFAULT_CSS = """
-    AlertsScreen { align: center middle; }
-    AlertsScreen > VerticalScroll {
-        width: 110;
+    DEFAULT_CSS = f"""
+    AlertsScreen {{ align: center middle; }}
+    AlertsScreen > VerticalScroll {{
+        width: {PANEL_WIDTH};
         max-width: 100%;
         height: auto;
         max-height: 100%;
@@ -78,11 +186,11 @@ class AlertsScreen(ModalScreen[None]):
         border-title-color: $primary;
         background: $surface;
         padding: 0 1;
-    }
+    }}
     """
 
     def __init__(self, service, clock) -> None:
-        super().__init__(id="alerts-screen")
+        super().__init__()
         self.service = service
         self.clock = clock
         self._shown: str = ""
@@ -96,20 +204,29 @@ class AlertsScreen(ModalScreen[None]):
         self.query_one(VerticalScroll).focus()
         self.redraw()
 
+    def on_resize(self) -> None:
+        self._shown = ""
+        self.redraw()
+
     def clock_tick(self) -> None:
         self.redraw()
 
-    def redraw(self) -> None:
-        table = alerts_table(self.service, self.clock.now())
-        from rich.console import Console
+    def _width(self) -> int:
+        """The text width inside the border, the padding and a scrollbar."""
+        return max(20, min(PANEL_WIDTH, self.app.size.width) - 6)
 
-        console = Console(width=106, record=True, file=None, color_system=None)
+    def redraw(self) -> None:
+        view = alerts_view(self.service, self.clock.now())
+        console = Console(width=self._width(), record=True, file=None, color_system=None)
         with console.capture() as capture:
-            console.print(table)
+            console.print(view)
         text = capture.get()
         if text != self._shown:  # same text, no repaint: an idle panel writes nothing
+            target = self.query("#alerts-table")
+            if not target:  # a resize before the panel is composed: on_mount draws it
+                return
             self._shown = text
-            self.query_one("#alerts-table", Static).update(table)
+            target.first(Static).update(view)
 
     def plain(self) -> str:
         return self._shown
