@@ -5,7 +5,6 @@ real HTTP to the simulator; and a bucket that settles while no fetch answers sta
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry

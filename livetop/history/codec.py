@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import sys
 from array import array
+from bisect import bisect_left
 from itertools import accumulate
 from math import gcd
+from operator import sub
 
 FORMAT = 2
 _WIDTHS = (1, 2, 4, 5, 6, 8)
@@ -113,6 +115,26 @@ def encode(offsets: list[int], values: list[int]) -> bytes:
     return bytes(out)
 
 
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """(value, position after it): a function, not a method, on the hot paths (append, decode)."""
+    try:
+        byte = data[pos]
+        if byte < 0x80:
+            return byte, pos + 1
+        result, shift = byte & 0x7F, 7
+        while True:
+            pos += 1
+            byte = data[pos]
+            result |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                return result, pos + 1
+            shift += 7
+            if shift > 70:
+                raise CodecError("damaged varint")
+    except IndexError:
+        raise CodecError("truncated varint") from None
+
+
 class _Reader:
     __slots__ = ("data", "pos")
 
@@ -161,32 +183,64 @@ def _read_grid(r: _Reader, count: int) -> list[int]:
     return offsets
 
 
-def decode(data: bytes) -> tuple[list[int], list[int]]:
-    if not data or data[0] != FORMAT:
-        raise CodecError("not a packed day of this format")
+def _header(data: bytes) -> tuple[int, list[int], int, int, int, int]:
+    """(count, offsets, first, last, width, body position) of a format-2 row with count > 0."""
     r = _Reader(data, 1)
     count = r.varint()
     if count == 0:
-        if r.pos != len(data):
+        return 0, [], 0, 0, 0, r.pos
+    offsets = _read_grid(r, count)
+    first, pos = _varint(data, r.pos)
+    last, pos = _varint(data, pos)
+    if pos >= len(data):
+        raise CodecError("truncated")
+    return count, offsets, _unzigzag(first), _unzigzag(last), data[pos], pos + 1
+
+
+def _zigzags(data: bytes, body: int, width: int, lo: int, hi: int, n: int):
+    """Deltas lo..hi-1 (of n) still zig-zagged, as an array or a list."""
+    if width in _LOW:
+        end = body + n * width
+        if end != len(data):
+            raise CodecError("trailing bytes" if end < len(data) else "truncated")
+        return _unarr(_LOW[width], data[body + lo * width : body + hi * width])
+    if width in _HIGH:
+        low_end = body + n * 4
+        end = low_end + n * (width - 4)
+        if end != len(data):
+            raise CodecError("trailing bytes" if end < len(data) else "truncated")
+        low = _unarr("I", data[body + lo * 4 : body + hi * 4])
+        high = _unarr(_HIGH[width], data[low_end + lo * (width - 4) : low_end + hi * (width - 4)])
+        return [a | (b << 32) for a, b in zip(low, high)]
+    raise CodecError("bad width")
+
+
+def decode(data: bytes, lo: int | None = None, hi: int | None = None) -> tuple[list[int], list[int]]:
+    """The row's (offsets, values); with `lo`/`hi`, only the buckets with lo <= offset < hi, decoding only
+    those deltas: forward from the first value or backward from the last, whichever is shorter (a 24 h window
+    takes the tail of one day row and the head of the next)."""
+    if not data or data[0] != FORMAT:
+        raise CodecError("not a packed day of this format")
+    count, offsets, first, last, width, body = _header(data)
+    if count == 0:
+        if body != len(data):
             raise CodecError("trailing bytes")
         return [], []
-    offsets = _read_grid(r, count)
-    first = _unzigzag(r.varint())
-    r.varint()  # the last value: `append` reads it, a full decode recomputes it
-    width = r.take(1)[0]
     n = count - 1
-    if width in _LOW:
-        zz = _unarr(_LOW[width], r.take(n * width))
-    elif width in _HIGH:
-        low = _unarr("I", r.take(n * 4))
-        high = _unarr(_HIGH[width], r.take(n * (width - 4)))
-        zz = [lo | (hi << 32) for lo, hi in zip(low, high)]
-    else:
-        raise CodecError("bad width")
-    if r.pos != len(data):
-        raise CodecError("trailing bytes")
-    deltas = [(z >> 1) if not z & 1 else -((z + 1) >> 1) for z in zz]
-    return offsets, list(accumulate(deltas, initial=first))
+    i = 0 if lo is None else bisect_left(offsets, lo)
+    j = count if hi is None else bisect_left(offsets, hi)
+    if i >= j:
+        _zigzags(data, body, width, 0, 0, n)  # still checks the row's length
+        return [], []
+    if j <= count - i:  # forward: values 0..j-1 from the first
+        zz = _zigzags(data, body, width, 0, j - 1, n)
+        values = list(accumulate([(z >> 1) ^ -(z & 1) for z in zz], initial=first))[i:j]
+    else:  # backward: values i..count-1 from the last
+        zz = _zigzags(data, body, width, i, n, n)
+        back = list(accumulate([(z >> 1) ^ -(z & 1) for z in reversed(zz)], sub, initial=last))
+        back.reverse()
+        values = back[: j - i]
+    return offsets[i:j], values
 
 
 def append(data: bytes, offsets: list[int], values: list[int]) -> bytes | None:
@@ -195,19 +249,28 @@ def append(data: bytes, offsets: list[int], values: list[int]) -> bytes | None:
     row's grid, or a change wider than the row's width): then decode, merge and encode."""
     if not offsets or not data or data[0] != FORMAT:
         return None
-    r = _Reader(data, 1)
-    count = r.varint()
-    if count < 2:
-        return None  # one bucket says nothing of the grid's step: encode afresh
-    step, base, n_runs = r.varint(), r.varint(), r.varint()
-    runs = [(r.varint(), r.varint()) for _ in range(n_runs)]
+    try:
+        count, pos = _varint(data, 1)
+        if count < 2:
+            return None  # one bucket says nothing of the grid's step: encode afresh
+        step, pos = _varint(data, pos)
+        base, pos = _varint(data, pos)
+        n_runs, pos = _varint(data, pos)
+        runs = []
+        for _ in range(n_runs):
+            gap, pos = _varint(data, pos)
+            length, pos = _varint(data, pos)
+            runs.append((gap, length))
+        first_raw_start = pos
+        _, first_raw_end = _varint(data, pos)
+        raw_last, pos = _varint(data, first_raw_end)
+        width = data[pos]
+    except (CodecError, IndexError):
+        return None  # damaged: the caller decodes (and replaces what it cannot read)
     cursor = sum(g + n for g, n in runs)
     last_offset = base + (cursor - 1) * step
-    first_raw_start = r.pos
-    r.varint()
-    last = _unzigzag(r.varint())
-    width = r.take(1)[0]
-    body = r.pos
+    last = _unzigzag(raw_last)
+    body = pos + 1
     if width not in _LOW and width not in _HIGH:
         return None
     for o in offsets:
@@ -240,9 +303,7 @@ def append(data: bytes, offsets: list[int], values: list[int]) -> bytes | None:
     for g, n in runs:
         _put(out, g)
         _put(out, n)
-    first_raw = _Reader(data, first_raw_start)
-    first_raw.varint()
-    out += data[first_raw_start : first_raw.pos]  # the first value, as it was
+    out += data[first_raw_start:first_raw_end]  # the first value, as it was
     _put(out, _zigzag(values[-1]))
     out.append(width)
     n_old = count - 1

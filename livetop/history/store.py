@@ -15,7 +15,6 @@ livetop processes (a TUI and a `serve`) on one machine.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 import os
 import sqlite3
 import threading
@@ -111,7 +110,9 @@ def _merge(old: tuple[list[int], list[int]], new: dict[int, int]) -> tuple[list[
 def _pack(blob: bytes | None, new: dict[int, int]) -> bytes:
     """The row's blob with `new` buckets merged in: appended without decoding when they all come after its
     newest bucket (the steady state), else decoded, merged and encoded."""
-    if blob is not None and new:
+    if blob is not None and not new:
+        return blob  # nothing for this metric (a revision of the other one): the row as it is
+    if blob is not None:
         keys = sorted(new)
         appended = append(blob, keys, [new[k] for k in keys])
         if appended is not None:
@@ -288,6 +289,15 @@ class History:
         if sid is not None:
             return sid
         db = self.db
+        if not self._series:
+            # The first lookup reads every series id at once: a start-up reading a thousand domains' windows
+            # then costs one query here, not a thousand (a series made later by another process is still
+            # found by the query below).
+            known = db.execute("SELECT series_id, account, domain FROM series")
+            self._series.update(((account, domain), sid) for sid, account, domain in known)
+            sid = self._series.get(key)
+            if sid is not None:
+                return sid
         row = db.execute("SELECT series_id FROM series WHERE account = ? AND domain = ?", key).fetchone()
         if row is None:
             if not create:
@@ -337,14 +347,29 @@ class History:
                         value = max(-LIMIT, min(LIMIT, value))  # a hostile huge number stays storable
                         slot = per_day.setdefault((sid, ts // DAY), ({}, {}))
                         slot[which][ts % DAY] = int(round(value))
-            for (sid, day), (bw_new, tr_new) in per_day.items():
-                row = db.execute("SELECT bw, traffic FROM points WHERE series_id = ? AND day = ?", (sid, day)).fetchone()
-                bw_blob = _pack(row[0] if row else None, bw_new)
-                tr_blob = _pack(row[1] if row else None, tr_new)
-                db.execute(
-                    "INSERT OR REPLACE INTO points (series_id, day, bw, traffic, updated) VALUES (?, ?, ?, ?, ?)",
-                    (sid, day, bw_blob, tr_blob, now),
-                )
+            # One SELECT per day for every series written to it, one executemany for the rows: a poll cycle of a
+            # thousand domains is a handful of statements, not two thousand.
+            by_day: dict[int, list[int]] = {}
+            for sid, day in per_day:
+                by_day.setdefault(day, []).append(sid)
+            existing: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+            for day, sids in by_day.items():
+                for i in range(0, len(sids), 500):
+                    chunk = sids[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for sid, bw_blob, tr_blob in db.execute(
+                        f"SELECT series_id, bw, traffic FROM points WHERE day = ? AND series_id IN ({marks})",
+                        (day, *chunk),
+                    ):
+                        existing[(sid, day)] = (bw_blob, tr_blob)
+            rows = []
+            for slot, (bw_new, tr_new) in per_day.items():
+                old = existing.get(slot)
+                rows.append((*slot, _pack(old[0] if old else None, bw_new), _pack(old[1] if old else None, tr_new),
+                             now))
+            db.executemany(
+                "INSERT OR REPLACE INTO points (series_id, day, bw, traffic, updated) VALUES (?, ?, ?, ?, ?)", rows
+            )
             db.execute("COMMIT")
         except BaseException:
             try:
@@ -416,12 +441,13 @@ class History:
             lo, hi = start - base, end - base
             for blob, (times, values) in zip(blobs, out):
                 try:
-                    offsets, vals = decode(blob)
+                    # Only the part of the row in the window is decoded (a 24 h window: a day row's tail and
+                    # the next one's head).
+                    offsets, vals = decode(blob, lo if lo > 0 else None, hi if hi < DAY else None)
                 except CodecError:
                     continue
-                i, j = bisect_left(offsets, lo), bisect_left(offsets, hi)
-                times.extend(map(base.__add__, offsets[i:j]))
-                values.extend(vals[i:j])
+                times.extend(map(base.__add__, offsets))
+                values.extend(vals)
         return out
 
     def series(self) -> list[tuple[str, str, str]]:

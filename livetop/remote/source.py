@@ -4,8 +4,9 @@ It keeps one streaming request open on the collector's change feed and applies e
 When the collector goes away (the stream ends, the connection is refused, nothing arrives for three keep-alive
 periods) every row turns stale and it reconnects by itself, backing off to at most RECONNECT_MAX_SECONDS,
 with the time of the next try there for the screen's countdown. Actions that would call vendors are forwarded:
-`r` becomes `POST /api/v1/refresh`; the collector's alerts (`event: alerts`) fill `alerts`; a zoom within the collector's window is cut locally (a zoom back out
+`r` becomes `POST /api/v1/refresh`; a zoom within the collector's window is cut locally (a zoom back out
 re-reads the feed's snapshot), and one beyond it is refused with a message saying where the window is set.
+The collector's alerts (`event: alerts`) fill `alerts` (livetop.remote.alerts): the collector runs the rules.
 """
 
 from __future__ import annotations

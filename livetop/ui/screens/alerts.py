@@ -87,7 +87,8 @@ def _active(service, now: datetime) -> Table | None:
         where.append(f" · {alert.key.account}", style="dim")
         grid.add_row(Text(level, style=style), where)
         if pending:
-            when = f"holding since {_at(now, alert.active_since)}; fires after {format_duration(alert.rule.for_seconds)}"
+            after = format_duration(alert.rule.for_seconds)
+            when = f"holding since {_at(now, alert.active_since)}; fires after {after}"
         else:
             when = f"firing since {_at(now, alert.fired_at or alert.active_since)}"
             if alert.clear_since is not None:
@@ -150,7 +151,8 @@ def hook_toast(failures) -> tuple[str, str] | None:
         return (f"{r.argv0} for {r.key.split('/', 1)[-1]} ({r.state}): {r.detail}", f"{r.alert} hook failed")
     rules = sorted({r.alert for r in failures})
     names = ", ".join(rules[:3]) + (" …" if len(rules) > 3 else "")
-    return (f"{len(failures)} hooks failed ({names}): {failures[-1].detail}; press a for the list", "alert hooks failed")
+    message = f"{len(failures)} hooks failed ({names}): {failures[-1].detail}; press a for the list"
+    return message, "alert hooks failed"
 
 
 def alerts_view(service, now: datetime) -> Group:
