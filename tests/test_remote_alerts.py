@@ -122,9 +122,13 @@ async def test_the_viewer_screen_shows_the_collectors_alerts_not_its_own_config(
             assert "no [[alerts]] rules" not in panel
             assert "CRITICAL" in panel and "NeedsMore" in panel and "play.example.com (Main event)" in panel
             assert "pending" in panel and "Later" in panel
+            sim_clock.advance(600)  # ten quiet minutes: no alert changed, so the collector sent nothing new
             await collector.stop()
             await until(pilot, lambda: "the collector is unreachable" in " ".join(app.screen.plain().split()),
                         "the panel to say so")
+            # Current until the feed ended, not merely until the last document came.
+            lost = sim_clock.now().astimezone().strftime("%H:%M:%S")
+            assert f"(as of {lost}: the collector is unreachable)" in " ".join(app.screen.plain().split())
     finally:
         await service.stop()
         await collector.stop()

@@ -48,6 +48,7 @@ class RemoteAlerts:
         self.recent: deque[AlertEvent] = deque(maxlen=RECENT)
         self.listeners: list[Callable[[list[AlertEvent]], None]] = []
         self.received: datetime | None = None  # when the last document came (None: the collector sent none)
+        self.as_of: datetime | None = None  # until when they are known current: the last document, or the feed's end
         self.rule_count = 0
 
     # --- what a local AlertService offers ---------------------------------------------------------------------
@@ -100,7 +101,7 @@ class RemoteAlerts:
             for failure in fresh:
                 for listener in list(self.hooks.listeners):
                     listener(failure)
-        self.received = now
+        self.received = self.as_of = now
         self._seen_since_connect = True
         for listener in list(self.listeners):
             listener(events)
@@ -110,6 +111,8 @@ class RemoteAlerts:
 
     def disconnected(self) -> None:
         """The feed ended: the next document is a fresh start (no toasts for what it already holds)."""
+        if self._seen_since_connect:  # documents come only on change: they were current until the feed ended
+            self.as_of = self.source.store.clock.now()
         self._seen_since_connect = False
         for listener in list(self.listeners):
             listener([])  # the panel and status line say the alerts are as of the last contact

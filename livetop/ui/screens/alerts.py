@@ -57,8 +57,9 @@ def _head(service) -> list[Text]:
                          "livetop serve older than this viewer)", style="dim")]
         head = Text(f"alerts run on the collector {where}: {_plural(service.rule_count, 'rule')}, {counts}")
         if not service.current:
-            head.append(f" (as of {service.received.astimezone().strftime('%H:%M:%S')}: the collector is "
-                        "unreachable)", style="yellow")
+            as_of = service.as_of or service.received
+            head.append(f" (as of {as_of.astimezone().strftime('%H:%M:%S')}: the collector is unreachable)",
+                        style="yellow")
         lines = [head]
         if not service.rule_count:
             lines.append(Text("the collector's config has no [[alerts]] rules (they go there, not in the viewer's)",
