@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.cells import cell_len
+from textual._compositor import ChopsUpdate, CompositorUpdate
 from textual.app import App, ComposeResult
 
 from livetop.clock import ManualClock
 from livetop.engine.store import DomainKey, RequestRecord, Store
 from livetop.model import DecodedError, FetchResult, Sample
-from livetop.ui.columns import GAP, layout
+from livetop.ui.columns import GAP, column_span, layout
 from livetop.ui.sparkline import levels, resample_max, sparkline
 from livetop.ui.widgets import Overview
 from livetop.ui.widgets import overview_render as render
@@ -375,50 +377,71 @@ async def test_from_zero_scaling_differs_for_a_flat_high_line():
         assert set(zero[spark].strip()) == {"█"} and "▁" in auto[spark] and zero[spark].startswith(" ")
 
 
-async def test_only_changed_rows_are_repainted():
+def wire_spy(app: App, partial_only: bool = False) -> list[str]:
+    """What the app writes to the terminal, one string per screen update (the headless driver writes
+    nothing, so the compositor's updates are rendered here exactly as the real driver would).
+    `partial_only`: leave out whole-screen updates (a layout change elsewhere redraws everything)."""
+    written: list[str] = []
+    real = app._display
+    kind = ChopsUpdate if partial_only else CompositorUpdate
+
+    def spy(screen, renderable) -> None:
+        if isinstance(renderable, kind):
+            written.append(renderable.render_segments(app.console))
+        real(screen, renderable)
+
+    app._display = spy
+    return written
+
+
+def drawn_cells(written: list[str]) -> list[tuple[int, int, str]]:
+    """(row, column, text) of every cursor move and the text written after it (styles dropped); 1-based as
+    the terminal counts."""
+    found = []
+    for update in written:
+        for row, col, text in re.findall(r"\x1b\[(\d+);(\d+)H((?:[^\x1b]|\x1b\[[0-9;]*m)*)", update):
+            found.append((int(row), int(col), re.sub(r"\x1b\[[0-9;]*m", "", text).rstrip("\n")))
+    return found
+
+
+async def test_only_changed_cells_are_written():
     clock, store = make_store()
     app = OverviewApp(store)
     async with app.run_test(size=(120, 20)) as pilot:
         await pilot.pause()
         ov = app.query_one(Overview)
+        written = wire_spy(app)
         rendered: Counter[int] = Counter()
-        refreshed: list[tuple[int, int]] = []
-        real_render, real_refresh = ov.render_line, ov.refresh_lines
+        real_render = ov.render_line
 
         def spy_render(y: int):
             rendered[y] += 1
             return real_render(y)
 
-        def spy_refresh(y_start: int, count: int = 1) -> None:
-            refreshed.append((y_start, count))
-            real_refresh(y_start, count)
-
-        ov.render_line, ov.refresh_lines = spy_render, spy_refresh
-        ov.set_snapshot(store.snapshot())  # nothing changed: nothing repainted
+        ov.render_line = spy_render
+        ov.set_snapshot(store.snapshot())  # nothing changed: nothing repainted, nothing written
         await pilot.pause()
-        assert not rendered and not refreshed
+        assert not rendered and not written
         _success(store, clock, D, [600e6])  # one jd-backup domain changes, order unchanged
         ov.set_snapshot(store.snapshot())
         await pilot.pause()
-        assert refreshed == [(5, 1), (7, 2)]  # D, then the jd-backup total and the grand total
-        assert set(rendered) == {5, 7, 8}
+        assert set(rendered) == {5, 7, 8}  # D, then the jd-backup total and the grand total
+        now = column_span(ov._columns(ov.scrollable_content_region.width), "now")
+        cells = drawn_cells(written)
+        assert {row for row, _, _ in cells} == {6, 8, 9}  # terminal rows: line + 1
+        # D's NOW went from 500 to 600 Mbps: its one changed digit is written, not the line before it.
+        assert (6, now[0] + now[1] - 8 + 1, "6") in cells
+        assert all(col > now[0] for _, col, _ in cells)  # mark, vendor, domain: untouched
         assert "600 Mbps" in lines(ov)[5]
-        refreshed.clear()
-        regions = []
-        real_region_refresh = ov.refresh
-
-        def spy_region_refresh(*args, **kwargs):
-            regions.extend(args)
-            return real_region_refresh(*args, **kwargs)
-
-        ov.refresh = spy_region_refresh
-        clock.advance(
-            5
-        )  # every age moves from "0s" to "5s": only the age cells of the domains that have data
+        written.clear()
+        rendered.clear()
+        clock.advance(5)  # every age moves from "0s" to "5s": only those cells
         ov.set_snapshot(store.snapshot())
         await pilot.pause()
-        assert not refreshed
-        assert [(r.x, r.y, r.width, r.height) for r in regions] == [(90, y, 4, 1) for y in (1, 2, 3, 5)]
+        age = column_span(ov._columns(ov.scrollable_content_region.width), "age")
+        cells = drawn_cells(written)
+        assert cells == [(y + 1, age[0] + age[1] - 2 + 1, "5") for y in (1, 2, 3, 5)]
+        assert sum(map(len, written)) < 4 * 40  # a cursor move and a style: ~20 bytes a row, not ~290
         assert " 5s " in lines(ov)[5]
 
 

@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.message import Message
 
 from livetop.engine.store import DomainKey, StoreSnapshot
+from livetop.ui.partial_writes import use_partial_writes
 from livetop.ui.sorts import SORTS, check_sort, next_sort
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_paint import ROLES, OverviewPainter
@@ -387,6 +388,9 @@ class Overview(OverviewPainter, can_focus=True):
             )
             if target is not None:
                 self.scroll_to(y=target, animate=False, force=True)  # scrollbars may lag a new size
+
+    def on_mount(self) -> None:
+        use_partial_writes(self.screen)  # a changed cell costs its own bytes, not the line up to it
 
     def on_resize(self, event: events.Resize) -> None:
         self._scroll_to_cursor()

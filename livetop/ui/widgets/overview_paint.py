@@ -1,9 +1,10 @@
 """The overview's painting half: turn rows into Strips, cache them, and repaint only what changed on screen.
 
 Each row's Strip is cached under a key of everything it depends on, so an unchanged row costs a tuple
-comparison; a line is rewritten only when its cells differ from what is on screen (a new key can still draw
-the same cells), and a change of age alone repaints just the age cells. Line 0 is the column header, drawn in
-place whatever the scroll position (sticky).
+comparison. A line whose key moved is compared with what is on screen cell by cell, and only the differing
+cells are refreshed: a new age, a new NOW figure, the sparkline's last bars. The screen's compositor writes
+just those cells (livetop.ui.partial_writes), so steady state costs bytes per changed cell, not per row.
+Line 0 is the column header, drawn in place whatever the scroll position (sticky).
 
 The subclass (Overview) owns the model this reads: `_rows`, `_snap`, `_sort`, `_selected`, `_age_now` and the
 display flags `_ascii_mode`, `_from_zero`, `_insecure`.
@@ -22,6 +23,7 @@ from textual.strip import Strip
 
 from livetop.engine.store import DomainKey, StoreSnapshot
 from livetop.ui.columns import Column, column_span, layout
+from livetop.ui.partial_writes import changed_spans
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_render import Row, Run
 
@@ -140,25 +142,18 @@ class OverviewPainter(ScrollView):
         self._strips[ident] = (key, strip)
         return strip
 
-    def _unchanged_on_screen(self, y: int, index: int, width: int, key: tuple) -> bool:
-        """A new key can still draw the same cells (a retry failing with the same error bumps the domain's
-        version): then nothing needs to be written."""
-        shown = self._drawn_strips.get(y)
-        if shown is None:
-            return False
-        if list(self._strip(index, width, key)) != list(shown):
-            return False
-        self._drawn[y] = key
-        return True
-
     def _refresh_changed(self) -> None:
-        """Repaint just the visible lines whose key differs from what was last drawn there."""
+        """Repaint just the cells that differ from what was last drawn, line by line.
+
+        A line whose key moved is rendered anew and compared with the strip last drawn there, cell by cell:
+        only the differing cells are refreshed (the screen's CellCompositor writes just those, see
+        livetop.ui.partial_writes), so an age ticking from "10s" to "20s" costs its own cells, a new NOW figure
+        its own, and a new key that draws the same cells (a retry failing with the same error) costs nothing."""
         if not self.is_mounted:
             return
         region = self.scrollable_content_region
         width, height = region.width, region.height
         top = self.scroll_offset.y
-        age_span = self._age_span(width)
         dirty: list[int] = []
         for y in range(height):
             index = 0 if y == 0 else top + y
@@ -166,12 +161,15 @@ class OverviewPainter(ScrollView):
             drawn = self._drawn.get(y, ())
             if drawn == key:
                 continue
-            if age_span and key and drawn and key[2] == drawn[2] == "domain" and key[:-1] == drawn[:-1]:
-                # Only the age moved ("10s" -> "15s"): repaint up to its cells (Textual writes a partial
-                # line from the widget's left edge, so what is saved is the error column to its right).
-                self.refresh(Region(age_span[0], y, age_span[1], 1))
-            elif key is None or not self._unchanged_on_screen(y, index, width, key):
+            shown = self._drawn_strips.get(y)
+            if key is None or shown is None or shown.cell_length != width:
                 dirty.append(y)
+                continue
+            spans = changed_spans(shown, self._strip(index, width, key))
+            if not spans:
+                self._drawn[y] = key  # the same cells: nothing to write
+            for x, w in spans:
+                self.refresh(Region(x, y, w, 1))
         for first, count in render.runs_of_lines(dirty):  # one refresh per run of consecutive lines
             self.refresh_lines(top + first, count)
 

@@ -1,0 +1,129 @@
+"""Write only the cells a widget asked to repaint, not the line up to them.
+
+Textual's compositor turns a refreshed Region into spans of lines, then writes each span from the left edge of
+the widget under it (`ChopsUpdate.render_segments` crops the widget's strip to `[0, x2)`, not `[x1, x2)`).
+For the overview, one line across the whole screen, a changed age cell near the right edge therefore rewrote
+the row from its first column: ~290 bytes where ~40 say what changed. This compositor writes `[x1, x2)` of
+each span, starting on a character boundary (a wide character straddling x1 is written whole, never split
+into a blank half over what the terminal already shows).
+
+Installed on its screen by the overview (`use_partial_writes`); everything else about composing is Textual's
+own, and every other widget of that screen gains the same: a partial refresh writes its own cells.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.control import Control
+from textual._compositor import ChopsUpdate, Compositor
+from textual.screen import Screen
+from textual.strip import Strip
+
+
+def char_start(strip: Strip, offset: int) -> int:
+    """The cell where the character covering cell `offset` of `strip` begins (`offset` itself unless a wide
+    character straddles it)."""
+    pos = 0
+    for segment in strip:
+        text = segment.text
+        width = cell_len(text)
+        if pos + width <= offset:
+            pos += width
+            continue
+        if width == len(text):  # one cell per character: any offset is a boundary
+            return offset
+        for ch in text:
+            size = cell_len(ch)
+            if pos + size > offset:
+                return pos
+            pos += size
+        return offset
+    return offset
+
+
+# Two changed stretches of a line closer than this are written as one: each stretch costs a cursor move and a
+# style sequence (~25-45 bytes), more than a few unchanged cells in between.
+MERGE_GAP_CELLS = 8
+
+
+def _cells(strip: Strip) -> list[tuple[str, object]]:
+    """One (text, style) per cell; a wide character's second cell is ("", style)."""
+    cells: list[tuple[str, object]] = []
+    append = cells.append
+    for segment in strip:
+        style = segment.style
+        text = segment.text
+        if cell_len(text) == len(text):
+            cells.extend((ch, style) for ch in text)
+            continue
+        for ch in text:
+            size = cell_len(ch)
+            if size == 0 and cells:  # a combining mark belongs to the cell before it
+                cells[-1] = (cells[-1][0] + ch, style)
+            elif size:
+                append((ch, style))
+                if size == 2:
+                    append(("", style))
+    return cells
+
+
+def changed_spans(old: Strip, new: Strip, merge_gap: int = MERGE_GAP_CELLS) -> list[tuple[int, int]]:
+    """(x, width) of the stretches of cells where `new` differs from `old` in text or style; stretches
+    fewer than `merge_gap` cells apart are joined. A difference in length counts to the longer end."""
+    a, b = _cells(old), _cells(new)
+    spans: list[tuple[int, int]] = []
+    start = None
+    last = -1
+    for x in range(max(len(a), len(b))):
+        if x < len(a) and x < len(b) and a[x] == b[x]:
+            continue
+        if start is not None and x - last <= merge_gap:
+            last = x
+            continue
+        if start is not None:
+            spans.append((start, last - start + 1))
+        start = last = x
+    if start is not None:
+        spans.append((start, last - start + 1))
+    return spans
+
+
+class CellChopsUpdate(ChopsUpdate):
+    """A ChopsUpdate that writes each span's own cells only."""
+
+    def render_segments(self, console: Console) -> str:
+        sequences: list[str] = []
+        append = sequences.append
+        move_to = Control.move_to
+        chops = self.chops
+        chop_ends = self.chop_ends
+        last_y = self.spans[-1][0]
+        for y, x1, x2 in self.spans:
+            for end, (x, strip) in zip(chop_ends[y], chops[y].items()):
+                if strip is None or x >= x2 or end <= x1:
+                    continue
+                start = x if x >= x1 else x + char_start(strip, x1 - x)
+                stop = min(end, x2)
+                piece = strip if (start == x and stop == end) else strip.crop(start - x, stop - x)
+                append(move_to(start, y).segment.text)
+                append(piece.render(console))
+            if y != last_y:
+                append("\n")
+        return "".join(sequences)
+
+
+class CellCompositor(Compositor):
+    def render_partial_update(self) -> ChopsUpdate | None:
+        update = super().render_partial_update()
+        if update is None:
+            return None
+        return CellChopsUpdate(update.chops, update.spans, update.chop_ends)
+
+
+def use_partial_writes(screen: Screen) -> None:
+    """Make `screen` write only the refreshed cells of a line, from now on. CellCompositor holds no state of
+    its own, so the screen's compositor keeps its maps and only changes how it writes."""
+    compositor = screen._compositor
+    if type(compositor) is Compositor:
+        compositor.__class__ = CellCompositor

@@ -1,0 +1,49 @@
+"""The compositor that writes only the refreshed cells of a line, and the cell diff that feeds it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+
+from livetop.ui.partial_writes import CellChopsUpdate, changed_spans, char_start
+
+RED, PLAIN = Style(color="red"), Style()
+
+
+def strip(*parts: tuple[str, Style]) -> Strip:
+    return Strip([Segment(text, style) for text, style in parts])
+
+
+def write(strip_: Strip, x1: int, x2: int, y: int = 0) -> str:
+    """What CellChopsUpdate writes for one span [x1, x2) of a line made of one chop (one widget)."""
+    update = CellChopsUpdate([{0: strip_}], [(y, x1, x2)], [[strip_.cell_length]])
+    console = Console(color_system=None, force_terminal=True, width=80)
+    return update.render_segments(console)
+
+
+def test_a_span_is_written_from_its_own_first_cell():
+    line = strip(("● HW play.example.com  ", PLAIN), ("1.25 Gbps", PLAIN), ("  10s", PLAIN))
+    assert write(line, 34, 36) == "\x1b[1;35H10"  # the age's digits only: one cursor move, two cells
+    assert write(line, 0, 2) == "\x1b[1;1H● "
+
+
+def test_a_wide_character_across_the_span_start_is_written_whole():
+    line = strip(("ab主站cd", PLAIN))  # cells: a b 主 主 站 站 c d
+    assert char_start(line, 3) == 2 and char_start(line, 4) == 4 and char_start(line, 6) == 6
+    # Starting in the second half of 站 would write a blank over its first half: start at the character.
+    assert write(line, 5, 7) == "\x1b[1;5H站c"
+
+
+def test_changed_spans_are_the_differing_cells_merged_when_close():
+    old = strip(("play  1.25 Gbps  ", PLAIN), ("▁▂▃", RED), ("                         10s", PLAIN))
+    same = strip(("play  1.25 Gbps  ", PLAIN), ("▁▂▃", RED), ("                         10s", PLAIN))
+    assert changed_spans(old, same) == []
+    new = strip(("play  1.30 Gbps  ", PLAIN), ("▁▂▃", RED), ("                         15s", PLAIN))
+    assert changed_spans(old, new) == [(8, 2), (46, 1)]  # "30" and the age's "5"; far apart: two spans
+    restyled = strip(("play  1.25 Gbps  ", PLAIN), ("▁▂▃", PLAIN), ("                         10s", PLAIN))
+    assert changed_spans(old, restyled) == [(17, 3)]  # the same glyphs in another style are a change
+    close = strip(("plax  1.26 Gbps  ", PLAIN), ("▁▂▃", RED), ("                         10s", PLAIN))
+    assert changed_spans(old, close) == [(3, 7)]  # 4 unchanged cells between: cheaper written than skipped
+    assert changed_spans(strip(("ab", PLAIN)), strip(("abcd", PLAIN))) == [(2, 2)]
