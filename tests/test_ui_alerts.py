@@ -112,3 +112,84 @@ async def test_the_alerts_key_pressed_quickly_toggles_the_panel(make_sim, sim_cl
         await pilot.press("q", "a", "escape")  # q closes the panel, never quits from it
         await pilot.pause()
         assert app.is_running and not any(isinstance(s, AlertsScreen) for s in app.screen_stack)
+
+
+def mark_of(overview, text: str):
+    """(glyph, colour) of the status-mark cell on the overview line showing `text`; the colour is None on the
+    cursor's line (the cursor's own colours cover the row)."""
+    cursor = overview.get_component_rich_style("overview--cursor", partial=True).bgcolor
+    for y in range(overview.scrollable_content_region.height):
+        strip = overview.render_line(y)
+        if text in strip.text:
+            first = next(iter(strip))
+            return first.text[0], None if first.style.bgcolor == cursor else (first.style.color, bool(first.style.bold))
+    raise AssertionError(f"no line shows {text!r}")
+
+
+async def test_the_row_is_flagged_while_its_alert_fires_in_every_layout(make_sim, sim_clock, tmp_path):
+    """A real rule firing on the simulator's data: the row's mark is ⚑ in the level's colour (grouped, flat,
+    hostnames, 120 and 80 columns), and goes back to the status mark once the alert resolves."""
+    sim = make_sim(SCENARIO)
+    path = sim.sim.write_config(tmp_path / "livetop.toml", timeout="1s")
+    from tests.conftest import load_sim_config
+
+    rules = [
+        # The newest data of "Final" older than 15 minutes: fires once time moves on without a fetch.
+        {"name": "NoNews", "kind": "stale", "threshold": "15m", "level": "critical", "match": {"label": "Final"}},
+        {"name": "Low", "kind": "below", "threshold": "1000Tbps", "match": {"domain": "quiet.*"}},  # warning
+    ]
+    config = load_sim_config(path)
+    config = replace(config, alerts=parse_config({"alerts": rules}).alerts)
+    app = make_app(config, sim_clock)
+    final = DomainKey("hw", "play.example.com")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = overview_screen(app)
+        ov = screen.overview
+        await until(pilot, lambda: all(d.updated_at for d in app.store.snapshot().domains), "data")
+        await until(pilot, lambda: all(d.updated_at for d in ov.snapshot.domains), "the rows")
+        warning = ov.get_component_rich_style("overview--alert", partial=True).color
+        critical = ov.get_component_rich_style("overview--critical", partial=True).color
+        ok = ov.get_component_rich_style("overview--ok", partial=True).color
+        assert len({warning, critical, ok}) == 3
+
+        assert [(e.state, e.alert.rule.name) for e in app.alerts.evaluate()] == [("firing", "Low")]
+        await pilot.pause()
+        quiet = DomainKey("hw", "quiet.example.com")
+        ov.select_key(final)
+        await pilot.pause()
+        assert mark_of(ov, "quiet.example.com") == ("⚑", (warning, True))
+        assert mark_of(ov, "Final")[0] == "●"
+        ov.select_key(quiet)
+        await pilot.pause()
+        assert mark_of(ov, "Final") == ("●", (ok, False))
+
+        sim_clock.advance(20 * 60)  # no fetch meanwhile: Final's newest bucket ages past 15 minutes
+        fired = app.alerts.evaluate()
+        assert [(e.state, e.alert.rule.name) for e in fired] == [("firing", "NoNews")]
+        await pilot.pause()
+        for keys in ((), ("v",), ("h",), ("v",)):  # grouped, flat, flat with hostnames, grouped with hostnames
+            await pilot.press(*keys)
+            await pilot.pause()
+            name = "play.example.com" if ov.hostnames else "Final"
+            ov.select_key(quiet)
+            await pilot.pause()
+            assert mark_of(ov, name) == ("⚑", (critical, True)), (keys, ov.flat, ov.hostnames)
+            ov.select_key(final)
+            await pilot.pause()
+            assert mark_of(ov, "quiet.example.com") == ("⚑", (warning, True))
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert ov.size.width == 80 and "PEAK" not in ov.render_line(0).text  # the 80-column layout
+        assert mark_of(ov, "play.example.com")[0] == "⚑" and mark_of(ov, "quiet.example.com")[0] == "⚑"
+
+        # A fetch brings new buckets: the rule no longer holds, the alert resolves and the flag goes.
+        before = app.store.domain(final).last_bucket
+        await pilot.press("R")
+        await until(pilot, lambda: app.store.domain(final).last_bucket > before, "the refresh")
+        resolved = app.alerts.evaluate()
+        assert [(e.state, e.alert.rule.name) for e in resolved] == [("resolved", "NoNews")]
+        await until(pilot, lambda: ov.snapshot.by_key[final].last_bucket > before, "the new data on screen")
+        await pilot.pause()
+        assert mark_of(ov, "play.example.com")[0] != "⚑"
+        assert mark_of(ov, "quiet.example.com")[0] == "⚑"  # still below 1000 Tbps
+        assert final not in ov.alert_keys

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.cells import cell_len
+from rich.color import ColorSystem
 from textual._compositor import ChopsUpdate, CompositorUpdate
 from textual.app import App, ComposeResult
 
@@ -602,3 +603,114 @@ async def test_a_row_holding_part_of_its_window_says_filling_and_draws_only_that
         ov.set_snapshot(store.snapshot())
         await pilot.pause()
         assert "filling…" not in next(t for t in lines(ov) if "play-a" in t)
+
+
+def _screen_segment(app: App, needle: str, x: int):
+    """The segment covering cell `x` of the screen line showing `needle`, as the terminal gets it (after the
+    app's filters: NO_COLOR's monochrome)."""
+    for strip in app.screen._compositor.render_strips():
+        if needle in strip.text:
+            pos = 0
+            for segment in strip:
+                if pos <= x < pos + cell_len(segment.text):
+                    return segment
+                pos += cell_len(segment.text)
+    raise AssertionError(f"no line shows {needle!r}")
+
+
+def _looks(style, system: ColorSystem) -> tuple:
+    """What a terminal shows for `style` in a colour system: the colours as downgraded, bold, dim (Textual
+    turns dim into a blended colour, except on ANSI colours where it writes SGR 2)."""
+    colours = [c.downgrade(system) if c is not None else None for c in (style.color, style.bgcolor)]
+    return (*[(c.number, c.triplet) if c is not None else None for c in colours], bool(style.bold), bool(style.dim))
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_now_is_drawn_provisional_while_the_vendor_still_fills_its_bucket(monkeypatch, no_color):
+    """NOW is the newest bucket as it stands; PEAK counts settled buckets only. A NOW from a bucket the vendor
+    may still change is drawn in the provisional style (muted, like the sparkline's last bars), so "9.59 Gbps"
+    beside a PEAK of "3.26 Gbps" does not read as a settled figure: in colour and under NO_COLOR, in the
+    truecolor, 256 and 16 colour systems, and on the cursor's row."""
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=60)
+    store.ensure(A, "huawei", None, settle_seconds=900)  # its newest buckets are still being filled
+    store.ensure(B, "huawei", None)  # no settle delay: every bucket is final once over
+    store.ensure(D, "jdcloud", None)
+    _success(store, clock, A, [1.0e9, 1.2e9, 9.59e9])
+    _success(store, clock, B, [300e6, 310e6, 320e6])
+    _success(store, clock, D, [400e6, 450e6, 500e6])
+    snap = store.snapshot()
+    assert snap.by_key[A].now_provisional and not snap.by_key[B].now_provisional
+    app = OverviewApp(store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        assert app.no_color == no_color
+        now_x = column_span(ov._columns(ov.scrollable_content_region.width), "now")[0] + 1
+        name_x = column_span(ov._columns(ov.scrollable_content_region.width), "domain")[0]
+        systems = (ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT, ColorSystem.STANDARD)
+
+        ov.select_key(D)
+        await pilot.pause()
+        provisional, settled = _screen_segment(app, "play-a", now_x), _screen_segment(app, "play-b", now_x)
+        assert "9.59 Gbps" in provisional.text and "320 Mbps" in settled.text
+        hw_total = _screen_segment(app, "hw-main total", now_x)  # a sum holding a provisional bucket
+        jd_total = _screen_segment(app, "jd-backup total", now_x)
+        assert "9.91 Gbps" in hw_total.text and "500 Mbps" in jd_total.text
+        for system in systems:
+            assert _looks(provisional.style, system) != _looks(settled.style, system), system
+            assert _looks(hw_total.style, system) != _looks(jd_total.style, system), system
+
+        ov.select_key(A)  # under the cursor's colours it stays marked
+        await pilot.pause()
+        provisional, name = _screen_segment(app, "play-a", now_x), _screen_segment(app, "play-a", name_x)
+        assert "9.59 Gbps" in provisional.text and "play-a" in name.text
+        for system in systems:
+            assert _looks(provisional.style, system) != _looks(name.style, system), system
+
+
+async def test_the_help_names_the_alert_flag_and_the_provisional_now():
+    from livetop.ui.screens.help import FOOTNOTE
+
+    assert "⚑ alert firing" in FOOTNOTE and "NOW" in FOOTNOTE and "provisional" in FOOTNOTE
+
+
+@pytest.mark.parametrize("no_color", [False, True])
+async def test_the_alert_flag_replaces_the_mark_in_its_level_style(monkeypatch, no_color):
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    else:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    clock, store = make_store()
+    app = OverviewApp(store)
+    async with app.run_test(size=(80, 20)) as pilot:
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        ov.select_key(A)
+        written = wire_spy(app)
+        ov.alert_levels = {B: "warning", E: "critical"}  # E is failing: the flag wins, its error stays
+        await pilot.pause()
+        text = lines(ov)
+        b_line = next(t for t in text if "play-b" in t)
+        e_line = next(t for t in text if "play-e" in t)
+        assert b_line.startswith("⚑ HW") and e_line.startswith("⚑ JD") and "RATE_LIMIT" in e_line
+        assert next(t for t in text if "play-a" in t).startswith("● HW")
+        # Only the two marks were written: one cell each.
+        assert sorted((col, cell) for _, col, cell in drawn_cells(written)) == [(1, "⚑"), (1, "⚑")]
+        warning = _screen_segment(app, "play-b", 0).style
+        critical = _screen_segment(app, "play-e", 0).style
+        body = _screen_segment(app, "play-b", 3).style
+        assert warning.bold and critical.bold
+        assert len({warning.color, critical.color, body.color}) == 3 or no_color
+        if no_color:  # greys only: the critical flag stands out reversed, as failing text does
+            assert critical.reverse and not warning.reverse
+        ov.ascii_mode = True
+        await pilot.pause()
+        assert next(t for t in lines(ov) if "play-b" in t).startswith("* HW")
+        ov.alert_levels = {}
+        await pilot.pause()
+        assert next(t for t in lines(ov) if "play-b" in t).startswith("o HW")

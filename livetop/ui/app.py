@@ -407,12 +407,10 @@ class LivetopApp(ThemeSwitch):
             self.notify(message, title=title, severity=severity, timeout=8, markup=False)
         if fired and self.config.ui.alert_bell:
             self.bell()
-        firing = frozenset(a.key for a in self.alerts.evaluator.firing)
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen) and screen.is_mounted:
                 try:
-                    screen.overview.alert_keys = firing
-                    screen.update_status()
+                    screen.update_status()  # the count, and the rows' ⚑ marks
                 except NoMatches:  # being composed or torn down: its next refresh reads the alerts itself
                     pass
 

@@ -20,12 +20,14 @@ FOOTNOTE = (
     "  [keys]\n"
     '  "overview.select" = "enter,o"\n'
     "ctrl+p opens the command palette (every action by name). "
-    "Status marks: ● ok  ◐ stale  ✖ failing  · loading  ‖ paused  Σ totals (sums over the watched domains).\n"
+    "Status marks: ● ok  ◐ stale  ✖ failing  · loading  ‖ paused  Σ totals (sums over the watched domains); "
+    "⚑ alert firing (in place of the mark, yellow for a warning, red for a critical one; a lists them).\n"
     "The error panel opens by itself when a new kind of error appears, until you hide it with e; after that "
     "only e opens it.\n"
     "Buckets younger than the account's settle delay are provisional (muted in the sparkline, grey in the "
-    "drilldown): PEAK, TRAFFIC, Δ and the change sort count settled buckets only. \"filling…\": the row "
-    "holds part of the window so far (after a zoom out)."
+    "drilldown): PEAK, TRAFFIC, Δ and the change sort count settled buckets only. NOW is the newest bucket as "
+    "it stands, muted while it is provisional (the vendor may still change it). \"filling…\": the row holds "
+    "part of the window so far (after a zoom out)."
 )
 
 

@@ -206,6 +206,10 @@ class OverviewScreen(Screen):
         ov = self.overview
         alerts = getattr(self.app, "alerts", None)
         firing = alerts.evaluator.firing if alerts is not None else ()
+        levels: dict[DomainKey, str] = {}
+        for alert in firing:  # critical first (the evaluator's order): a domain's flag takes its worst level
+            levels.setdefault(alert.key, alert.level)
+        ov.alert_levels = levels
         self.status_bar.show(
             StatusState(
                 window_seconds=snap.window_seconds if snap else self.store.window_seconds,

@@ -9,6 +9,7 @@ cursor and keys.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -69,6 +70,8 @@ class Overview(OverviewPainter, can_focus=True):
         & > .overview--total { text-style: bold; }
         & > .overview--spark { color: $accent; }
         & > .overview--prov { color: $foreground-muted; text-style: dim; }
+        & > .overview--alert { color: $warning; text-style: bold; }
+        & > .overview--critical { color: $error; text-style: bold; }
         & > .overview--cursor {
             background: $block-cursor-blurred-background;
             color: $block-cursor-blurred-foreground;
@@ -126,6 +129,7 @@ class Overview(OverviewPainter, can_focus=True):
         self._hostnames = False  # the DOMAIN column shows hostnames instead of labels
         self._snap: StoreSnapshot | None = None  # what is displayed
         self._pending: StoreSnapshot | None = None  # the newest snapshot received while frozen
+        self._pending_alerts: dict[DomainKey, str] | None = None  # the newest alert marks while frozen
         self._age_now: datetime | None = None
         self._rows: list[Row] = render.build_rows(None, sort, "")
         self._domain_rows: list[int] = []  # row index of each domain row, in display order
@@ -223,6 +227,9 @@ class Overview(OverviewPainter, can_focus=True):
     def toggle_freeze(self) -> bool:
         """Freeze or unfreeze the display; unfreezing shows the newest snapshot. Returns the new state."""
         self._frozen = not self._frozen
+        if not self._frozen and self._pending_alerts is not None:
+            self._alerting, self._pending_alerts = self._pending_alerts, None
+            self._refresh_changed()
         if not self._frozen and self._pending is not None:
             snap, self._pending = self._pending, None
             self._apply(snap)
@@ -260,14 +267,23 @@ class Overview(OverviewPainter, can_focus=True):
 
     @property
     def alert_keys(self) -> frozenset[DomainKey]:
+        """Domains with a firing alert (their rows carry ⚑)."""
+        return frozenset(self._alerting)
+
+    @property
+    def alert_levels(self) -> Mapping[DomainKey, str]:
         return self._alerting
 
-    @alert_keys.setter
-    def alert_keys(self, keys: frozenset[DomainKey]) -> None:
-        """Domains with a firing alert (their rows carry ⚑); alerts change rarely, so every row is redrawn."""
-        if keys != self._alerting:
-            self._alerting = frozenset(keys)
-            self._restyle()
+    @alert_levels.setter
+    def alert_levels(self, levels: Mapping[DomainKey, str]) -> None:
+        """Domain -> level ("warning" / "critical") of its firing alerts: the row's mark becomes ⚑ in that
+        level's colour. Only the marks that change are repainted."""
+        levels = dict(levels)
+        if self._frozen:  # a frozen view keeps its marks with its figures; unfreezing shows the newest
+            self._pending_alerts = levels
+        elif levels != self._alerting:
+            self._alerting = levels
+            self._refresh_changed()
 
     @property
     def visible_domain_count(self) -> int:

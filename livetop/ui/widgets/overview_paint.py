@@ -12,7 +12,7 @@ display flags `_ascii_mode`, `_from_zero`, `_insecure`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from datetime import datetime
 
 from rich.segment import Segment
@@ -27,7 +27,9 @@ from livetop.ui.partial_writes import changed_spans
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_render import Row, Run
 
-ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "prov", "cursor")
+_PROVISIONAL_UNDER_CURSOR = Style(bold=False, dim=True)
+
+ROLES = ("header", "ok", "stale", "error", "dim", "total", "spark", "prov", "alert", "critical", "cursor")
 
 
 class OverviewPainter(ScrollView):
@@ -38,7 +40,6 @@ class OverviewPainter(ScrollView):
     _ascii_mode: bool
     _from_zero: bool
     _insecure: frozenset[str]
-    _alerting: frozenset[DomainKey] = frozenset()  # domains with a firing alert: marked ⚑
     _age_now: datetime | None
     _flat: bool
     _hostnames: bool
@@ -54,6 +55,7 @@ class OverviewPainter(ScrollView):
         self._strips: dict[Hashable, tuple[tuple, Strip]] = {}
         self._drawn: dict[int, tuple | None] = {}  # viewport line -> key of what was last rendered there
         self._drawn_strips: dict[int, Strip] = {}  # viewport line -> the strip last rendered there
+        self._alerting: Mapping[DomainKey, str] = {}  # domains with a firing alert -> its level: marked ⚑
 
     def _columns(self, width: int) -> list[Column]:
         if self._layout[0] != width:
@@ -68,8 +70,9 @@ class OverviewPainter(ScrollView):
                 palette[role] = base + self.get_component_rich_style(f"overview--{role}", partial=True)
             if getattr(self.app, "no_color", False):
                 # NO_COLOR turns red into a grey darker than the healthy rows' text: a failure would read as
-                # the least important line. Emphasise it instead.
+                # the least important line. Emphasise it instead (and a critical alert's flag likewise).
                 palette["error"] = palette["error"] + Style(bold=True, reverse=True)
+                palette["critical"] = palette["critical"] + Style(bold=True, reverse=True)
             self._palette = palette
         return self._palette
 
@@ -82,7 +85,8 @@ class OverviewPainter(ScrollView):
         # The age counts only when its column shows: at 80 columns ticking ages cost nothing.
         show_age = row.domain is not None and self._age_span(width) is not None
         age = render.age_text(self._age_now, row.domain.updated_at) if show_age else ""  # type: ignore[union-attr]
-        return (width, self._gen, *render.row_key(row, self._selected, age, self._now_ts(), window or 0))
+        alert = self._alerting.get(row.ident) if row.domain is not None else None  # type: ignore[call-overload]
+        return (width, self._gen, *render.row_key(row, self._selected, age, self._now_ts(), window or 0, alert))
 
     def _runs(self, index: int, width: int) -> list[Run]:
         columns = self._columns(width)
@@ -109,6 +113,7 @@ class OverviewPainter(ScrollView):
             now_ts=self._now_ts(),
             window_seconds=self._snap.window_seconds if self._snap else 3600,
             hostnames=self._hostnames,
+            alert=self._alerting.get(row.ident) if row.domain is not None else None,  # type: ignore[call-overload]
         )
 
     def render_line(self, y: int) -> Strip:
@@ -133,7 +138,11 @@ class OverviewPainter(ScrollView):
         cursor = index > 0 and self._rows[index - 1].ident == self._selected
         if cursor:
             overlay = self.get_component_rich_style("overview--cursor", partial=True)
-            segments = [Segment(text, styles[role] + overlay) for text, role in self._runs(index, width)]
+            # The cursor's colours cover the row, but a provisional figure stays marked (dim) under it.
+            keep = {"prov": overlay + _PROVISIONAL_UNDER_CURSOR}
+            segments = [
+                Segment(text, styles[role] + keep.get(role, overlay)) for text, role in self._runs(index, width)
+            ]
         else:
             segments = [Segment(text, styles[role]) for text, role in self._runs(index, width)]
         # Roles that resolve to one style (a cursor with its own colour, a theme without $success...) merge:

@@ -33,6 +33,10 @@ from livetop.vendors.registry import vendor_mark
 MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUSED: "‖", STATUS_LOADING: "·"}
 ASCII_MARKS = {STATUS_OK: "o", STATUS_STALE: "?", STATUS_ERROR: "!", STATUS_PAUSED: "|", STATUS_LOADING: "."}
 TOTAL_MARK, ASCII_TOTAL_MARK = "Σ", "="
+# A domain with a firing alert: the flag replaces its status mark (the figures' style and the error column
+# still say stale or failing), in the alert's level colour.
+ALERT_MARK, ASCII_ALERT_MARK = "⚑", "*"
+ALERT_ROLE = {"warning": "alert", "critical": "critical"}
 # Role of the status mark; "body" means the row's plain text style.
 MARK_ROLE = {
     STATUS_OK: "ok",
@@ -272,10 +276,14 @@ def domain_runs(
     now_ts: float | None = None,
     window_seconds: int = 3600,
     hostnames: bool = False,
+    alert: str | None = None,
 ) -> list[Run]:
     """A domain line: mark, vendor, name, now, Δ, sparkline, peak, traffic, age, short error. A domain still
     waiting for the backfill of a longer window says "filling…" where its error would be, and its peak and
-    traffic (which cover part of the window) are drawn in the warning style."""
+    traffic (which cover part of the window) are drawn in the warning style. NOW is the newest bucket as it
+    stands: while the vendor is still filling it (provisional) it is drawn in the provisional style, like the
+    sparkline's last bars, since PEAK and the rest count settled buckets only. `alert`: the level of a firing
+    alert on this domain ("warning" / "critical"), marked ⚑ in place of the status mark."""
     body = BODY_ROLE.get(d.status, "body")
     partial = "stale" if d.filling else body
     name = d.domain if hostnames else d.display
@@ -285,11 +293,15 @@ def domain_runs(
         note: Run = (d.error.short(), "error")
     else:
         note = (FILLING_TEXT, "stale") if d.filling else ("", "error")
+    if alert is not None:
+        mark: Run = (ASCII_ALERT_MARK if ascii_mode else ALERT_MARK, ALERT_ROLE.get(alert, "critical"))
+    else:
+        mark = ((ASCII_MARKS if ascii_mode else MARKS).get(d.status, "?"), MARK_ROLE.get(d.status, "body"))
     cells: dict[str, Run] = {
-        "mark": ((ASCII_MARKS if ascii_mode else MARKS).get(d.status, "?"), MARK_ROLE.get(d.status, "body")),
+        "mark": mark,
         "vendor": (vendor_mark(d.vendor), body),
         "domain": (name, body),
-        "now": (format_bps(d.bandwidth_now), body),
+        "now": (format_bps(d.bandwidth_now), "prov" if d.now_provisional else body),
         "delta": (format_change(d.change_ratio), body),
         "peak": (format_bps(d.peak_bps), partial),
         "traffic": (format_bytes(d.traffic_bytes), partial),
@@ -355,7 +367,7 @@ def total_runs(
         "mark": (ASCII_TOTAL_MARK if ascii_mode else TOTAL_MARK, "total"),
         "vendor": (vendor_mark(t.vendor) if t.vendor else "", "total"),
         "domain": (total_label(t, _width_of(columns, "domain")), "total"),
-        "now": (format_bps(t.bandwidth_now), "total"),
+        "now": (format_bps(t.bandwidth_now), "prov" if t.now_provisional else "total"),
         "delta": ("", "total"),
         "peak": (format_bps(t.peak_bps), partial),
         "traffic": (format_bytes(t.traffic_bytes), partial),
@@ -381,13 +393,14 @@ def total_runs(
     return _assemble(cells, columns, "total", width, ascii_mode, parts)
 
 
-def row_key(row: Row, selected: DomainKey | None, age: str, now_ts: float = 0.0, window: int = 0) -> tuple:
-    """Everything a row's text depends on besides width and display settings. Domain keys end with the age,
-    so a change of age alone can be told apart (and repainted as a few cells). The sparkline's time span
+def row_key(
+    row: Row, selected: DomainKey | None, age: str, now_ts: float = 0.0, window: int = 0, alert: str | None = None
+) -> tuple:
+    """Everything a row's text depends on besides width and display settings. The sparkline's time span
     (spark_window) moves once a bucket: it is part of the key."""
     if (d := row.domain) is not None:
         span = spark_window(now_ts, window, d.bucket_seconds)
-        return ("domain", row.ident, d.version, d.status, d.window_complete, span, row.ident == selected, age)
+        return ("domain", row.ident, d.version, d.status, d.window_complete, span, row.ident == selected, alert, age)
     if (t := row.total) is not None:
         # The store rebuilds every total when any domain changes: compare figures, not identity.
         values = t.bandwidth.values.tobytes()
@@ -411,6 +424,7 @@ def row_runs(
     now_ts: float | None = None,
     window_seconds: int = 3600,
     hostnames: bool = False,
+    alert: str | None = None,
 ) -> list[Run]:
     if row.domain is not None:
         return domain_runs(
@@ -423,6 +437,7 @@ def row_runs(
             now_ts=now_ts,
             window_seconds=window_seconds,
             hostnames=hostnames,
+            alert=alert,
         )
     if row.total is not None:
         insecure = row.total.account in insecure_accounts if row.total.account else False
