@@ -391,5 +391,5 @@ async def test_idle_means_nothing_is_drawn(make_sim, sim_clock, tmp_path):
         app._display = spy
         await pilot.pause(1.5)  # several ticks: the clock does not move and no data arrives
         assert updates == []
-        sim_clock.advance(5)  # ages move from 0s to 5s: something to draw
+        sim_clock.advance(15)  # ages move from 0s to 15s: something to draw
         await until(pilot, lambda: bool(updates), "the ages to be redrawn")

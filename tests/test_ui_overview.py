@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from rich.color import ColorSystem
 from textual._compositor import ChopsUpdate, CompositorUpdate
 from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from livetop.clock import ManualClock
 from livetop.engine.store import DomainKey, RequestRecord, Store
@@ -115,12 +116,14 @@ def test_fit_truncates_by_cells_with_an_ellipsis():
     assert cell_len(fit("主站直播abc", 6)) == 6
 
 
-def test_age_moves_in_five_second_steps_under_a_minute():
-    assert [age_text(T0 + timedelta(seconds=s), T0) for s in (0, 4, 12, 59, 61, 3700)] == [
+def test_age_moves_in_fifteen_second_steps_under_a_minute():
+    assert [age_text(T0 + timedelta(seconds=s), T0) for s in (0, 14, 15, 29, 30, 59, 61, 3700)] == [
         "0s",
         "0s",
-        "10s",
-        "55s",
+        "15s",
+        "15s",
+        "30s",
+        "45s",
         "1m",
         "1h01",
     ]
@@ -227,7 +230,7 @@ def cursor_line(overview: Overview) -> int | None:
 
 async def test_every_domain_is_listed_with_values_and_totals():
     clock, store = make_store()
-    clock.advance(12)
+    clock.advance(17)
     app = OverviewApp(store)
     async with app.run_test(size=(120, 20)) as pilot:
         await pilot.pause()
@@ -239,7 +242,7 @@ async def test_every_domain_is_listed_with_values_and_totals():
         assert (
             a_line.startswith("● HW play-a.example.com") and "3.00 Gbps" in a_line and "3.03 Gbps" in a_line
         )
-        assert "4.00 GB" in a_line and " 10s " in a_line
+        assert "4.00 GB" in a_line and " 15s " in a_line
         e_line = next(t for t in text if "play-e" in t)
         assert e_line.startswith("✖ JD") and "RATE_LIMIT too many" in e_line
         # The store's labels are too long for the domain column: a shorter one still says "watched".
@@ -436,14 +439,14 @@ async def test_only_changed_cells_are_written():
         assert "600 Mbps" in lines(ov)[5]
         written.clear()
         rendered.clear()
-        clock.advance(5)  # every age moves from "0s" to "5s": only those cells
+        clock.advance(15)  # every age moves from "0s" to "15s": only those cells
         ov.set_snapshot(store.snapshot())
         await pilot.pause()
         age = column_span(ov._columns(ov.scrollable_content_region.width), "age")
         cells = drawn_cells(written)
-        assert cells == [(y + 1, age[0] + age[1] - 2 + 1, "5") for y in (1, 2, 3, 5)]
+        assert cells == [(y + 1, age[0] + age[1] - 3 + 1, "15") for y in (1, 2, 3, 5)]
         assert sum(map(len, written)) < 4 * 40  # a cursor move and a style: ~20 bytes a row, not ~290
-        assert " 5s " in lines(ov)[5]
+        assert " 15s " in lines(ov)[5]
 
 
 async def test_80_columns_drop_traffic_peak_and_age():
@@ -714,3 +717,27 @@ async def test_the_alert_flag_replaces_the_mark_in_its_level_style(monkeypatch, 
         ov.alert_levels = {}
         await pilot.pause()
         assert next(t for t in lines(ov) if "play-b" in t).startswith("o HW")
+
+
+async def test_a_layout_elsewhere_on_the_screen_writes_nothing_in_the_overview():
+    """Every layout of the screen (an error panel's text changing, a toast) told the overview its visible
+    size as its `virtual_size`, which never equals its rows, and the whole scrollbar was written again."""
+
+    class WithNote(OverviewApp):
+        def compose(self) -> ComposeResult:
+            yield Static("note", id="note")
+            yield Overview(**self.options)
+
+    clock, store = make_store()
+    app = WithNote(store)
+    async with app.run_test(size=(120, 6)) as pilot:  # 5 domain rows and 3 totals: the overview scrolls
+        await pilot.pause()
+        ov = app.query_one(Overview)
+        assert ov.show_vertical_scrollbar
+        written = wire_spy(app)
+        for text in ("note 1", "note 2", "note 3"):
+            app.query_one("#note", Static).update(text)  # a layout refresh; nothing moves
+            await pilot.pause()
+        assert written, "the note's own cells are written"
+        overview_rows = range(ov.region.y + 1, ov.region.bottom + 1)
+        assert [cell for cell in drawn_cells(written) if cell[0] in overview_rows] == []

@@ -61,9 +61,9 @@ async def test_a_tick_with_no_new_data_moves_the_ages_without_a_snapshot(make_si
         )
         assert snapshots
         snapshots.clear()
-        assert (next_time_change(ov.snapshot, stale_after) - sim_clock.now()).total_seconds() > 10
-        sim_clock.advance(5)  # ages move on 5 s: nothing else changes
-        await until(pilot, lambda: any(" 5s " in t for t in lines(ov)[1:]), "the ages to read 5s")
+        assert (next_time_change(ov.snapshot, stale_after) - sim_clock.now()).total_seconds() > 15
+        sim_clock.advance(15)  # ages move on one 15 s step: nothing else changes
+        await until(pilot, lambda: any(" 15s " in t for t in lines(ov)[1:]), "the ages to read 15s")
         assert snapshots == [] and "12 ok" in screen.status_bar.plain
         sim_clock.advance(stale_after)  # now every domain's data is stale: a status change, due by the clock
         await until(pilot, lambda: "12 stale" in screen.status_bar.plain, "the stale marks")

@@ -56,6 +56,17 @@ class OverviewPainter(ScrollView):
         self._drawn: dict[int, tuple | None] = {}  # viewport line -> key of what was last rendered there
         self._drawn_strips: dict[int, Strip] = {}  # viewport line -> the strip last rendered there
         self._alerting: Mapping[DomainKey, str] = {}  # domains with a firing alert -> its level: marked ⚑
+        self._sizes_seen: tuple | None = None  # (size, container size, virtual size) of the last layout
+
+    def _size_updated(self, size, virtual_size, container_size, layout: bool = True) -> bool:
+        # Textual calls this on every layout of the screen (the error panel growing by a line, a toast) with
+        # the visible content size as `virtual_size`, which never equals ours (the rows), so ScrollView
+        # repainted the whole scrollbar each time: ~1.3-2 KB for nothing. Pass only real changes on.
+        seen = (size, container_size, self.virtual_size)
+        if seen == self._sizes_seen:
+            return False
+        self._sizes_seen = seen
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     def _columns(self, width: int) -> list[Column]:
         if self._layout[0] != width:

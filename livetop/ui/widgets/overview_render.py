@@ -142,14 +142,19 @@ def build_rows(snap: StoreSnapshot | None, sort: str, filter_text: str, flat: bo
     return rows
 
 
+AGE_STEP_SECONDS = 15
+
+
 def age_text(now: datetime | None, updated_at: datetime | None) -> str:
-    """Age of the data. Under a minute it moves in 5 s steps (12 redraws a minute instead of 60, and nobody
-    acts on 12 s vs 13 s); then whole minutes, hours, days as format_duration gives them."""
+    """Age of the data. Under a minute it moves in 15 s steps: at the default 15 s refresh a row that is on
+    time reads "0s" throughout and only a late one moves (15s, 30s, 45s: one poll late, two...), which is what
+    the column is for; nobody acts on 12 s against 13 s, and each step is a write to every visible row. Then
+    whole minutes, hours, days as format_duration gives them."""
     if updated_at is None or now is None:
         return "-"
     seconds = max(0, int((now - updated_at).total_seconds()))
     if seconds < 60:
-        seconds -= seconds % 5
+        seconds -= seconds % AGE_STEP_SECONDS
     return format_duration(seconds)
 
 
