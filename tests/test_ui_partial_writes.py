@@ -47,3 +47,41 @@ def test_changed_spans_are_the_differing_cells_merged_when_close():
     close = strip(("plax  1.26 Gbps  ", PLAIN), ("▁▂▃", RED), ("                         10s", PLAIN))
     assert changed_spans(old, close) == [(3, 7)]  # 4 unchanged cells between: cheaper written than skipped
     assert changed_spans(strip(("ab", PLAIN)), strip(("abcd", PLAIN))) == [(2, 2)]
+
+
+async def test_the_status_line_writes_only_the_counts_that_moved():
+    from dataclasses import replace
+
+    from textual.app import App, ComposeResult
+
+    from livetop.engine.store import STATUS_ERROR, STATUS_OK, STATUS_STALE
+    from livetop.ui.partial_writes import use_partial_writes
+    from livetop.ui.widgets.status_bar import StatusBar, StatusState
+    from tests.test_ui_overview import drawn_cells, wire_spy
+
+    class Bar(App):
+        def compose(self) -> ComposeResult:
+            yield StatusBar()
+
+        def on_mount(self) -> None:
+            use_partial_writes(self.screen)
+
+    state = StatusState(
+        window_seconds=86400, refresh_seconds=15, sort="bandwidth", total=1000,
+        counts=((STATUS_OK, 797), (STATUS_ERROR, 13), (STATUS_STALE, 190)),
+    )  # fmt: skip
+    app = Bar()
+    async with app.run_test(size=(120, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(state)
+        await pilot.pause()
+        written = wire_spy(app)
+        bar.show(replace(state, counts=((STATUS_OK, 798), (STATUS_ERROR, 13), (STATUS_STALE, 189))))
+        await pilot.pause()
+        assert "798 ok" in bar.plain and "189 stale" in bar.plain
+        cells = drawn_cells(written)
+        assert [text for _, _, text in cells] == ["8", "89"]  # "797" -> "798", "190" -> "189"
+        assert sum(map(len, written)) < 120  # the whole line was ~800 bytes
+        bar.show(replace(state, frozen=True))  # a new part in front: everything after it moves
+        await pilot.pause()
+        assert bar.plain.startswith(" FROZEN  · 1000 domains: 797 ok")

@@ -16,9 +16,12 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.console import Console
 from rich.control import Control
+from rich.text import Text
 from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
+from textual.widget import Widget
 
 
 def char_start(strip: Strip, offset: int) -> int:
@@ -127,3 +130,26 @@ def use_partial_writes(screen: Screen) -> None:
     compositor = screen._compositor
     if type(compositor) is Compositor:
         compositor.__class__ = CellCompositor
+
+
+def text_lines(widget: Widget, text: Text) -> list[Strip] | None:
+    """`text` as the lines `widget` draws it in its content width (its own styles, not the widget's base
+    style, which is the same on every cell and so cannot hide or make a difference). None when a line is
+    wider than that: where Textual cuts or wraps it is Textual's business, so such text is redrawn whole."""
+    width = max(1, widget.content_size.width)
+    if any(cell_len(line.plain) > width for line in text.split("\n")):
+        return None
+    console = widget.app.console
+    options = console.options.update_width(width)
+    return [Strip(line) for line in console.render_lines(text, options, pad=False)]
+
+
+def refresh_changed_lines(widget: Widget, old: list[Strip] | None, new: list[Strip] | None) -> None:
+    """Refresh only the cells of `widget` where its `new` lines differ from the `old` ones on screen (the
+    whole widget when their number changed or either is unknown)."""
+    if old is None or new is None or len(old) != len(new):
+        widget.refresh()
+        return
+    for y, (before, after) in enumerate(zip(old, new)):
+        for x, width in changed_spans(before, after):
+            widget.refresh(Region(x, y, width, 1))

@@ -14,6 +14,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from livetop.engine.capacity import Capacity, format_interval
@@ -26,6 +27,7 @@ from livetop.engine.store import (
     StoreSnapshot,
 )
 from livetop.model import format_duration, format_window
+from livetop.ui.partial_writes import refresh_changed_lines, text_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +169,7 @@ class StatusBar(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._state: StatusState | None = None
+        self._shown: list[Strip] | None = None  # the lines as last drawn, to repaint only what changes
 
     @property
     def state(self) -> StatusState | None:
@@ -181,7 +184,24 @@ class StatusBar(Widget):
             or len(state.over_capacity) != len(self._state.over_capacity)
         )
         self._state = state
-        self.refresh(layout=layout_changed)
+        if not self.is_mounted or not self.content_size.width:
+            self._shown = None
+            self.refresh(layout=layout_changed)
+            return
+        # A count moving ("797 ok" -> "798 ok") rewrites just its digits, not the whole line (~800 bytes).
+        lines = text_lines(self, self.render())
+        if layout_changed:
+            self.refresh(layout=True)
+        else:
+            refresh_changed_lines(self, self._shown, lines)
+        self._shown = lines
+
+    def on_resize(self) -> None:
+        self._shown = None  # drawn whole at the new width
+
+    def notify_style_update(self) -> None:
+        self._shown = None  # a new theme: drawn whole
+        super().notify_style_update()
 
     def _style(self, role: str) -> Style:
         if role == "body":
