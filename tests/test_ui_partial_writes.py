@@ -85,3 +85,11 @@ async def test_the_status_line_writes_only_the_counts_that_moved():
         bar.show(replace(state, frozen=True))  # a new part in front: everything after it moves
         await pilot.pause()
         assert bar.plain.startswith(" FROZEN  · 1000 domains: 797 ok")
+
+
+def test_a_wide_character_across_the_span_end_is_written_whole():
+    line = strip(("ab主站cd", PLAIN))  # cells: a b 主 主 站 站 c d
+    # A span ending inside 主 would write half of it (a blank) and leave its other half as it was.
+    assert write(line, 1, 3) == "\x1b[1;2Hb主"
+    old, new = strip(("ab主站cd", PLAIN)), strip(("ab王站cd", PLAIN))
+    assert changed_spans(old, new) == [(2, 2)]  # both halves of the changed character

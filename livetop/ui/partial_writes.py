@@ -24,9 +24,8 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 
-def char_start(strip: Strip, offset: int) -> int:
-    """The cell where the character covering cell `offset` of `strip` begins (`offset` itself unless a wide
-    character straddles it)."""
+def _snap(strip: Strip, offset: int, up: bool) -> int:
+    """`offset` moved to the nearest character boundary (down or up) when a wide character straddles it."""
     pos = 0
     for segment in strip:
         text = segment.text
@@ -38,11 +37,23 @@ def char_start(strip: Strip, offset: int) -> int:
             return offset
         for ch in text:
             size = cell_len(ch)
-            if pos + size > offset:
-                return pos
+            if pos < offset < pos + size:
+                return pos + size if up else pos
+            if pos >= offset:
+                return offset
             pos += size
-        return offset
     return offset
+
+
+def char_start(strip: Strip, offset: int) -> int:
+    """The cell where the character covering cell `offset` of `strip` begins (`offset` itself unless a wide
+    character straddles it)."""
+    return _snap(strip, offset, up=False)
+
+
+def char_end(strip: Strip, offset: int) -> int:
+    """`offset` as the end of a stretch: moved past a wide character that straddles it."""
+    return _snap(strip, offset, up=True)
 
 
 # Two changed stretches of a line closer than this are written as one: each stretch costs a cursor move and a
@@ -66,8 +77,8 @@ def _cells(strip: Strip) -> list[tuple[str, object]]:
                 cells[-1] = (cells[-1][0] + ch, style)
             elif size:
                 append((ch, style))
-                if size == 2:
-                    append(("", style))
+                if size == 2:  # the second half names its character: a changed wide character differs whole
+                    append(("\0" + ch, style))
     return cells
 
 
@@ -107,7 +118,7 @@ class CellChopsUpdate(ChopsUpdate):
                 if strip is None or x >= x2 or end <= x1:
                     continue
                 start = x if x >= x1 else x + char_start(strip, x1 - x)
-                stop = min(end, x2)
+                stop = end if end <= x2 else x + char_end(strip, x2 - x)
                 piece = strip if (start == x and stop == end) else strip.crop(start - x, stop - x)
                 append(move_to(start, y).segment.text)
                 append(piece.render(console))
