@@ -215,7 +215,7 @@ class _Run:
         self.t0 = time.monotonic()
         self.pid, self.master = _spawn(argv, env, cwd, cols, rows)
         self.tree = ProcessTree(self.pid)
-        self.screen = ScreenText()
+        self.screen = ScreenText(cols, rows)
         self.chunks: list[Chunk] = []
         self.recent_text = ""
         self.text_for_ready = ""
@@ -319,7 +319,9 @@ class _Run:
         setup_done = not self.plan.setup_keys or self.setup_sent_at is not None
         if self.ready_re is not None and self.ready_at is None and setup_done:
             self.text_for_ready = (self.text_for_ready + text)[-4096:]
-            if self.ready_re.search(self.text_for_ready):
+            if self.ready_re.search(self.text_for_ready) or any(
+                self.ready_re.search(line) for line in self.screen.lines()
+            ):
                 self.ready_at = at
         return True
 

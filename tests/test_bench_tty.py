@@ -132,3 +132,17 @@ def test_setup_keys_wait_for_data_and_measuring_waits_for_ready(tmp_path):
     assert result.window_start - result.ready_at >= 0.5 + 0.3
     assert result.total_bytes == 8 + 7 + 9 + 100
     assert result.window_bytes == 100 and [f.size for f in result.frames] == [100]
+
+
+def test_the_screen_is_kept_so_a_line_rewritten_in_pieces_can_be_read():
+    """livetop rewrites only the changed cells of its status line: the ready pattern must be read off the
+    screen, since the stream never carries that line whole again."""
+    screen = ScreenText(40, 3)
+    screen.feed(b"\x1b[1;1H\x1b[1m 12 domains: 3 ok, 9 loading \xc2\xb7 window 1h\x1b[0m")
+    screen.feed(b"\x1b[2;1Hrow two\x1b[1;14H12 ok          \x1b[38;2;1;2;3m")  # pieces, a style between
+    screen.feed(b"\x1b[1;")  # a cursor move cut between two reads
+    screen.feed(b"39H1d\x1b[3;5H\xe4\xb8\xbbx")  # a wide character takes two cells
+    assert screen.lines()[0] == " 12 domains: 12 ok           \u00b7 window 1d"
+    assert screen.lines()[1].rstrip() == "row two"
+    assert screen.lines()[2] == "    \u4e3bx" + " " * 33
+    assert ScreenText().lines() == []
