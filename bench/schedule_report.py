@@ -192,6 +192,7 @@ def freshness(path: Path, truth: Truth, start: float, end: float) -> dict:
         "checked": checked,
         "matched": matched,
         "mismatches": mismatches,
+        "root": header.get("root"),
     }
 
 
@@ -205,6 +206,9 @@ def analyse(meta: dict, workdir: Path) -> dict:
             truth = Truth(str(prefix) + "scenario.toml", meta["anchors"][f"{api}-{side}"])
             row = {"requests": requests_in(Path(str(prefix) + "counts.jsonl"), start, end)}
             row["fresh"] = freshness(Path(str(prefix) + "observations.jsonl"), truth, start, end)
+            if row["fresh"]["root"] != meta["roots"][side]:  # the engine must run the side's own code
+                raise SystemExit(f"bench: the {api} {side} engine imported livetop from "
+                                 f"{row['fresh']['root']}, not {meta['roots'][side]}")  # fmt: skip
             cpu = meta["cpu"][f"{api}-{side}"]
             row["cpu_percent"] = (
                 100 * (cpu[1][1] - cpu[0][1]) / (cpu[1][0] - cpu[0][0]) if len(cpu) == 2 else None
