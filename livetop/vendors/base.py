@@ -18,6 +18,7 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import FetchResult, Sample
+from livetop.vendors.transport import PooledTransport
 
 METRIC_BANDWIDTH = "bandwidth"
 METRIC_TRAFFIC = "traffic"
@@ -110,8 +111,9 @@ def make_client(account: AccountConfig, max_connections: int = 10) -> httpx.Asyn
     return httpx.AsyncClient(
         base_url=account.endpoint,
         timeout=timeout,
-        limits=limits,
-        verify=account.verify_tls,
+        # httpx's transport, whose pool checks its idle sockets without rebuilding their attributes on every
+        # request (vendors/transport.py): that bookkeeping cost more CPU than livetop's own work a request.
+        transport=PooledTransport(verify=account.verify_tls, limits=limits),
         headers={"User-Agent": "livetop/0.1"},
         follow_redirects=False,
         trust_env=False,
