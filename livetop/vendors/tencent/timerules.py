@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from livetop.model import ISO_UTC_FORMAT, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
@@ -43,16 +44,23 @@ _BEIJING_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
 def parse_time(text: object) -> datetime:
     """Tencent's `YYYY-MM-DDThh:mm:ssZ` (UTC) or `YYYY-MM-DD hh:mm:ss` (Beijing) -> aware UTC.
     Raises ValueError for anything else (a real date is required: 2026-02-30 is refused)."""
+    if isinstance(text, str):
+        return _parse_text(text)
+    raise ValueError(f"not a Tencent time: {str(text)[:40]!r}")
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> datetime:
+    # Cached: every answer repeats the same few labels, and strptime costs ~10 us a call (two a point).
     try:
-        if isinstance(text, str):
-            if _UTC_RE.fullmatch(text):
-                return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
-            if _BEIJING_RE.fullmatch(text):
-                naive = datetime.strptime(text, BEIJING_FORMAT)
-                return naive.replace(tzinfo=BEIJING).astimezone(timezone.utc)
+        if _UTC_RE.fullmatch(text):
+            return datetime.strptime(text, ISO_UTC_FORMAT).replace(tzinfo=timezone.utc)
+        if _BEIJING_RE.fullmatch(text):
+            naive = datetime.strptime(text, BEIJING_FORMAT)
+            return naive.replace(tzinfo=BEIJING).astimezone(timezone.utc)
     except OverflowError:  # "0001-01-01 00:00:00" Beijing is before the first UTC instant Python has
         pass
-    raise ValueError(f"not a Tencent time: {str(text)[:40]!r}")
+    raise ValueError(f"not a Tencent time: {text[:40]!r}")
 
 
 def format_beijing(when: datetime) -> str:
