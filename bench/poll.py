@@ -15,6 +15,9 @@ every domain (2 requests per domain, plus one IAM token).
   the most this simulator serves on this machine.
 - livetop: `Engine.poll_all_once()` with the account's concurrency set to the same cap and its rate limit
   raised out of the way: parsing, time rules, merging into the store and snapshotting included.
+- bare concurrent httpx on livetop's transport: the ceiling's loop on the transport livetop's clients use
+  (httpx's, with a cheaper idle-socket check; livetop/vendors/transport.py): livetop against this row is
+  livetop's own work per request, against the ceiling that plus what its transport saves.
 - with `--before REF`: the livetop engine of an older commit too (exported with `git archive`), so a change's
   before and after are measured side by side in one run.
 
@@ -50,7 +53,7 @@ import tomli_w  # noqa: E402
 from livetop.clock import SYSTEM_CLOCK  # noqa: E402
 from livetop.config.load import load_config  # noqa: E402
 from livetop.engine import Engine  # noqa: E402
-from livetop.model import floor_to  # noqa: E402
+from livetop.model import ceil_to, floor_to  # noqa: E402
 
 PROJECT_ID = "b0" * 16
 
@@ -118,12 +121,22 @@ def _token_request(account) -> tuple[str, dict]:
 
 
 def _requests(account, token: str) -> list[tuple[str, dict, dict]]:
-    start, end = _window(SYSTEM_CLOCK.now())
+    """Each domain's bandwidth and traffic detail request over the last hour, as the account's API wants it
+    (v1: /stream/{metric}; v2: /stats/{metric}/detail, whose end is the last second of an aligned window)."""
+    now = SYSTEM_CLOCK.now()
+    start, end = _window(now)
+    headers = {"X-Auth-Token": token}
     out = []
     for domain in account.domains:
         for metric in ("bandwidth", "traffic"):
-            params = {"domain": domain.name, "start_time": start, "end_time": end, "step": "5"}
-            out.append((f"/v1/{account.project_id}/stream/{metric}", params, {"X-Auth-Token": token}))
+            if account.api == "v2":
+                last = ceil_to(now, 300) - timedelta(seconds=1)
+                params = {"play_domains": domain.name, "interval": "300", "start_time": start,
+                          "end_time": last.strftime("%Y-%m-%dT%H:%M:%SZ")}  # fmt: skip
+                out.append((f"/v2/{account.project_id}/stats/{metric}/detail", params, headers))
+            else:
+                params = {"domain": domain.name, "start_time": start, "end_time": end, "step": "5"}
+                out.append((f"/v1/{account.project_id}/stream/{metric}", params, headers))
     return out
 
 
@@ -140,9 +153,16 @@ def run_sequential(account) -> int:
     return count
 
 
-async def run_ceiling(account, connections: int) -> int:
+async def run_ceiling(account, connections: int, livetop_transport: bool = False) -> int:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=account.endpoint, timeout=30, limits=limits) as client:
+    transport = None
+    if livetop_transport:  # the pool livetop's clients use (livetop/vendors/transport.py)
+        from livetop.vendors.transport import PooledTransport
+
+        transport = PooledTransport(verify=True, limits=limits)
+    async with httpx.AsyncClient(
+        base_url=account.endpoint, timeout=30, limits=limits, transport=transport
+    ) as client:
         url, body = _token_request(account)
         token = (await client.post(url, json=body)).headers["X-Subject-Token"]
         gate = asyncio.Semaphore(connections)
@@ -189,6 +209,7 @@ def measure(name: str, fn) -> dict:
 # --- engine against bare httpx: each contender in its own worker process, runs interleaved ----------------
 
 SEQUENTIAL, CEILING, LIVETOP = "sequential httpx loop", "ceiling: bare concurrent httpx", "livetop engine"
+CEILING_ON_LIVETOP_TRANSPORT = "bare concurrent httpx on livetop's transport"
 
 
 def worker(config_path: str, connections: int) -> int:
@@ -201,6 +222,7 @@ def worker(config_path: str, connections: int) -> int:
     runs = {
         SEQUENTIAL: lambda: run_sequential(account),
         CEILING: lambda: asyncio.run(run_ceiling(account, connections)),
+        CEILING_ON_LIVETOP_TRANSPORT: lambda: asyncio.run(run_ceiling(account, connections, True)),
         LIVETOP: lambda: asyncio.run(run_livetop(config, connections)),
     }
     print("ready", flush=True)
@@ -244,7 +266,9 @@ def _tree_of(ref: str, workdir: Path) -> Path:
     root = Path(__file__).resolve().parent.parent
     tree = workdir / f"tree-{ref.replace('/', '_')}"
     tree.mkdir()
-    archive = subprocess.run(["git", "-C", str(root), "archive", ref], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(root), "archive", ref], capture_output=True)
+    if archive.returncode:
+        raise SystemExit(f"bench: --before {ref}: {archive.stderr.decode(errors='replace').strip()}")
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     return tree
 
@@ -255,16 +279,18 @@ def _median(values: list[float]) -> float:
 
 def bench(
     n_domains: int, latency_ms: float, connections: int, skip_sequential: bool, repeat: int,
-    before: str | None = None,
+    before: str | None = None, same_transport: bool = True, api: str = "v1",
 ) -> list[dict]:
     """Each contender `repeat` times, interleaved (the order rotating each round), on a shared 2-core machine:
     one row per contender with its median figures, and its CPU against the ceiling's as the median of the
     rounds' ratios (a round's contenders ran seconds apart, under about the same load)."""
     here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp, SimProcess(
-        Path(tmp), n_domains, latency_ms
+        Path(tmp), n_domains, latency_ms, api
     ) as sim:
         contenders = [(CEILING, CEILING, here), (LIVETOP, LIVETOP, here)]
+        if same_transport:
+            contenders.insert(1, (CEILING_ON_LIVETOP_TRANSPORT, CEILING_ON_LIVETOP_TRANSPORT, here))
         if before:
             contenders.append((f"livetop engine @ {before}", LIVETOP, _tree_of(before, Path(tmp))))
         workers = {label: Worker(tree, sim.config_path, connections) for label, _, tree in contenders}
@@ -279,7 +305,8 @@ def bench(
                 for label, name, _ in order:
                     runs[label].append(workers[label].run(name))
                     print(f"bench: N={n_domains} round {round_ + 1}/{repeat} {label}: "
-                          f"{runs[label][-1]['cpu']:.2f} s CPU, load {os.getloadavg()[0]:.1f}", file=sys.stderr)
+                          f"{runs[label][-1]['cpu']:.2f} s CPU, load {os.getloadavg()[0]:.1f}",
+                          file=sys.stderr)  # fmt: skip
         finally:
             for w in workers.values():
                 w.close()
@@ -300,19 +327,24 @@ def bench(
 
 
 def print_engine_table(args) -> None:
-    print(f"# bench/poll.py — {os.cpu_count()} cores, simulator latency {args.latency_ms:g} ms, "
+    print(f"# bench/poll.py — Huawei {args.api}, {os.cpu_count()} cores, "
+          f"simulator latency {args.latency_ms:g} ms, "
           f"{args.connections} connections, {args.repeat} interleaved runs per contender\n")
     print("| N | contender | runs | wall s | requests | req/s | client CPU s (median) | CPU ms/request "
-          "| CPU × ceiling | wall × ceiling | load |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| CPU × ceiling | wall × ceiling | × faster than sequential | load |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in args.domains:
-        rows = bench(n, args.latency_ms, args.connections, args.skip_sequential, args.repeat, args.before)
+        rows = bench(n, args.latency_ms, args.connections, args.skip_sequential, args.repeat, args.before,
+                     not args.no_same_transport, args.api)
         ceiling = next(r for r in rows if r["name"] == CEILING)
+        sequential = next((r["wall"] for r in rows if r["name"] == SEQUENTIAL), None)
         for r in rows:
             ratio = "-" if r["cpu_ratio"] is None else f"{r['cpu_ratio']:.2f}"
+            vs_seq = f"{sequential / r['wall']:.1f}" if sequential else "-"
             print(f"| {n} | {r['name']} | {r['runs']} | {r['wall']:.2f} | {r['requests']} "
-                  f"| {r['requests'] / r['wall']:.0f} | {r['cpu']:.2f} | {1000 * r['cpu'] / r['requests']:.2f} "
-                  f"| {ratio} | {r['wall'] / ceiling['wall']:.2f} | {r['load']:.1f} |", flush=True)
+                  f"| {r['requests'] / r['wall']:.0f} | {r['cpu']:.2f} "
+                  f"| {1000 * r['cpu'] / r['requests']:.2f} "
+                  f"| {ratio} | {r['wall'] / ceiling['wall']:.2f} | {vs_seq} | {r['load']:.1f} |", flush=True)
 
 
 # --- requests per minute: what polling N domains costs each Huawei API -----------------------------------
@@ -391,6 +423,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the livetop engine of this commit (exported with git archive), "
                         "side by side in the same run")
     parser.add_argument("--engine-only", action="store_true", help="leave out the requests-per-minute table")
+    parser.add_argument("--api", choices=("v1", "v2"), default="v1",
+                        help="the Huawei API the engine-vs-httpx table polls (default v1)")
+    parser.add_argument("--no-same-transport", action="store_true",
+                        help="leave out the bare loop on livetop's transport (livetop/vendors/transport.py)")
     parser.add_argument("--worker", metavar="CONFIG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
