@@ -51,6 +51,9 @@ def domain_record(d: DomainSnapshot) -> dict[str, object]:
         "mean_bps": _num(d.mean_bps),
         "traffic_bytes": _int(d.traffic_bytes),
         "provisional_traffic_bytes": _int(d.provisional_traffic_bytes),
+        # When the traffic was last asked: the schedule asks it when a bucket settles, bandwidth more often,
+        # so provisional_traffic_bytes may be older than updated_at.
+        "traffic_as_of": _iso(d.traffic_as_of),
         "last_bucket": _iso(d.last_bucket),
         "newest_settled_bucket": _iso(d.newest_settled),
         "newest_settled_bps": _num(d.newest_settled_bps),

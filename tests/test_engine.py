@@ -16,6 +16,9 @@ from livetop.clock import SYSTEM_CLOCK, ManualClock
 from livetop.engine import DomainKey, Engine
 from livetop.engine.store import STATUS_ERROR, STATUS_OK
 
+# Tests of failures, pacing and pausing want polls as often as their short refresh: they tell the schedule
+# the data changes that fast (the data's own cadence is tests/test_schedule*.py's subject).
+FAST = 0.1
 HW_PID_A = "0a" * 16
 HW_PID_B = "0b" * 16
 
@@ -130,7 +133,7 @@ async def test_one_domains_failure_never_delays_another(make_sim, tmp_path):
                                       secret_key=type(config.accounts[0].credentials.secret_key)("wrong")))
     config = replace(config, accounts=(*config.accounts, bad))
 
-    engine = Engine(config, clock=SYSTEM_CLOCK, stagger=False)
+    engine = Engine(config, clock=SYSTEM_CLOCK, stagger=False, update_seconds=FAST)
     await engine.start()
     try:
         healthy = [DomainKey(a.name, d.name) for a in config.accounts[:3] for d in a.domains
@@ -160,7 +163,7 @@ async def test_a_domain_refused_for_concurrency_does_not_starve_its_account(make
     scenario = _scenario(hw_aksk=[{"name": "crowded.example.com", "fault": "concurrency_500"},
                                   "a.example.com", "b.example.com"])
     thread = make_sim(scenario, clock=SYSTEM_CLOCK)
-    engine = Engine(_config(thread, tmp_path, refresh=0.3), clock=SYSTEM_CLOCK, stagger=False)
+    engine = Engine(_config(thread, tmp_path, refresh=0.3), clock=SYSTEM_CLOCK, stagger=False, update_seconds=FAST)
     await engine.start()
     try:
         healthy = [DomainKey("hw-aksk", "a.example.com"), DomainKey("hw-aksk", "b.example.com")]
@@ -277,7 +280,7 @@ async def test_backoff_honours_retry_after(make_sim, tmp_path):
                          throttle_retry_after=2)
     thread = make_sim(scenario, clock=SYSTEM_CLOCK)
     config = _config(thread, tmp_path, refresh=0.1)
-    engine = Engine(config, clock=SYSTEM_CLOCK, stagger=False)
+    engine = Engine(config, clock=SYSTEM_CLOCK, stagger=False, update_seconds=FAST)
     await engine.start()
     try:
         busy = DomainKey("hw-aksk", "busy.example.com")
@@ -294,14 +297,16 @@ async def test_backoff_honours_retry_after(make_sim, tmp_path):
     # The throttle is the account's: its calm domain sent nothing while the gate was shut after each 429.
     refusals = [e.mono for e in thread.sim.log if e.status == 429]
     calm = [e.mono for e in thread.sim.log if "calm" in str(e.params)]
-    assert len(calm) >= 4  # two polls of two requests: it was polled, just never through a shut gate
+    # Its first poll (bandwidth + traffic) and a bandwidth poll once the gate opened (traffic waits for a
+    # bucket to settle): it was polled, just never through a shut gate.
+    assert len(calm) >= 3
     for refused in refusals:
         assert not [t for t in calm if refused + 0.05 < t < refused + 1.9]
 
 
 async def test_pause_stops_requests_and_resume_restarts_them(make_sim, tmp_path):
     thread = make_sim(_scenario(jd=_domains("j", 3)), clock=SYSTEM_CLOCK)
-    engine = Engine(_config(thread, tmp_path, refresh=0.1), clock=SYSTEM_CLOCK, stagger=False)
+    engine = Engine(_config(thread, tmp_path, refresh=0.1), clock=SYSTEM_CLOCK, stagger=False, update_seconds=FAST)
     await engine.start()
     try:
         await _wait_for(lambda: len(thread.sim.log) >= 6)

@@ -1,8 +1,9 @@
 """Polling: one loop per (account, domain), one pooled client, concurrency cap and rate limit per account.
 
 Each loop fetches, merges into the store, then re-arms a one-shot wait: a slow vendor never piles up
-requests. The first fetch loads the whole window; later ones ask only for the newest buckets plus the
-vendor's settle delay (the buckets still provisional), so the steady-state cost does not grow with the window.
+requests. The first fetch loads the whole window; later ones ask only for the buckets the vendor may have
+changed since (the provisional ones), and only when its answer can have changed: engine/schedule.py has the
+rules, and the steady-state cost grows neither with the window nor with a refresh set faster than the data.
 
 Whether a fetch must ask for the whole window is decided from the store, not from a flag: the store knows
 from when on each domain's data is complete (Store.window_complete). A flag set by a zoom and cleared by the
@@ -25,11 +26,13 @@ from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
 from livetop.engine.capacity import capacities
 from livetop.engine.deadline import DEADLINE_CODE, FIRST_ASK, late_reason, record_deadline, until_text
+from livetop.engine import schedule
 from livetop.engine.ratelimit import backoff_delay
 from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
 from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
 from livetop.model import DecodedError, VendorError, floor_to
-from livetop.vendors.registry import api_note
+from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC
+from livetop.vendors.registry import account_api, api_note
 
 # Initial jitter, so a thousand loops do not fire in the same millisecond: spread over up to 2 ms per domain
 # of the account (2 s for a thousand), so a small account's first frame is not kept waiting for nothing.
@@ -70,8 +73,12 @@ class Engine:
         rng: random.Random | None = None,
         provider_factory=None,
         history=None,
+        update_seconds: float | None = None,
     ) -> None:
+        """`update_seconds`: instead of each API's declared update period (tests and benchmarks that want
+        polls as fast as the refresh, on a simulator whose data they do not read)."""
         self.config = config
+        self.update_seconds = update_seconds
         self.clock = clock
         self.refresh_seconds = config.refresh_seconds
         self.stagger = stagger
@@ -88,6 +95,7 @@ class Engine:
         self.history = history
         self._once_budget = ONCE_BUDGET_SECONDS
         self._once_tasks: dict[asyncio.Task, tuple[AccountRuntime, LoopState]] = {}
+        self.focused: DomainKey | None = None  # the domain whose drilldown is open (Engine.focus)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -108,6 +116,19 @@ class Engine:
         """Say, per account, whether its rate limit serves its domains at the refresh (livetop.engine.capacity):
         on its total line, and in how stale its domains may get. Called whenever accounts or refresh change."""
         self.store.set_capacities(capacities(self.config.accounts, self.refresh_seconds))
+        self._judge_staleness()
+
+    def _judge_staleness(self) -> None:
+        """A domain is stale after two of the schedule's real intervals (its data cadence, stretched when the
+        account's rate limit cannot serve it), not after two refreshes the schedule never meant to keep."""
+        worst = 2 * self.refresh_seconds
+        for runtime in self.accounts.values():
+            n = len(runtime.loops)
+            if n:
+                rate = runtime.bucket.configured_rate
+                update = self.update_seconds
+                worst = max(worst, schedule.stale_after(runtime.account, n, self.refresh_seconds, rate, update))
+        self.store.stale_after_seconds = worst
 
     def _add_account(self, account: AccountConfig) -> AccountRuntime:
         runtime = AccountRuntime(self, account)
@@ -117,7 +138,24 @@ class Engine:
             key = DomainKey(account.name, domain.name)
             self._ensure(runtime, key, domain.label)
             runtime.loops[domain.name] = LoopState(key)
+        self._spread(runtime)
         return runtime
+
+    def _spread(self, runtime: AccountRuntime) -> None:
+        """Each domain's jitter after an update boundary (schedule rule 2), for the account's domain count."""
+        n, update = len(runtime.loops), self._update_seconds(runtime)
+        for lp in runtime.loops.values():
+            lp.jitter = schedule.jitter_seconds(str(lp.key), n, update, runtime.bucket.configured_rate)
+
+    def _timing(self, runtime: AccountRuntime, lp: LoopState) -> schedule.Timing:
+        provider = runtime.provider
+        update = self._update_seconds(runtime)
+        return schedule.Timing(
+            provider.bucket_seconds, provider.data_lag_seconds, update, schedule.margin_for(update), lp.jitter
+        )
+
+    def _update_seconds(self, runtime: AccountRuntime) -> float:
+        return self.update_seconds or account_api(runtime.account).update_seconds
 
     def _ensure(self, runtime: AccountRuntime, key: DomainKey, label: str | None) -> None:
         provider = runtime.provider
@@ -212,7 +250,27 @@ class Engine:
         for _, lp in self._loops(key):
             lp.halted = False
             lp.attempt = 0
+            lp.force = True
+            lp.retry_at = None
             self.store.clear_halt(lp.key)
+            lp.wake.set()
+
+    def tick(self) -> None:
+        """The engine's clock moved (a test advanced its ManualClock): every loop looks again at what is due.
+        Production never needs it: a loop sleeps, in real time, until its next due time."""
+        for _, lp in self._loops(None):
+            lp.wake.set()
+
+    def focus(self, key: DomainKey | None) -> None:
+        """The domain whose drilldown is open (None: none): its traffic follows the bandwidth cadence, since
+        the drilldown shows its provisional traffic (schedule rule 4)."""
+        self.focused = key
+        for runtime, lp in self._loops(key) if key is not None else []:
+            if lp.traffic_answered is not None:
+                timing = self._timing(runtime, lp)
+                lp.traffic_due = min(
+                    lp.traffic_due, schedule.bandwidth_due(lp.traffic_answered, self.refresh_seconds, timing)
+                )
             lp.wake.set()
 
     def pause(self, key: DomainKey | None = None) -> None:
@@ -222,6 +280,8 @@ class Engine:
 
     def resume(self, key: DomainKey | None = None) -> None:
         for _, lp in self._loops(key):
+            if lp.paused:
+                lp.force = True  # what was missed while paused is asked at once
             lp.paused = False
             self.store.set_paused(lp.key, False)
             lp.wake.set()
@@ -234,11 +294,11 @@ class Engine:
         self.store.set_window(seconds)  # a longer window is not complete until a fetch of all of it lands
         if grew:
             for _, lp in self._loops(None):
+                lp.force = True
                 lp.wake.set()
 
     def set_refresh(self, seconds: float) -> None:
         self.refresh_seconds = seconds
-        self.store.stale_after_seconds = 2 * seconds
         self._update_capacity()
 
     async def apply_config(self, config: Config) -> None:
@@ -294,6 +354,8 @@ class Engine:
                     lp = runtime.loops[domain.name] = LoopState(key)
                     if self._started:
                         self._start_loop(runtime, lp)
+        for runtime in self.accounts.values():
+            self._spread(runtime)
         self._update_capacity()
 
     def loop_state(self, key: DomainKey) -> LoopState | None:
@@ -307,45 +369,81 @@ class Engine:
         if self.stagger and not once:
             spread = min(STAGGER_MAX_SECONDS, self.refresh_seconds, STAGGER_PER_DOMAIN_SECONDS * len(runtime.loops))
             await asyncio.sleep(self.rng.uniform(0, spread))
+        loop = asyncio.get_running_loop()
         while True:
+            lp.wake.clear()  # a wake from here on (r, a zoom, tick) is seen by the wait below
             if lp.paused or lp.halted:
                 if once:
                     return
                 await lp.wake.wait()
-                lp.wake.clear()
                 continue
-            lp.wake.clear()
-            error = await self._poll(runtime, lp)
+            metrics, wait = self._plan(runtime, lp, once, loop.time())
+            if not metrics:
+                try:
+                    await asyncio.wait_for(lp.wake.wait(), timeout=wait)
+                except TimeoutError:
+                    pass
+                continue
+            error = await self._poll(runtime, lp, metrics)
             if error is None:
                 if once:
                     return
-                delay = self.refresh_seconds
-            else:
-                if once and (error.code == DEADLINE_CODE or self._once_done(lp, error)):
-                    return
-                # A domain the vendor keeps throttling backs off on its own run of refusals, so it does not
-                # re-close its account's gate every Retry-After.
-                failures = lp.throttled_count if error.throttled else lp.attempt
-                delay = max(
-                    backoff_delay(failures, base=1.0, cap=max(60.0, self.refresh_seconds), rng=self.rng),
-                    error.retry_after or 0.0,
-                )
-                if error.throttled:
-                    delay = max(delay, runtime.gate.remaining)
-                if once and asyncio.get_running_loop().time() + delay > self._once_deadline:
-                    # Out of time for a one-shot poll: report the error as it stands, or, for a vendor that
-                    # says "not before HH:MM", that the deadline comes first.
-                    if error.throttled:
-                        why = f"throttled by the vendor until {until_text(self.clock, delay)}"
-                        record_deadline(self.store, self.clock, runtime, lp, self._once_budget, why, 0.0, error)
-                    return
-            lp.last_delay = delay
-            if lp.halted:
                 continue
-            try:
-                await asyncio.wait_for(lp.wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+            if once and (error.code == DEADLINE_CODE or self._once_done(lp, error)):
+                return
+            # A domain the vendor keeps throttling backs off on its own run of refusals, so it does not
+            # re-close its account's gate every Retry-After.
+            failures = lp.throttled_count if error.throttled else lp.attempt
+            delay = max(
+                backoff_delay(failures, base=1.0, cap=max(60.0, self.refresh_seconds), rng=self.rng),
+                error.retry_after or 0.0,
+            )
+            if error.throttled:
+                delay = max(delay, runtime.gate.remaining)
+            if once and loop.time() + delay > self._once_deadline:
+                # Out of time for a one-shot poll: report the error as it stands, or, for a vendor that
+                # says "not before HH:MM", that the deadline comes first.
+                if error.throttled:
+                    why = f"throttled by the vendor until {until_text(self.clock, delay)}"
+                    record_deadline(self.store, self.clock, runtime, lp, self._once_budget, why, 0.0, error)
+                return
+            lp.last_delay = delay
+            lp.retry_at = loop.time() + delay
+
+    def _plan(
+        self, runtime: AccountRuntime, lp: LoopState, once: bool, loop_now: float
+    ) -> tuple[frozenset[str], float]:
+        """(metrics to ask now, or none and how long to sleep): schedule rules 3-5."""
+        if once or lp.force:
+            return BOTH_METRICS, 0.0
+        if lp.retry_at is not None:
+            if loop_now < lp.retry_at:
+                return frozenset(), lp.retry_at - loop_now
+            return BOTH_METRICS, 0.0
+        if not self.store.window_complete(lp.key):
+            return BOTH_METRICS, 0.0
+        now = self.clock.now().timestamp()
+        due = frozenset(
+            metric
+            for metric, at in ((METRIC_BANDWIDTH, lp.bandwidth_due), (METRIC_TRAFFIC, lp.traffic_due))
+            if at <= now
+        )
+        if not due:
+            return due, max(0.0, min(lp.bandwidth_due, lp.traffic_due) - now)
+        return (BOTH_METRICS if runtime.provider.joint_metrics else due), 0.0
+
+    def _answered(self, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str], asked: datetime) -> None:
+        """A fetch of `metrics` asked at `asked` landed: when each is due next, and from where it asks then."""
+        timing = self._timing(runtime, lp)
+        at = self.clock.now().timestamp()
+        edge = schedule.settle_edge(asked.timestamp(), timing.bucket_seconds, timing.settle_seconds)
+        if METRIC_BANDWIDTH in metrics:
+            lp.bandwidth_answered, lp.bandwidth_since = at, edge
+            lp.bandwidth_due = schedule.bandwidth_due(at, self.refresh_seconds, timing)
+        if METRIC_TRAFFIC in metrics:
+            lp.traffic_answered, lp.traffic_since = at, edge
+            lp.traffic_due = schedule.traffic_due(at, self.refresh_seconds, timing, lp.key == self.focused)
+        lp.last_delay = min(lp.bandwidth_due, lp.traffic_due) - at
 
     @staticmethod
     def _once_done(lp: LoopState, error: DecodedError) -> bool:
@@ -356,7 +454,7 @@ class Engine:
         return lp.attempt >= ONCE_MAX_ATTEMPTS
 
     def _range(
-        self, runtime: AccountRuntime, lp: LoopState, now: datetime
+        self, runtime: AccountRuntime, lp: LoopState, now: datetime, metrics: frozenset[str] = BOTH_METRICS
     ) -> tuple[datetime, datetime, datetime | None]:
         """(start, end, covered): what to ask the vendor for, and, when the answer completes the whole window,
         from when on the data is then complete (None for an incremental poll)."""
@@ -365,13 +463,19 @@ class Engine:
         window_start = floor_to(now - timedelta(seconds=self.store.window_seconds), bucket)
         newest = self.store.newest_bucket(lp.key)
         if newest is None or not self.store.window_complete(lp.key):
+            # Only a fetch of both metrics completes the window (a zoom may land while one metric queues).
+            covered = window_start if metrics == BOTH_METRICS else None
             if self.history is not None:
                 # The disk holds the window up to `resume`: from there on the vendor is asked, and the data
                 # is then complete from the window's start.
-                return self._resume_from_history(lp, window_start, now), now, window_start
-            return window_start, now, window_start
-        since = datetime.fromtimestamp(newest, tz=now.tzinfo) - timedelta(seconds=provider.data_lag_seconds)
-        return max(window_start, floor_to(since, bucket)), now, None
+                return self._resume_from_history(lp, window_start, now), now, covered
+            return window_start, now, covered
+        # Schedule rule 1: from the oldest bucket the vendor could have changed since each metric was asked.
+        edges = [lp.bandwidth_since if m == METRIC_BANDWIDTH else lp.traffic_since for m in metrics]
+        if None in edges:
+            since = datetime.fromtimestamp(newest, tz=now.tzinfo) - timedelta(seconds=provider.data_lag_seconds)
+            return max(window_start, floor_to(since, bucket)), now, None
+        return max(window_start, datetime.fromtimestamp(min(edges), tz=now.tzinfo)), now, None
 
     def _resume_from_history(self, lp: LoopState, window_start: datetime, now: datetime) -> datetime:
         loaded = self.history.load(lp.key, int(window_start.timestamp()), int(now.timestamp()))
@@ -381,9 +485,12 @@ class Engine:
         self.store.preload(lp.key, bandwidth, traffic)
         return max(window_start, min(now, datetime.fromtimestamp(resume, tz=now.tzinfo)))
 
-    async def _poll(self, runtime: AccountRuntime, lp: LoopState) -> DecodedError | None:
+    async def _poll(
+        self, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str] = BOTH_METRICS
+    ) -> DecodedError | None:
         account = runtime.account
         now = self.clock.now()
+        lp.force = False  # an `r` pressed while this fetch is on the wire asks again after it
         start = end = now
         covered: datetime | None = None
         error: DecodedError | None = None
@@ -396,10 +503,10 @@ class Engine:
             async with runtime.semaphore:
                 began = time.perf_counter()
                 try:
-                    start, end, covered = self._range(runtime, lp, now)
+                    start, end, covered = self._range(runtime, lp, now, metrics)
                     lp.last_range = (start, end)
                     lp.polls += 1
-                    result = await runtime.provider.fetch(lp.key.domain, start, end)
+                    result = await runtime.provider.fetch(lp.key.domain, start, end, metrics)
                 except VendorError as exc:
                     error = exc.error
                 except asyncio.CancelledError:
@@ -428,11 +535,13 @@ class Engine:
         if error is None:
             lp.attempt = 0
             lp.throttled_count = 0
+            lp.retry_at = None
             runtime.note_success()
+            self._answered(runtime, lp, metrics, now)
             # A fetch of the whole window makes the data complete from its start on (for the window it was
             # asked for: if the window grew meanwhile, the store still finds it incomplete and the next poll,
             # woken by the zoom, asks for the rest).
-            self.store.record_success(lp.key, result, record, covered_from=covered)
+            self.store.record_success(lp.key, result, record, covered_from=covered, metrics=metrics)
             return None
         if error.code == DEADLINE_CODE:  # given up on, not refused: the account's pace stays as it is
             self.store.record_failure(lp.key, error, record, False)

@@ -41,6 +41,19 @@ class LoopState:
     polls: int = 0
     in_flight: bool = False  # a fetch of this domain is under way
     last_range: tuple[datetime, datetime] | None = None
+    # The schedule (engine/schedule.py), on the engine's clock in epoch seconds: when each metric is due
+    # next, when it was last answered, and from which bucket its next fetch asks (the settle edge at its
+    # last ask). `force`: ask both now (`r`, resume, zoom); `retry_at`: an error's backoff, on event-loop
+    # time like the rate limit; `jitter`: this domain's offset after each update boundary.
+    bandwidth_due: float = 0.0
+    traffic_due: float = 0.0
+    bandwidth_answered: float | None = None
+    traffic_answered: float | None = None
+    bandwidth_since: int | None = None
+    traffic_since: int | None = None
+    force: bool = False
+    retry_at: float | None = None
+    jitter: float = 0.0
 
 
 class AccountRuntime:

@@ -119,6 +119,9 @@ class DomainSnapshot:
     # Whole window: the data is complete from `covered_from` on; False while a zoom's backfill is missing.
     window_complete: bool = False
     covered_from: datetime | None = None
+    # When the traffic was last answered: the schedule asks traffic when a bucket settles (more often only
+    # for a focused domain), so provisional traffic may be older than `updated_at` (engine/schedule.py).
+    traffic_as_of: datetime | None = None
 
     @property
     def account(self) -> str:
@@ -206,7 +209,7 @@ class _DomainState:
     __slots__ = (
         "key", "vendor", "label", "bandwidth", "traffic", "updated_at", "error", "error_since", "halted",
         "paused", "errors", "requests", "notices", "version", "cached", "ever_fetched", "bucket_seconds",
-        "settle_seconds", "covered_from",
+        "settle_seconds", "covered_from", "traffic_as_of",
     )
 
     def __init__(self, key: DomainKey, vendor: str, label: str | None) -> None:
@@ -229,6 +232,7 @@ class _DomainState:
         self.bucket_seconds = 300
         self.settle_seconds = 0
         self.covered_from: int | None = None  # data complete from here on (epoch seconds)
+        self.traffic_as_of: datetime | None = None
 
     def settle_edge(self, now_ts: int) -> int:
         """Buckets starting before this (epoch seconds) are settled: settled by now, and already when the last
@@ -359,10 +363,15 @@ class Store:
             self._changed(key)
 
     def record_success(
-        self, key: DomainKey, result: FetchResult, record: RequestRecord, covered_from: datetime | None = None
+        self,
+        key: DomainKey,
+        result: FetchResult,
+        record: RequestRecord,
+        covered_from: datetime | None = None,
+        metrics: frozenset[str] = frozenset({"bandwidth", "traffic"}),
     ) -> None:
         """Merge a successful fetch. `covered_from`: the fetch asked for everything from there to now (a
-        fetch of the whole window), so the data is complete from there on."""
+        fetch of the whole window), so the data is complete from there on. `metrics`: what it asked for."""
         state = self._states.get(key)
         if state is None:
             return
@@ -374,6 +383,8 @@ class Store:
         state.traffic.merge(result.traffic)
         self._trim(state)
         state.updated_at = record.at
+        if "traffic" in metrics:
+            state.traffic_as_of = record.at
         state.ever_fetched = True
         state.error = None
         state.error_since = None
@@ -584,6 +595,7 @@ class Store:
             covered_from=None if state.covered_from is None else datetime.fromtimestamp(
                 state.covered_from, tz=timezone.utc
             ),
+            traffic_as_of=state.traffic_as_of,
         )
         state.cached = snap
         return snap

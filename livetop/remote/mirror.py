@@ -74,6 +74,7 @@ class MirrorStore(Store):
         state.paused = bool(rec.get("paused"))
         state.halted = bool(rec.get("halted"))
         state.updated_at = from_epoch(rec.get("updated_at"))
+        state.traffic_as_of = from_epoch(rec.get("traffic_as_of"))
         state.ever_fetched = state.updated_at is not None
         state.error = error_from_wire(rec.get("error"))
         state.error_since = from_epoch(rec.get("error_since"))

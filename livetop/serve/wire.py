@@ -148,6 +148,7 @@ def domain_to_wire(
         "bucket_seconds": bucket_seconds,
         "settle_seconds": settle_seconds,
         "covered_from": epoch(d.covered_from),
+        "traffic_as_of": epoch(d.traffic_as_of),  # traffic is asked less often than bandwidth
     }
     for name, view, old in (
         ("bandwidth", d.bandwidth, None if before is None else before.bandwidth),

@@ -4,8 +4,11 @@ Each domain has a rate (bit/s) for every minute since the epoch: a daily curve i
 evening prime-time peak) scaled by a per-domain base, times a broadcast event (a kickoff ramp to a peak, or a
 stream drop to near zero and back) that repeats with the scenario's period, times a little noise. Everything
 derives from the domain name, the scenario seed and the simulator's anchor time, so the same query always
-gets the same answer. Buckets only cover time up to "now": the current bucket's traffic is the rate times the
-elapsed part of the bucket, and its bandwidth is the peak so far.
+gets the same answer. Buckets only cover completed minutes: the vendor's newest data changes once a minute (as
+each minute completes, `UPDATE_SECONDS`), so two questions within one minute get the same answer. The current
+bucket's traffic is the sum over its completed minutes and its bandwidth their peak; a bucket with no
+completed minute yet is not in the answer at all (the vendor has nothing for it), rather than a zero that
+would read as an audience lost.
 """
 
 from __future__ import annotations
@@ -27,10 +30,13 @@ _KICKOFF_RAMP, _KICKOFF_HOLD_END, _KICKOFF_END = 600, 2400, 3300
 _DROP_FLOOR, _DROP_FALL, _DROP_RECOVER_START, _DROP_END = 0.03, 60, 600, 960
 
 
+UPDATE_SECONDS = 60  # the simulated vendors publish a minute's data once it completes
+
+
 class Bucket(NamedTuple):
     start_ts: int  # bucket start, seconds since the epoch (UTC)
-    peak_bps: float  # peak minute rate within the elapsed part of the bucket
-    traffic_bytes: float  # bytes delivered in the elapsed part of the bucket
+    peak_bps: float  # peak minute rate over the bucket's completed minutes
+    traffic_bytes: float  # bytes delivered in the bucket's completed minutes
 
 
 def _mix64(x: int) -> int:
@@ -131,19 +137,20 @@ def total_rate(curves: Sequence[DomainCurve]) -> Callable[[int], float]:
 def buckets(
     rate: Callable[[int], float], start_ts: int, end_ts: int, step_seconds: int, now_ts: float
 ) -> list[Bucket]:
-    """Buckets aligned to multiples of `step_seconds` whose start is in [start_ts, end_ts) and before now."""
+    """Buckets aligned to multiples of `step_seconds` whose start is in [start_ts, end_ts) and that hold at
+    least one minute completed by `now_ts` (only completed minutes count)."""
     first = -(-start_ts // step_seconds) * step_seconds
+    done = int(now_ts // 60)  # minutes [.., done) are complete
     out: list[Bucket] = []
     for bucket_start in range(first, end_ts, step_seconds):
-        if bucket_start >= now_ts:
+        last = min((bucket_start + step_seconds) // 60, done)  # minutes of this bucket completed: [.., last)
+        if last <= bucket_start // 60:
             break
-        bucket_end = min(bucket_start + step_seconds, now_ts)
         peak = 0.0
         traffic_bits = 0.0
-        for minute in range(bucket_start // 60, math.ceil(bucket_end / 60)):
-            elapsed = min(60.0, bucket_end - minute * 60)
+        for minute in range(bucket_start // 60, last):
             value = rate(minute)
             peak = max(peak, value)
-            traffic_bits += value * elapsed
+            traffic_bits += value * 60.0
         out.append(Bucket(bucket_start, peak, traffic_bits / 8.0))
     return out

@@ -47,7 +47,11 @@ def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> li
         (f"traffic ({window_label(window_seconds, filling)})", format_bytes(d.traffic_bytes)),
     ]
     if d.provisional_traffic_bytes:
-        pairs.append(("+ provisional", format_bytes(d.provisional_traffic_bytes)))
+        provisional = format_bytes(d.provisional_traffic_bytes)
+        if d.traffic_as_of is not None and d.updated_at is not None and d.traffic_as_of < d.updated_at:
+            # Traffic is asked when a bucket settles, bandwidth more often: say how old this part is.
+            provisional += f" (as of {clock_time(d.traffic_as_of, seconds=True)})"
+        pairs.append(("+ provisional", provisional))
     if d.settled_before is not None and (len(d.bandwidth) or len(d.traffic)):
         pairs.append(
             (

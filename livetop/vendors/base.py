@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -34,6 +34,12 @@ async def _no_pacing() -> None:
 
 class Provider(ABC):
     vendor: ClassVar[str]
+    # One request answers both metrics (JD opencdn, Tencent's bill list): asking one costs as much as asking
+    # both, so the engine's schedule asks both whenever either is due.
+    joint_metrics: ClassVar[bool] = False
+    # > 0: the API answers one figure per domain for up to this many domains a call, over any bucket
+    # (`fetch_buckets`): the engine then takes every domain's provisional buckets from such lists.
+    list_domains_per_call: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -73,6 +79,14 @@ class Provider(ABC):
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
         """Samples for `domain` with bucket starts in [start, end). Raises `VendorError`."""
+
+    async def fetch_buckets(
+        self, domains: Sequence[str], bucket_start: datetime
+    ) -> tuple[dict[str, FetchResult], int]:
+        """Both metrics of the one bucket starting at `bucket_start`, for every domain in `domains`, from
+        per-domain list calls: ({domain: result}, requests sent). Only for `list_domains_per_call` > 0.
+        Raises `VendorError`."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-domain list calls")
 
 
 async def fetch_metrics(

@@ -89,6 +89,11 @@ class ApiSpec:
     # bucket younger than this is provisional. `settle_source` says where the figure comes from.
     settle_seconds: int = 600
     settle_source: str = ""
+    # How often the vendor's newest (provisional) data can change at most: the engine never asks again before
+    # the next such moment (engine/schedule.py). `update_source` says where the figure comes from, and says
+    # so when it is an assumption.
+    update_seconds: int = 60
+    update_source: str = ""
     # What one bucket's bandwidth figure is: "peak" or "average" over the bucket, "" when the vendor does not
     # say. The exporter's HELP text states it: a sum or mean across vendors would mix the two.
     bandwidth_figure: str = ""

@@ -188,6 +188,16 @@ class DrilldownScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#dd-body").focus()
         self.update_view()
+        self._focus(self.key)
+
+    def on_unmount(self) -> None:
+        self._focus(None)
+
+    def _focus(self, key: DomainKey | None) -> None:
+        """Its provisional traffic is on screen: the engine asks it as often as bandwidth (a remote has none)."""
+        focus = getattr(getattr(self.app, "engine", None), "focus", None)
+        if focus is not None:
+            focus(key)
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one("#dd-history").set_class(event.size.width < NARROW, "-narrow")

@@ -34,6 +34,8 @@ LIVE = ApiSpec(
     # 5-minute points arrive ~15 minutes late (the CDN twin's table; the Live pages state none).
     settle_seconds=15 * 60,
     settle_source="operations.md §5: Alibaba CDN DescribeDomainBpsData, 5-minute points, 15 min delay",
+    update_seconds=60,
+    update_source="assumed: no cadence published; taken as once a minute like the other vendors' finest data",
     # The API pages: 本接口为监控数据接口，数据采集处理方式不同于计费，不能用于计算用量进行对账参考.
     data_note="Alibaba monitoring data, not billing data (its API pages say not to reconcile bills with it): "
     "5-minute points are averages, hourly and daily points the peak of their 5-minute averages; a long window is "

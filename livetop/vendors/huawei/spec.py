@@ -98,6 +98,9 @@ V1 = ApiSpec(
     # the figure livetop has always used for both.
     settle_seconds=600,
     settle_source="vendors.md §A3: traffic summary data lag ≈10 min (no v1 figure is published)",
+    update_seconds=60,
+    update_source="assumed: no cadence is published for the 5-minute statistics; Huawei's finest are 1-minute "
+    "(v2 stats/stream/play-info, vendors.md §A3), so the newest bucket is taken to change once a minute",
     bandwidth_figure="peak",  # bw_bps is the peak of the period (vendors.md §A, v1 response)
     starters=(
         Starter(
@@ -132,6 +135,9 @@ V2 = ApiSpec(
     rate_source="vendors.md §E: ListDomainTrafficDetail 20/s per user (ListBandwidthDetail 100/s)",
     settle_seconds=600,
     settle_source="vendors.md §A3: ListDomainTrafficSummary data lag ≈10 min (no detail figure published)",
+    update_seconds=60,
+    update_source="assumed: no cadence is published for detail/peak/summary; the finest v2 statistics are "
+    "1-minute (stats/stream/play-info, stats/httpcodes; vendors.md §A3)",
     starters=(
         Starter(
             _HW_PROD,

@@ -31,6 +31,7 @@ MIDNIGHT_SKEW = timedelta(minutes=2)
 
 class JdcloudProvider(Provider):
     vendor = VENDOR_JDCLOUD
+    joint_metrics = True  # bandwidth_flow answers both
 
     @property
     def bucket_seconds(self) -> int:

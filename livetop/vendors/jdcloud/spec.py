@@ -35,6 +35,9 @@ OPENCDN = ApiSpec(
     rate_source="vendors.md §E: no numeric limit published for JD opencdn; 10/s is livetop's guess",
     settle_seconds=600,
     settle_source="no figure published for opencdn; livetop's long-standing 10 min",
+    update_seconds=60,
+    update_source="assumed: no cadence published; JD's finest live data is 1-minute (queryStreamData, "
+    "vendors.md §C1)",
     starters=(
         Starter(
             {
@@ -74,6 +77,9 @@ OPENAPI = ApiSpec(
     rate_source="vendors.md §E: no numeric limit published for the JD OpenAPI; 10/s is livetop's guess",
     settle_seconds=600,
     settle_source="no figure published for JD's live statistics; livetop's 10 min, as for opencdn",
+    update_seconds=60,
+    update_source="assumed: no cadence published; the API serves 1-minute points (step 1), so a bucket "
+    "changes at most once a minute",
     # 查询某个时间段内的带宽数据（平均带宽）: the SDK's DescribeLiveStreamBandwidthDataRequest docstring.
     bandwidth_point="average",
     starters=(

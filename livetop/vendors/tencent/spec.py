@@ -45,6 +45,9 @@ BILL = ApiSpec(
     # lag for its 1-minute points (vendors.md §D).
     settle_seconds=360,
     settle_source="operations.md §4: tencentcloud-exporter needs ~6 min delay for Tencent CDN/live data",
+    update_seconds=60,
+    update_source="assumed: no cadence published for the billing list; Tencent's finest is 1-minute "
+    "(DescribePlayInfoList, ~4 min lag, vendors.md §D)",
     data_note="Tencent billing data (DescribeBillBandwidthAndFluxList): 5-minute points, bandwidth as "
     "billed; a window over a day is fetched one day per request at 5-minute granularity, never coarser.",
     starters=(
