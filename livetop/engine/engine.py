@@ -24,9 +24,10 @@ import httpx
 
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
+from livetop.engine import schedule
 from livetop.engine.capacity import capacities
 from livetop.engine.deadline import DEADLINE_CODE, FIRST_ASK, late_reason, record_deadline, until_text
-from livetop.engine import schedule
+from livetop.engine.lists import run_lists
 from livetop.engine.ratelimit import backoff_delay
 from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
 from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
@@ -154,6 +155,15 @@ class Engine:
             provider.bucket_seconds, provider.data_lag_seconds, update, schedule.margin_for(update), lp.jitter
         )
 
+    def list_timing(self, runtime: AccountRuntime) -> schedule.Timing:
+        """The Timing of an account's list cycles: its domains', with one jitter for the account."""
+        update = self._update_seconds(runtime)
+        jitter = schedule.jitter_seconds(runtime.account.name, 2, update, runtime.bucket.configured_rate)
+        return schedule.Timing(
+            runtime.provider.bucket_seconds, runtime.provider.data_lag_seconds, update, schedule.margin_for(update),
+            jitter,
+        )
+
     def _update_seconds(self, runtime: AccountRuntime) -> float:
         return self.update_seconds or account_api(runtime.account).update_seconds
 
@@ -172,8 +182,13 @@ class Engine:
         self._build()
         self._started = True
         for runtime in self.accounts.values():
-            for lp in runtime.loops.values():
-                self._start_loop(runtime, lp)
+            self._start_account(runtime)
+
+    def _start_account(self, runtime: AccountRuntime) -> None:
+        for lp in runtime.loops.values():
+            self._start_loop(runtime, lp)
+        if runtime.list_batch and runtime.list_task is None:
+            runtime.list_task = asyncio.create_task(run_lists(self, runtime), name=f"lists {runtime.account.name}")
 
     def _start_loop(self, runtime: AccountRuntime, lp: LoopState, once: bool = False) -> None:
         if lp.task is None or lp.task.done():
@@ -260,6 +275,8 @@ class Engine:
         Production never needs it: a loop sleeps, in real time, until its next due time."""
         for _, lp in self._loops(None):
             lp.wake.set()
+        for runtime in self.accounts.values():
+            runtime.list_wake.set()
 
     def focus(self, key: DomainKey | None) -> None:
         """The domain whose drilldown is open (None: none): its traffic follows the bandwidth cadence, since
@@ -336,8 +353,7 @@ class Engine:
                 for domain, lp in runtime.loops.items():
                     lp.paused = domain in paused_before.get(name, ())
                 if self._started:
-                    for lp in runtime.loops.values():
-                        self._start_loop(runtime, lp)
+                    self._start_account(runtime)
                 continue
             runtime.account = account
             wanted_domains = {d.name: d for d in account.domains}
@@ -412,7 +428,7 @@ class Engine:
 
     def _plan(
         self, runtime: AccountRuntime, lp: LoopState, once: bool, loop_now: float
-    ) -> tuple[frozenset[str], float]:
+    ) -> tuple[frozenset[str], float | None]:
         """(metrics to ask now, or none and how long to sleep): schedule rules 3-5."""
         if once or lp.force:
             return BOTH_METRICS, 0.0
@@ -422,6 +438,8 @@ class Engine:
             return BOTH_METRICS, 0.0
         if not self.store.window_complete(lp.key):
             return BOTH_METRICS, 0.0
+        if lp.listed and runtime.lists_off is None:
+            return frozenset(), None  # the account's lists ask for it (engine/lists.py)
         now = self.clock.now().timestamp()
         due = frozenset(
             metric
@@ -538,6 +556,7 @@ class Engine:
             lp.retry_at = None
             runtime.note_success()
             self._answered(runtime, lp, metrics, now)
+            lp.listed = runtime.list_batch > 0 and runtime.lists_off is None
             # A fetch of the whole window makes the data complete from its start on (for the window it was
             # asked for: if the window grew meanwhile, the store still finds it incomplete and the next poll,
             # woken by the zoom, asks for the rest).
@@ -546,6 +565,7 @@ class Engine:
         if error.code == DEADLINE_CODE:  # given up on, not refused: the account's pace stays as it is
             self.store.record_failure(lp.key, error, record, False)
             return error
+        lp.listed = False
         if error.throttled:
             lp.throttled_count += 1
             runtime.note_throttled(error, self.refresh_seconds, self.rng)

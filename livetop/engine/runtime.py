@@ -54,6 +54,7 @@ class LoopState:
     force: bool = False
     retry_at: float | None = None
     jitter: float = 0.0
+    listed: bool = False  # its provisional buckets come from the account's per-domain lists (engine/lists.py)
 
 
 class AccountRuntime:
@@ -76,6 +77,14 @@ class AccountRuntime:
         self.provider: Provider = engine._provider_factory(account, self.client, engine.clock, self.pace)
         self.loops: dict[str, LoopState] = {}
         self.throttle_streak = 0  # throttling answers since the account's last success
+        # Per-domain lists (engine/lists.py): domains a call (0: none), the loop, its next cycle (engine
+        # clock), its backoff (event-loop time), and the error that turned them off for this account.
+        self.list_batch = type(self.provider).list_batch(account)
+        self.list_task: asyncio.Task | None = None
+        self.list_wake = asyncio.Event()
+        self.list_due = 0.0
+        self.list_retry_at: float | None = None
+        self.lists_off: DecodedError | None = None
 
     def gate_until_text(self) -> str:
         """When the throttle gate opens, as a person reads it: `HH:MM UTC` on the engine's clock."""
@@ -126,6 +135,8 @@ class AccountRuntime:
 
     async def close(self) -> None:
         tasks = [lp.task for lp in self.loops.values() if lp.task is not None]
+        if self.list_task is not None:
+            tasks.append(self.list_task)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -153,7 +153,7 @@ def demand_per_minute(
     cls = provider_class(account.vendor, account.api or None)
     span = _DEMAND_SPAN_SECONDS
     bw_times = _fetch_times(span, lambda t: bandwidth_due(t, refresh_seconds, timing))
-    batch = getattr(cls, "list_domains_per_call", 0)
+    batch = cls.list_batch(account)
     if batch:
         # Each cycle asks every bucket provisional since the previous one, both metrics, one call per batch.
         calls = 0

@@ -369,13 +369,16 @@ class Store:
         record: RequestRecord,
         covered_from: datetime | None = None,
         metrics: frozenset[str] = frozenset({"bandwidth", "traffic"}),
+        counted: bool = True,
     ) -> None:
         """Merge a successful fetch. `covered_from`: the fetch asked for everything from there to now (a
-        fetch of the whole window), so the data is complete from there on. `metrics`: what it asked for."""
+        fetch of the whole window), so the data is complete from there on. `metrics`: what it asked for.
+        `counted` False: the requests were shared with other domains (a per-domain list) and counted once."""
         state = self._states.get(key)
         if state is None:
             return
-        self.counters.note(key.account, state.vendor, True, "", record.requests, record.latency_ms, False)
+        if counted:
+            self.counters.note(key.account, state.vendor, True, "", record.requests, record.latency_ms, False)
         if covered_from is not None:
             ts = int(covered_from.timestamp())
             state.covered_from = ts if state.covered_from is None else min(state.covered_from, ts)

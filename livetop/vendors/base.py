@@ -80,6 +80,11 @@ class Provider(ABC):
     ) -> FetchResult:
         """Samples for `domain` with bucket starts in [start, end). Raises `VendorError`."""
 
+    @classmethod
+    def list_batch(cls, account: AccountConfig) -> int:
+        """Domains per list call for this account (0: no lists for it, e.g. at a step they do not serve)."""
+        return cls.list_domains_per_call
+
     async def fetch_buckets(
         self, domains: Sequence[str], bucket_start: datetime
     ) -> tuple[dict[str, FetchResult], int]:
