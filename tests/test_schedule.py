@@ -58,7 +58,7 @@ def _start(entry) -> datetime:
 
 def _timing(engine: Engine, key: DomainKey = KEY) -> schedule.Timing:
     runtime = engine.accounts[key.account]
-    return engine._timing(runtime, runtime.loops[key.domain])
+    return runtime.timing(runtime.loops[key.domain])
 
 
 def _go_to(clock, epoch: float, engine: Engine) -> None:

@@ -85,7 +85,7 @@ async def test_the_lists_replace_each_domains_own_calls_for_its_provisional_buck
         assert len(thread.sim.log) == 2 * len(names)
         for cycle in range(3):
             thread.sim.reset()
-            timing = engine.list_timing(runtime)
+            timing = runtime.timing()
             before = engine.clock.now().timestamp()
             assert runtime.list_due >= schedule.next_change(before - 1e-6, timing) or cycle
             sim_clock.set(datetime.fromtimestamp(runtime.list_due, tz=timezone.utc))

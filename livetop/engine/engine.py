@@ -16,24 +16,24 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from dataclasses import replace
-from datetime import datetime, timedelta
-
-import httpx
+from datetime import datetime
 
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import AccountConfig, Config
 from livetop.engine import schedule
 from livetop.engine.capacity import capacities
-from livetop.engine.deadline import DEADLINE_CODE, FIRST_ASK, late_reason, record_deadline, until_text
+from livetop.engine.deadline import DEADLINE_CODE, late_reason, record_deadline, until_text
+from livetop.engine.fetch import internal_error, poll_domain
 from livetop.engine.lists import run_lists
 from livetop.engine.ratelimit import backoff_delay
-from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
-from livetop.engine.store import DomainKey, RequestRecord, Store, StoreSnapshot
-from livetop.model import DecodedError, VendorError, floor_to
+from livetop.engine.runtime import AccountRuntime, LoopState
+from livetop.engine.store import DomainKey, Store, StoreSnapshot
+from livetop.model import DecodedError
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC
-from livetop.vendors.registry import account_api, api_note
+from livetop.vendors.registry import api_note
+
+__all__ = ["Engine", "internal_error"]  # internal_error: where it was before engine/fetch.py
 
 # Initial jitter, so a thousand loops do not fire in the same millisecond: spread over up to 2 ms per domain
 # of the account (2 s for a thousand), so a small account's first frame is not kept waiting for nothing.
@@ -42,20 +42,6 @@ STAGGER_PER_DOMAIN_SECONDS = 0.002
 ONCE_MAX_ATTEMPTS = 3  # a one-shot poll (snapshot) retries retryable errors this many times in all
 ONCE_MAX_THROTTLED = 12  # ... and waits out this many throttling answers
 ONCE_BUDGET_SECONDS = 60.0  # ... and ends, answered or not, this long after it began (unless told otherwise)
-
-
-def internal_error(vendor: str, exc: BaseException) -> DecodedError:
-    """A bug in livetop must not kill a domain's loop; show it as a decoded error on that row."""
-    return DecodedError(
-        vendor=vendor,
-        code="LIVETOP.INTERNAL",
-        http_status=None,
-        title="livetop internal error",
-        meaning=f"livetop failed while handling this domain ({type(exc).__name__}).",
-        action="Report this as a livetop bug; other domains are unaffected. Press r to retry.",
-        retryable=True,
-        kind="internal",
-    )
 
 
 def _default_provider_factory(account, client, clock, pacer):
@@ -139,33 +125,8 @@ class Engine:
             key = DomainKey(account.name, domain.name)
             self._ensure(runtime, key, domain.label)
             runtime.loops[domain.name] = LoopState(key)
-        self._spread(runtime)
+        runtime.spread()
         return runtime
-
-    def _spread(self, runtime: AccountRuntime) -> None:
-        """Each domain's jitter after an update boundary (schedule rule 2), for the account's domain count."""
-        n, update = len(runtime.loops), self._update_seconds(runtime)
-        for lp in runtime.loops.values():
-            lp.jitter = schedule.jitter_seconds(str(lp.key), n, update, runtime.bucket.configured_rate)
-
-    def _timing(self, runtime: AccountRuntime, lp: LoopState) -> schedule.Timing:
-        provider = runtime.provider
-        update = self._update_seconds(runtime)
-        return schedule.Timing(
-            provider.bucket_seconds, provider.data_lag_seconds, update, schedule.margin_for(update), lp.jitter
-        )
-
-    def list_timing(self, runtime: AccountRuntime) -> schedule.Timing:
-        """The Timing of an account's list cycles: its domains', with one jitter for the account."""
-        update = self._update_seconds(runtime)
-        jitter = schedule.jitter_seconds(runtime.account.name, 2, update, runtime.bucket.configured_rate)
-        return schedule.Timing(
-            runtime.provider.bucket_seconds, runtime.provider.data_lag_seconds, update, schedule.margin_for(update),
-            jitter,
-        )
-
-    def _update_seconds(self, runtime: AccountRuntime) -> float:
-        return self.update_seconds or account_api(runtime.account).update_seconds
 
     def _ensure(self, runtime: AccountRuntime, key: DomainKey, label: str | None) -> None:
         provider = runtime.provider
@@ -284,7 +245,7 @@ class Engine:
         self.focused = key
         for runtime, lp in self._loops(key) if key is not None else []:
             if lp.traffic_answered is not None:
-                timing = self._timing(runtime, lp)
+                timing = runtime.timing(lp)
                 lp.traffic_due = min(
                     lp.traffic_due, schedule.bandwidth_due(lp.traffic_answered, self.refresh_seconds, timing)
                 )
@@ -371,7 +332,7 @@ class Engine:
                     if self._started:
                         self._start_loop(runtime, lp)
         for runtime in self.accounts.values():
-            self._spread(runtime)
+            runtime.spread()
         self._update_capacity()
 
     def loop_state(self, key: DomainKey) -> LoopState | None:
@@ -400,7 +361,7 @@ class Engine:
                 except TimeoutError:
                     pass
                 continue
-            error = await self._poll(runtime, lp, metrics)
+            error = await poll_domain(self, runtime, lp, metrics)
             if error is None:
                 if once:
                     return
@@ -452,7 +413,7 @@ class Engine:
 
     def _answered(self, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str], asked: datetime) -> None:
         """A fetch of `metrics` asked at `asked` landed: when each is due next, and from where it asks then."""
-        timing = self._timing(runtime, lp)
+        timing = runtime.timing(lp)
         at = self.clock.now().timestamp()
         edge = schedule.settle_edge(asked.timestamp(), timing.bucket_seconds, timing.settle_seconds)
         if METRIC_BANDWIDTH in metrics:
@@ -470,107 +431,3 @@ class Engine:
         if error.throttled:
             return lp.throttled_count >= ONCE_MAX_THROTTLED
         return lp.attempt >= ONCE_MAX_ATTEMPTS
-
-    def _range(
-        self, runtime: AccountRuntime, lp: LoopState, now: datetime, metrics: frozenset[str] = BOTH_METRICS
-    ) -> tuple[datetime, datetime, datetime | None]:
-        """(start, end, covered): what to ask the vendor for, and, when the answer completes the whole window,
-        from when on the data is then complete (None for an incremental poll)."""
-        provider = runtime.provider
-        bucket = provider.bucket_seconds
-        window_start = floor_to(now - timedelta(seconds=self.store.window_seconds), bucket)
-        newest = self.store.newest_bucket(lp.key)
-        if newest is None or not self.store.window_complete(lp.key):
-            # Only a fetch of both metrics completes the window (a zoom may land while one metric queues).
-            covered = window_start if metrics == BOTH_METRICS else None
-            if self.history is not None:
-                # The disk holds the window up to `resume`: from there on the vendor is asked, and the data
-                # is then complete from the window's start.
-                return self._resume_from_history(lp, window_start, now), now, covered
-            return window_start, now, covered
-        # Schedule rule 1: from the oldest bucket the vendor could have changed since each metric was asked.
-        edges = [lp.bandwidth_since if m == METRIC_BANDWIDTH else lp.traffic_since for m in metrics]
-        if None in edges:
-            since = datetime.fromtimestamp(newest, tz=now.tzinfo) - timedelta(seconds=provider.data_lag_seconds)
-            return max(window_start, floor_to(since, bucket)), now, None
-        return max(window_start, datetime.fromtimestamp(min(edges), tz=now.tzinfo)), now, None
-
-    def _resume_from_history(self, lp: LoopState, window_start: datetime, now: datetime) -> datetime:
-        loaded = self.history.load(lp.key, int(window_start.timestamp()), int(now.timestamp()))
-        if loaded is None:
-            return window_start
-        (bandwidth, traffic), resume = loaded
-        self.store.preload(lp.key, bandwidth, traffic)
-        return max(window_start, min(now, datetime.fromtimestamp(resume, tz=now.tzinfo)))
-
-    async def _poll(
-        self, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str] = BOTH_METRICS
-    ) -> DecodedError | None:
-        account = runtime.account
-        now = self.clock.now()
-        lp.force = False  # an `r` pressed while this fetch is on the wire asks again after it
-        start = end = now
-        covered: datetime | None = None
-        error: DecodedError | None = None
-        result = None
-        waits: list[float] = []
-        token = PACING_WAITS.set(waits)
-        first_token = FIRST_ASK.set(runtime.deadline is not None and lp.polls == 0)
-        lp.in_flight = True
-        try:
-            async with runtime.semaphore:
-                began = time.perf_counter()
-                try:
-                    start, end, covered = self._range(runtime, lp, now, metrics)
-                    lp.last_range = (start, end)
-                    lp.polls += 1
-                    result = await runtime.provider.fetch(lp.key.domain, start, end, metrics)
-                except VendorError as exc:
-                    error = exc.error
-                except asyncio.CancelledError:
-                    raise
-                except (httpx.HTTPError, OSError) as exc:
-                    from livetop.vendors.catalog import transport_error
-
-                    error = transport_error(account.vendor, exc)
-                except Exception as exc:  # a bug must not stop this domain's loop, nor any other
-                    error = internal_error(account.vendor, exc)
-                elapsed = time.perf_counter() - began
-        finally:
-            lp.in_flight = False
-            PACING_WAITS.reset(token)
-            FIRST_ASK.reset(first_token)
-        record = RequestRecord(
-            at=self.clock.now(),
-            ok=error is None,
-            http_status=200 if error is None else error.http_status,
-            code="" if error is None else error.code,
-            latency_ms=max(0.0, elapsed - sum(waits)) * 1000,
-            requests=result.requests if result is not None else 0,
-            range_start=start,
-            range_end=end,
-        )
-        if error is None:
-            lp.attempt = 0
-            lp.throttled_count = 0
-            lp.retry_at = None
-            runtime.note_success()
-            self._answered(runtime, lp, metrics, now)
-            lp.listed = runtime.list_batch > 0 and runtime.lists_off is None
-            # A fetch of the whole window makes the data complete from its start on (for the window it was
-            # asked for: if the window grew meanwhile, the store still finds it incomplete and the next poll,
-            # woken by the zoom, asks for the rest).
-            self.store.record_success(lp.key, result, record, covered_from=covered, metrics=metrics)
-            return None
-        if error.code == DEADLINE_CODE:  # given up on, not refused: the account's pace stays as it is
-            self.store.record_failure(lp.key, error, record, False)
-            return error
-        lp.listed = False
-        if error.throttled:
-            lp.throttled_count += 1
-            runtime.note_throttled(error, self.refresh_seconds, self.rng)
-        else:
-            lp.attempt += 1
-        lp.halted = not (error.retryable or error.throttled)
-        self.store.record_failure(lp.key, error, record, lp.halted)
-        return error

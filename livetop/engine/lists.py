@@ -21,12 +21,11 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import httpx
-
 from livetop.engine import schedule
+from livetop.engine.fetch import decoded
 from livetop.engine.ratelimit import backoff_delay
 from livetop.engine.store import RequestRecord
-from livetop.model import DecodedError, FetchResult, VendorError
+from livetop.model import DecodedError, FetchResult
 from livetop.vendors.base import BOTH_METRICS
 
 if TYPE_CHECKING:
@@ -45,7 +44,7 @@ async def run_lists(engine: Engine, runtime: AccountRuntime) -> None:
     failures = 0
     while runtime.lists_off is None:
         runtime.list_wake.clear()
-        timing = engine.list_timing(runtime)
+        timing = runtime.timing()
         now = engine.clock.now().timestamp()
         if runtime.list_retry_at is not None and loop.time() < runtime.list_retry_at:
             await _sleep(runtime, runtime.list_retry_at - loop.time())
@@ -94,8 +93,6 @@ async def _cycle(
     timing: schedule.Timing,
 ) -> DecodedError | None:
     """One cycle: every bucket changed since `previous`, both lists, all members. None, or why it failed."""
-    from livetop.engine.engine import internal_error
-
     asked = engine.clock.now()
     buckets = schedule.list_buckets(previous, asked.timestamp(), timing)
     if not buckets:
@@ -110,16 +107,10 @@ async def _cycle(
         for outcome in outcomes:  # all are let finish before the first error is raised
             if isinstance(outcome, BaseException):
                 raise outcome
-    except VendorError as exc:
-        return exc.error
     except asyncio.CancelledError:
         raise
-    except (httpx.HTTPError, OSError) as exc:
-        from livetop.vendors.catalog import transport_error
-
-        return transport_error(vendor, exc)
-    except Exception as exc:  # a bug must not stop the account's lists
-        return internal_error(vendor, exc)
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the account's lists either
+        return decoded(vendor, exc)
     latency_ms = (time.perf_counter() - began) * 1000
     requests = sum(sent for _, sent in outcomes)
     at = engine.clock.now()

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from livetop.config.schema import AccountConfig
+from livetop.engine import schedule
 from livetop.engine.deadline import FIRST_ASK, DeadlineReached, deadline_error, until_text
 from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
 from livetop.engine.store import DomainKey
@@ -64,6 +65,7 @@ class AccountRuntime:
         from livetop.vendors.limits import effective_limits
 
         self.clock = engine.clock
+        self.update_override: float | None = engine.update_seconds
         # A one-shot poll's hard deadline (event loop time) and its length, or None while polling for ever.
         self.deadline: float | None = None
         self.deadline_budget = 0.0
@@ -85,6 +87,33 @@ class AccountRuntime:
         self.list_due = 0.0
         self.list_retry_at: float | None = None
         self.lists_off: DecodedError | None = None
+
+    # --- the schedule's per-account timing (engine/schedule.py) --------------------------------------------
+
+    @property
+    def update_seconds(self) -> float:
+        """How often the vendor's newest data can change (the API's declaration, unless the engine overrides)."""
+        from livetop.vendors.registry import account_api
+
+        return self.update_override or account_api(self.account).update_seconds
+
+    def timing(self, lp: LoopState | None = None) -> schedule.Timing:
+        """The Timing of one domain (with its jitter), or of the account's list cycles (one jitter for all)."""
+        update = self.update_seconds
+        if lp is not None:
+            jitter = lp.jitter
+        else:
+            jitter = schedule.jitter_seconds(self.account.name, 2, update, self.bucket.configured_rate)
+        provider = self.provider
+        return schedule.Timing(
+            provider.bucket_seconds, provider.data_lag_seconds, update, schedule.margin_for(update), jitter
+        )
+
+    def spread(self) -> None:
+        """Each domain's jitter after an update boundary (schedule rule 2), for the account's domain count."""
+        n, update, rate = len(self.loops), self.update_seconds, self.bucket.configured_rate
+        for lp in self.loops.values():
+            lp.jitter = schedule.jitter_seconds(str(lp.key), n, update, rate)
 
     def gate_until_text(self) -> str:
         """When the throttle gate opens, as a person reads it: `HH:MM UTC` on the engine's clock."""
