@@ -3,7 +3,8 @@
     .venv/bin/python bench/poll.py                      # N = 100 and 1000, the figures in bench/README.md
     .venv/bin/python bench/poll.py --domains 100 --latency-ms 0
     .venv/bin/python bench/poll.py --domains 1000 --skip-sequential --engine-only --repeat 5 --before cff249e
-    .venv/bin/python bench/poll.py --rpm-only           # requests per minute per Huawei API at 1000 domains
+    .venv/bin/python bench/poll.py --rpm-only           # requests per minute per vendor API at 1000 domains,
+                                                        # before and after the data-driven schedule
 
 The simulator runs in its own process (`livetop simulate`, so its CPU is not on the client's GIL) with one
 Huawei IAM-password account, no rate limit and a fixed added latency per answer (default 30 ms, like a real
@@ -357,55 +358,97 @@ async def _engine_poll_requests(config, connections: int) -> int:
     return await run_livetop(config, connections) - 1
 
 
-async def _v2_list_requests(config) -> tuple[int, int]:
-    """Requests the v2 per-domain lists (bandwidth/peak + traffic/summary) take for every domain at once,
-    and how many domains came back with both figures."""
-    from livetop.vendors.base import make_client
-    from livetop.vendors.huawei.v2_client import HuaweiV2Provider
+def _demo_accounts():
+    """One account of every vendor API, as `livetop simulate --write-config` writes the demo's (their limits
+    put back to each API's documented defaults)."""
+    from livetop.sim.scenario import load_scenario
+    from livetop.sim.server import Simulator
 
-    account = replace(config.accounts[0], rate_per_second=1e6)
-    now = SYSTEM_CLOCK.now()
-    start = floor_to(now, 300) - timedelta(minutes=5)  # the newest settled 5-minute bucket
-    names = [d.name for d in account.domains]
-    async with make_client(account) as client:
-        provider = HuaweiV2Provider(account, client, SYSTEM_CLOCK)
-        (peaks, n1), (totals, n2) = await asyncio.gather(
-            provider.bandwidth_peaks(names, start, start + timedelta(minutes=5)),
-            provider.traffic_totals(names, start, start + timedelta(minutes=5)),
-        )
-    return n1 + n2, len(peaks.keys() & totals.keys())
+    with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp:
+        path = Simulator(load_scenario(None)).write_config(Path(tmp) / "demo.toml")
+        config = load_config(path)
+    seen: dict[tuple[str, str], object] = {}
+    for account in config.accounts:
+        from livetop.vendors.registry import account_api
+
+        key = (account.vendor, account_api(account).name)
+        seen.setdefault(key, replace(account, rate_per_second=None, concurrency=None))
+    return seen
 
 
-def rpm_table(n_domains: int, latency_ms: float, connections: int, refresh_seconds: float) -> None:
-    """Measured requests per full poll of N domains, per Huawei API, as requests per minute at a refresh,
-    beside the API's documented per-user limit (livetop's spec, vendors.md §E)."""
-    from livetop.vendors.registry import api_spec
+def rpm_table(n_domains: int, latency_ms: float, connections: int, refreshes: list[float]) -> None:
+    """Requests per minute at N domains, per vendor API: before (every domain's both metrics every refresh)
+    and after (the data-driven schedule, engine/schedule.py), beside the API's documented per-user limit.
 
-    polls_per_minute = 60.0 / refresh_seconds
-    print(f"\n## Requests per minute at {n_domains} domains, refresh {refresh_seconds:g} s "
-          f"({polls_per_minute:g} polls a minute; requests per poll measured against the simulator)\n")
-    print("| API | what is fetched | requests per poll | requests per minute | documented limit per minute "
-          "| refresh the limit can serve |")
-    print("|---|---|---:|---:|---:|---:|")
+    For Huawei v1 and v2 one full poll is measured against the simulator (requests per poll x polls a
+    minute: the "before"), and for v2 one list cycle of the provisional buckets too (the "after"'s unit, one
+    cycle per update period); the other rows come from the schedule's own count (`demand_per_minute`)."""
+    from livetop.engine import schedule
+    from livetop.vendors.limits import effective_limits
+
+    measured: dict[str, tuple[int, int | None]] = {}
     with tempfile.TemporaryDirectory(prefix="livetop-bench-") as tmp:
         for api in ("v1", "v2"):
             with SimProcess(Path(tmp), n_domains, latency_ms, api) as sim:
                 config = load_config(sim.config_path)
                 per_poll = asyncio.run(_engine_poll_requests(config, connections))
-                rows = [(f"{api}: per-domain detail (livetop's engine today)",
-                         "each domain's bandwidth + traffic series", per_poll)]
+                cycle = None
                 if api == "v2":
-                    lists, covered = asyncio.run(_v2_list_requests(config))
+                    cycle, covered = asyncio.run(_v2_list_cycle(config))
                     if covered != n_domains:
                         raise SystemExit(f"bench: the v2 lists covered {covered} of {n_domains} domains")
-                    rows.append(("v2: bandwidth/peak + traffic/summary (provider methods, not wired into "
-                                 "the engine)", "each domain's current peak and traffic, 100 domains a call",
-                                 lists))
-            limit = api_spec("huawei", api).rate_per_second * 60
-            for name, what, requests in rows:
-                rpm = requests * polls_per_minute
-                serves = requests / (limit / 60)
-                print(f"| {name} | {what} | {requests} | {rpm:.0f} | {limit:.0f} | {serves:.0f} s |", flush=True)
+                measured[api] = (per_poll, cycle)
+    accounts = _demo_accounts()
+    for refresh_seconds in refreshes:
+        polls_per_minute = 60.0 / refresh_seconds
+        print(f"\n## Requests per minute at {n_domains} domains, refresh {refresh_seconds:g} s: before (a full "
+              f"poll every refresh) and after (the data-driven schedule)\n")
+        print("| vendor API | before: req/min | after: req/min | fewer | documented limit/min "
+              "| each domain's bandwidth every (after, within the limit) | measured |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for (vendor, api), account in accounts.items():
+            before = schedule.full_poll_per_minute(account, n_domains, refresh_seconds)
+            after = schedule.demand_per_minute(account, n_domains, refresh_seconds)
+            rate = effective_limits(account).rate_per_second
+            served = schedule.served_interval(account, n_domains, refresh_seconds, rate)
+            note = "computed"
+            if vendor == "huawei" and api in measured:
+                per_poll, cycle = measured[api]
+                if per_poll != round(before / polls_per_minute):
+                    raise SystemExit(f"bench: huawei {api} measured {per_poll} requests a poll, "
+                                     f"the schedule counts {before / polls_per_minute:.0f}")
+                note = f"before: {per_poll} requests a poll"
+                if cycle is not None:
+                    note += f"; after: {cycle} list calls a cycle"
+            print(f"| {vendor} {api} | {before:.0f} | {after:.0f} | {before / after:.1f}x | {rate * 60:.0f} "
+                  f"| {_duration(served)} | {note} |", flush=True)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+async def _v2_list_cycle(config) -> tuple[int, int]:
+    """Requests one list cycle takes at a steady state (every bucket provisional now, both lists, all
+    domains: schedule.list_buckets), and how many domains came back with both figures for every bucket."""
+    from datetime import datetime, timezone
+
+    from livetop.engine import schedule
+    from livetop.vendors.base import make_client
+    from livetop.vendors.huawei.v2_client import HuaweiV2Provider
+
+    account = replace(config.accounts[0], rate_per_second=1e6)
+    timing = schedule.account_timing(account)
+    now = SYSTEM_CLOCK.now().timestamp()
+    buckets = schedule.list_buckets(now - timing.update_seconds, now, timing)
+    names = [d.name for d in account.domains]
+    async with make_client(account) as client:
+        provider = HuaweiV2Provider(account, client, SYSTEM_CLOCK)
+        answers = [await provider.fetch_buckets(names, datetime.fromtimestamp(b, tz=timezone.utc)) for b in buckets]
+    covered = set(names)
+    for results, _ in answers:
+        covered &= set(results)
+    return sum(sent for _, sent in answers), len(covered)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sequential", action="store_true", help="leave out the slow sequential loop")
     parser.add_argument("--rpm-domains", type=int, default=1000, metavar="N",
                         help="domains for the requests-per-minute table (default 1000)")
-    parser.add_argument("--refresh", type=float, default=30.0, help="refresh for the requests-per-minute table")
+    parser.add_argument("--refresh", type=float, nargs="+", default=[15.0, 30.0], metavar="SECONDS",
+                        help="refreshes for the requests-per-minute tables (the demo's 15 s, the config's 30 s)")
     parser.add_argument("--rpm-only", action="store_true", help="only the requests-per-minute table")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs per contender, interleaved; medians are reported (default 3)")

@@ -117,6 +117,21 @@ def test_demand_per_minute_counts_what_the_schedule_asks(sim_config):
     assert schedule.demand_per_minute(jd, 100, 30.0) == pytest.approx(100 * 60 / timing.update_seconds, rel=0.01)
 
 
+def test_staleness_follows_what_the_rate_limit_can_serve(sim_config):
+    hw = next(a for a in sim_config.accounts if a.vendor == "huawei" and a.api in (None, "v1"))
+    rate = 280 / 60  # Huawei v1's 300 a minute, less its start-up burst
+    demand = schedule.demand_per_minute(hw, 1000, 30.0)
+    served = schedule.served_interval(hw, 1000, 30.0, rate)
+    # 1200 requests a minute against 280: each domain every ~4.3 cadences of ~1 min, not every minute.
+    timing = schedule.account_timing(hw)
+    cadence = timing.update_seconds + timing.margin + timing.update_seconds * schedule.JITTER_MAX_FRACTION
+    assert served == pytest.approx(cadence * demand / (rate * 60))
+    assert schedule.stale_after(hw, 1000, 30.0, rate) == pytest.approx(2 * served)
+    # An account its limit serves: twice the data's cadence (plus margin and jitter), whatever the refresh.
+    small = schedule.stale_after(hw, 10, 15.0, rate)
+    assert 2 * 60 < small < 2 * (60 + timing.margin + 10 / rate)
+
+
 def test_the_simulator_changes_its_newest_bucket_only_when_a_minute_completes():
     rate = lambda minute: 1000.0 + minute % 7  # noqa: E731
     start = 1_800_000  # a bucket start
@@ -291,5 +306,30 @@ async def test_errors_are_retried_with_backoff_without_the_clock_moving(make_sim
         assert engine.store.domain(DomainKey("hw", broken)).error.code
         healthy = [e for e in thread.sim.log if e.params.get("domain") == DOMAIN]
         assert len(healthy) == 2  # the healthy domain is asked nothing more: its data cannot have changed
+    finally:
+        await engine.stop()
+
+
+async def test_an_account_its_rate_limit_cannot_serve_is_served_in_turn_nobody_starved(make_sim, sim_clock, tmp_path):
+    names = [f"d{i:02d}.example.com" for i in range(20)]
+    sim_clock.set(SIM_START + timedelta(seconds=140))
+    thread = make_sim(_scenario(names))
+    # 10 requests a second for 20 domains, while the clock below runs a minute every half second: the
+    # demand is four times what the limit serves.
+    config = _config(thread, tmp_path, rate_per_second=10.0)
+    engine = Engine(config, clock=sim_clock, stagger=False)
+    await engine.start()
+    try:
+        await _wait_for(lambda: all(engine.store.has_data(DomainKey("hw", n)) for n in names), 30)
+        thread.sim.reset()
+        for _ in range(8):
+            sim_clock.advance(60)
+            engine.tick()
+            await asyncio.sleep(0.5)
+        asked = [e.params["domain"] for e in thread.sim.log if _metric(e) == "bandwidth"]
+        counts = {n: asked.count(n) for n in names}
+        assert sum(counts.values()) <= 10 * 4 + 2  # the limit held: about 10 a second for 4 s
+        # Each is asked in its turn: oldest due first, nobody asked twice before everyone was asked once.
+        assert min(counts.values()) >= 1 and max(counts.values()) - min(counts.values()) <= 1, counts
     finally:
         await engine.stop()

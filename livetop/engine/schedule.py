@@ -195,9 +195,13 @@ def served_interval(
 ) -> float:
     """How often each domain's bandwidth is actually asked: the schedule's cadence, stretched by the factor
     the account's rate limit falls short of its demand."""
+    from livetop.vendors.registry import provider_class
+
     timing = account_timing(account, update_seconds)
     cadence = max(refresh_seconds, timing.update_seconds) + timing.margin
-    cadence += min(JITTER_MAX_FRACTION * timing.update_seconds, max(0, n_domains - 1) / max(rate_per_second, 1e-9))
+    if not provider_class(account.vendor, account.api or None).list_batch(account):
+        # Per-domain calls: each domain's own jitter (a list cycle asks every domain at one moment).
+        cadence += min(JITTER_MAX_FRACTION * timing.update_seconds, max(0, n_domains - 1) / max(rate_per_second, 1e-9))
     demand = demand_per_minute(account, n_domains, refresh_seconds, update_seconds)
     capacity = rate_per_second * 60.0
     return cadence * max(1.0, demand / capacity) if capacity > 0 else cadence
