@@ -565,14 +565,18 @@ def test_livetop_query_for_both_huawei_auth_modes(make_sim, tmp_path):
         return done
 
     cases = (("hw-sports", "play.sports-live.example.com"), ("hw-media", "play.news.example.cn"))
+    from livetop.sim.data import buckets
+
     for account, domain in cases:
+        begun = SYSTEM_CLOCK.now()
         ok = query(account, domain, "--json")
         assert ok.returncode == 0, ok.stderr
         points = json.loads(ok.stdout)
-        assert len(points) >= 12
-        # The newest bucket is the current one, still filling: it may be empty for its first instant.
-        assert all(p["bandwidth_bps"] > 0 and p["traffic_bytes"] > 0 for p in points[:-1])
-        assert points[-1]["bandwidth_bps"] >= 0 and points[-1]["traffic_bytes"] >= 0
+        # The last hour's buckets holding a completed minute, as the simulator had them when the query began.
+        start = int((begun - timedelta(hours=1)).timestamp())
+        assert len(points) >= len(buckets(lambda minute: 1.0, start, 2**40, 300, begun.timestamp())) >= 11
+        # Only completed minutes count: even the newest bucket holds traffic.
+        assert all(p["bandwidth_bps"] > 0 and p["traffic_bytes"] > 0 for p in points)
         assert all(p["time"].endswith(("0:00Z", "5:00Z")) for p in points)
     gone = query("hw-sports", "play.legacy-event.example.com")
     assert gone.returncode == 1
