@@ -122,14 +122,15 @@ def test_staleness_follows_what_the_rate_limit_can_serve(sim_config):
     rate = 280 / 60  # Huawei v1's 300 a minute, less its start-up burst
     demand = schedule.demand_per_minute(hw, 1000, 30.0)
     served = schedule.served_interval(hw, 1000, 30.0, rate)
-    # 1200 requests a minute against 280: each domain every ~4.3 cadences of ~1 min, not every minute.
+    # 1200 requests a minute against 280: each domain every ~4.3 minutes, not every minute.
     timing = schedule.account_timing(hw)
-    cadence = timing.update_seconds + timing.margin + timing.update_seconds * schedule.JITTER_MAX_FRACTION
-    assert served == pytest.approx(cadence * demand / (rate * 60))
+    assert schedule.cadence_seconds(hw, 30.0) == timing.update_seconds
+    assert served == pytest.approx(timing.update_seconds * demand / (rate * 60))
     assert schedule.stale_after(hw, 1000, 30.0, rate) == pytest.approx(2 * served)
-    # An account its limit serves: twice the data's cadence (plus margin and jitter), whatever the refresh.
-    small = schedule.stale_after(hw, 10, 15.0, rate)
-    assert 2 * 60 < small < 2 * (60 + timing.margin + 10 / rate)
+    # An account its limit serves: twice the data's cadence, whatever the refresh (a domain's margin and
+    # jitter, at most half an update period, stay inside it).
+    assert schedule.stale_after(hw, 10, 15.0, rate) == 2 * timing.update_seconds
+    assert timing.margin + schedule.JITTER_MAX_FRACTION * timing.update_seconds < timing.update_seconds
 
 
 def test_the_simulator_changes_its_newest_bucket_only_when_a_minute_completes():
@@ -277,9 +278,9 @@ async def test_staleness_follows_the_schedule_not_twice_a_faster_refresh(make_si
         engine.store.set_paused(KEY, False)  # look at the status as if polling went on and nothing arrived
         sim_clock.advance(59)  # twice the refresh, but less than the data's own cadence
         assert engine.store.domain(KEY).status == STATUS_OK
-        sim_clock.advance(engine.store.stale_after_seconds - 59 + 1)
+        sim_clock.advance(engine.store.stale_after_for("hw") - 59 + 1)
         assert engine.store.domain(KEY).status == STATUS_STALE
-        assert engine.store.stale_after_seconds <= 2 * (60 + schedule.PUBLISH_MARGIN_SECONDS + 1)
+        assert engine.store.stale_after_for("hw") == 2 * 60  # twice the data's cadence, not twice 15 s
     finally:
         await engine.stop()
 

@@ -106,16 +106,15 @@ class Engine:
         self._judge_staleness()
 
     def _judge_staleness(self) -> None:
-        """A domain is stale after two of the schedule's real intervals (its data cadence, stretched when the
-        account's rate limit cannot serve it), not after two refreshes the schedule never meant to keep."""
-        worst = 2 * self.refresh_seconds
-        for runtime in self.accounts.values():
-            n = len(runtime.loops)
-            if n:
-                rate = runtime.bucket.configured_rate
-                update = self.update_seconds
-                worst = max(worst, schedule.stale_after(runtime.account, n, self.refresh_seconds, rate, update))
-        self.store.stale_after_seconds = worst
+        """Stale after two of the schedule's cadences, not two refreshes: the data changes once a minute, and a
+        15 s refresh does not make answers come more often (engine/schedule.py). An account its limit cannot
+        serve gets a longer figure from its capacity (Store.stale_after_for)."""
+        cadence = max(
+            (schedule.cadence_seconds(rt.account, self.refresh_seconds, self.update_seconds)
+             for rt in self.accounts.values()),
+            default=0.0,
+        )
+        self.store.stale_after_seconds = 2 * max(self.refresh_seconds, cadence)
 
     def _add_account(self, account: AccountConfig) -> AccountRuntime:
         runtime = AccountRuntime(self, account)
@@ -409,7 +408,7 @@ class Engine:
         )
         if not due:
             return due, max(0.0, min(lp.bandwidth_due, lp.traffic_due) - now)
-        return (BOTH_METRICS if runtime.provider.joint_metrics else due), 0.0
+        return (BOTH_METRICS if runtime.joint_metrics else due), 0.0
 
     def _answered(self, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str], asked: datetime) -> None:
         """A fetch of `metrics` asked at `asked` landed: when each is due next, and from where it asks then."""

@@ -82,6 +82,7 @@ class AccountRuntime:
         # Per-domain lists (engine/lists.py): domains a call (0: none), the loop, its next cycle (engine
         # clock), its backoff (event-loop time), and the error that turned them off for this account.
         self.list_batch = type(self.provider).list_batch(account)
+        self.joint_metrics = schedule.joint_metrics(account)  # one request answers both metrics
         self.list_task: asyncio.Task | None = None
         self.list_wake = asyncio.Event()
         self.list_due = 0.0

@@ -21,15 +21,16 @@ amount of real time. The rules:
    domain (`Engine.focus`: its drilldown shows "+ provisional") gets traffic at the bandwidth cadence. The
    provisional traffic an unfocused domain holds is as of its last traffic answer: the store keeps that time
    (`DomainSnapshot.traffic_as_of`) and the snapshot JSON and the drilldown say it. A provider whose one
-   request answers both metrics (`Provider.joint_metrics`) gets both asked whenever either is due.
+   request answers both metrics (`ApiSpec.requests_per_poll` 1) gets both asked whenever either is due.
 5. Errors are retried with backoff on real time (Retry-After, the throttle gate), as before, not on the data
    cadence; `r` (`Engine.refresh`) and `resume` ask both metrics at once; a window that is not complete (start,
    zoom out, config change) is fetched whole, both metrics, at once; a one-shot poll asks everything once.
 6. Under a rate limit that cannot serve the demand, domains queue for the account's tokens in the order they
    fell due (the pacer is first come, first served), so the oldest-due goes first and nobody starves; the
    cadence each domain then gets is `served_interval`, and staleness is judged against twice that
-   (`stale_after`), not against twice the refresh, or every row of an over-subscribed account would read
-   "stale".
+   (`stale_after`, through engine/capacity.py's per-account figures), not against twice the refresh, or
+   every row would read "stale" (the data's cadence is slower than a 15 s refresh) and every row of an
+   over-subscribed account too.
 7. Per-domain lists (`Provider.list_domains_per_call` > 0, Huawei v2): the provisional buckets of all the
    account's domains come from one call per bucket per metric per batch of domains, on the bandwidth
    cadence, both metrics; the per-domain detail calls only fill the window (start, zoom, a domain the lists
@@ -160,22 +161,33 @@ def demand_per_minute(
         for before, at in zip(bw_times, bw_times[1:]):
             calls += len(list_buckets(before, at, timing))
         return calls * 2 * math.ceil(n_domains / batch) / (span / 60)
-    if getattr(cls, "joint_metrics", False):
-        tr_times = _fetch_times(span, lambda t: traffic_due(t, refresh_seconds, timing, False))
-        per_domain = len(sorted(set(bw_times) | set(tr_times)))
+    tr_times = _fetch_times(span, lambda t: traffic_due(t, refresh_seconds, timing, False))
+    if joint_metrics(account):
+        per_domain = len(set(bw_times) | set(tr_times))
     else:
-        tr_times = _fetch_times(span, lambda t: traffic_due(t, refresh_seconds, timing, False))
         per_domain = len(bw_times) + len(tr_times)
     return per_domain * n_domains / (span / 60)
+
+
+def joint_metrics(account) -> bool:
+    """One request answers both metrics (the API's `requests_per_poll` is 1: JD opencdn, Tencent's bill
+    list): asking one costs as much as asking both, so both are asked whenever either is due."""
+    from livetop.vendors.registry import account_api
+
+    return account_api(account).requests_per_poll == 1
+
+
+def bandwidth_asks_per_minute(account, refresh_seconds: float, update_seconds: float | None = None) -> float:
+    """How often, on average, each domain's bandwidth is asked when the limit serves it (rule 3)."""
+    timing = account_timing(account, update_seconds)
+    times = _fetch_times(_DEMAND_SPAN_SECONDS, lambda t: bandwidth_due(t, refresh_seconds, timing))
+    return len(times) / (_DEMAND_SPAN_SECONDS / 60)
 
 
 def full_poll_per_minute(account, n_domains: int, refresh_seconds: float) -> float:
     """The requests a minute the schedule before this one made: both metrics of every domain every refresh
     (one request for a provider answering both at once)."""
-    from livetop.vendors.registry import provider_class
-
-    cls = provider_class(account.vendor, account.api or None)
-    per_poll = 1 if getattr(cls, "joint_metrics", False) else 2
+    per_poll = 1 if joint_metrics(account) else 2
     return per_poll * n_domains * 60.0 / max(refresh_seconds, 1e-9)
 
 
@@ -190,18 +202,18 @@ def list_buckets(previous_ask: float | None, now: float, timing: Timing) -> list
     return list(range(since, int(newest) + 1, bucket))
 
 
+def cadence_seconds(account, refresh_seconds: float, update_seconds: float | None = None) -> float:
+    """How often, on average, each domain's bandwidth is asked when the account's limit serves the demand (a
+    domain's own publish margin and jitter make one gap up to half an update period longer, never two)."""
+    return 60.0 / max(bandwidth_asks_per_minute(account, refresh_seconds, update_seconds), 1e-9)
+
+
 def served_interval(
     account, n_domains: int, refresh_seconds: float, rate_per_second: float, update_seconds: float | None = None
 ) -> float:
-    """How often each domain's bandwidth is actually asked: the schedule's cadence, stretched by the factor
-    the account's rate limit falls short of its demand."""
-    from livetop.vendors.registry import provider_class
-
-    timing = account_timing(account, update_seconds)
-    cadence = max(refresh_seconds, timing.update_seconds) + timing.margin
-    if not provider_class(account.vendor, account.api or None).list_batch(account):
-        # Per-domain calls: each domain's own jitter (a list cycle asks every domain at one moment).
-        cadence += min(JITTER_MAX_FRACTION * timing.update_seconds, max(0, n_domains - 1) / max(rate_per_second, 1e-9))
+    """How often each domain's bandwidth is actually asked: the schedule's cadence, stretched by demand /
+    limit when the account's limit falls short (the pacer serves the domains in turn, rule 6)."""
+    cadence = cadence_seconds(account, refresh_seconds, update_seconds)
     demand = demand_per_minute(account, n_domains, refresh_seconds, update_seconds)
     capacity = rate_per_second * 60.0
     return cadence * max(1.0, demand / capacity) if capacity > 0 else cadence

@@ -34,9 +34,6 @@ async def _no_pacing() -> None:
 
 class Provider(ABC):
     vendor: ClassVar[str]
-    # One request answers both metrics (JD opencdn, Tencent's bill list): asking one costs as much as asking
-    # both, so the engine's schedule asks both whenever either is due.
-    joint_metrics: ClassVar[bool] = False
     # > 0: the API answers one figure per domain for up to this many domains a call, over any bucket
     # (`fetch_buckets`): the engine then takes every domain's provisional buckets from such lists.
     list_domains_per_call: ClassVar[int] = 0

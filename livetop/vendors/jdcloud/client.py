@@ -31,7 +31,6 @@ MIDNIGHT_SKEW = timedelta(minutes=2)
 
 class JdcloudProvider(Provider):
     vendor = VENDOR_JDCLOUD
-    joint_metrics = True  # bandwidth_flow answers both
 
     @property
     def bucket_seconds(self) -> int:

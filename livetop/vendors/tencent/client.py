@@ -54,7 +54,6 @@ def request_body(domain: str, first: datetime, last: datetime) -> dict[str, obje
 
 class TencentProvider(Provider):
     vendor = VENDOR_TENCENT
-    joint_metrics = True  # DescribeBillBandwidthAndFluxList answers both
 
     def __init__(
         self, account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None
