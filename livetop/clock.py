@@ -28,7 +28,10 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that only moves when told to (tests)."""
+    """A clock that only moves when told to (tests). `manual`: the engine's schedule then waits for
+    `Engine.tick()` after the clock is moved, instead of sleeping real seconds that mean nothing here."""
+
+    manual = True
 
     def __init__(self, start: datetime | None = None) -> None:
         start = start or datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)

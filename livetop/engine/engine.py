@@ -66,6 +66,7 @@ class Engine:
         polls as fast as the refresh, on a simulator whose data they do not read)."""
         self.config = config
         self.update_seconds = update_seconds
+        self.manual_clock = bool(getattr(clock, "manual", False))
         self.clock = clock
         self.refresh_seconds = config.refresh_seconds
         self.stagger = stagger
@@ -354,6 +355,8 @@ class Engine:
                 await lp.wake.wait()
                 continue
             metrics, wait = self._plan(runtime, lp, once, loop.time())
+            if not metrics and self.manual_clock and lp.retry_at is None:
+                wait = None  # a ManualClock moves only when a test says so: it then calls tick()
             if not metrics:
                 try:
                     await asyncio.wait_for(lp.wake.wait(), timeout=wait)

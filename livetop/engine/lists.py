@@ -50,7 +50,7 @@ async def run_lists(engine: Engine, runtime: AccountRuntime) -> None:
             await _sleep(runtime, runtime.list_retry_at - loop.time())
             continue
         if now < runtime.list_due:
-            await _sleep(runtime, runtime.list_due - now)
+            await _sleep(runtime, None if engine.manual_clock else runtime.list_due - now)
             continue
         members = [lp for lp in runtime.loops.values() if lp.listed and not (lp.paused or lp.halted)]
         if not members:
@@ -78,9 +78,9 @@ async def run_lists(engine: Engine, runtime: AccountRuntime) -> None:
         runtime.list_retry_at = loop.time() + max(delay, runtime.gate.remaining)
 
 
-async def _sleep(runtime: AccountRuntime, seconds: float) -> None:
+async def _sleep(runtime: AccountRuntime, seconds: float | None) -> None:
     try:
-        await asyncio.wait_for(runtime.list_wake.wait(), timeout=max(0.0, seconds))
+        await asyncio.wait_for(runtime.list_wake.wait(), timeout=None if seconds is None else max(0.0, seconds))
     except TimeoutError:
         pass
 
