@@ -81,11 +81,11 @@ def _run_remote(args: argparse.Namespace, url: str, token) -> int:
 
 
 def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_DATA_WAIT,
-            source=None) -> int:
+            source=None, record: bool = False) -> int:
     """Run the app on `config` until the user quits (or the terminal goes away); returns the exit code.
 
     `user_config`: the file is the user's (theme choices are saved to it, edits to it apply at once); the
-    demo's generated file is neither."""
+    demo's generated file is neither. `record`: keep a history even so (the demo's `--history FILE`)."""
     import asyncio
 
     from livetop.ui.app import LivetopApp  # before the engine starts: the import must not eat its time
@@ -100,9 +100,11 @@ def run_tui(config, *, user_config: bool = True, first_data_wait: float = FIRST_
         # own (the collector's figures are not this machine's to record).
         engine = source() if source is not None else Engine(config, stagger=False)
         watch = user_config and source is None
-        app = LivetopApp(config, engine, persist_theme=user_config, watch_config=watch)
-        # The demo's simulated domains stay out of the user's history file.
-        recording = open_recording(config, engine) if user_config and source is None else None
+        # The demo's simulated domains stay out of the user's history file (`livetop demo --history FILE`
+        # records into a file of its own). Opened before the engine starts: windows come from disk.
+        recording = open_recording(config, engine) if (user_config or record) and source is None else None
+        app = LivetopApp(config, engine, persist_theme=user_config, watch_config=watch,
+                         history=recording.history if recording is not None else None)
         try:
             await engine.start()
             if source is not None:
