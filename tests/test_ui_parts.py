@@ -119,7 +119,8 @@ def test_the_sort_modes_have_one_home_the_config_and_the_overview_share():
 
 def test_zoom_steps_through_the_windows():
     assert zoom(3600, 1) == 3 * 3600 and zoom(3 * 3600, 1) == 6 * 3600 and zoom(6 * 3600, 1) == 86400
-    assert zoom(86400, 1) == 86400 and zoom(3600, -1) == 3600 and zoom(86400, -1) == 6 * 3600
+    assert zoom(86400, 1) == 7 * 86400 and zoom(7 * 86400, 1) == 30 * 86400 and zoom(30 * 86400, 1) == 30 * 86400
+    assert zoom(3600, -1) == 3600 and zoom(86400, -1) == 6 * 3600 and zoom(30 * 86400, -1) == 7 * 86400
     assert zoom(2 * 3600, 1) == 3 * 3600 and zoom(2 * 3600, -1) == 3600  # a config window off the ladder
 
 

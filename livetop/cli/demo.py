@@ -31,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--refresh", metavar="DURATION", help="poll interval (default: 5s, or 15s above 100 domains)"
     )
+    parser.add_argument(
+        "--history", metavar="FILE",
+        help="record the demo's history into FILE (not your own history file): zoom out to 7d and 30d with -",
+    )
 
 
 def _die_with_parent() -> None:
@@ -228,5 +232,11 @@ def _run_demo(sim: Simulator, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     total = sum(len(a.domains) for a in config.accounts)
     config = replace(config, refresh_seconds=demo_refresh(total, args.refresh))
+    if args.history:
+        from pathlib import Path
+
+        from livetop.config.schema import HistoryConfig
+
+        config = replace(config, history=HistoryConfig(path=Path(args.history).expanduser().resolve()))
     # The config file is a throw-away: a theme chosen with `t` lasts for this demo only.
-    return run_tui(config, user_config=False)
+    return run_tui(config, user_config=False, record=bool(args.history))

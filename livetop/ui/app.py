@@ -27,6 +27,7 @@ from livetop.engine.watch import ConfigWatcher
 from livetop.model import format_window
 from livetop.ui import bindings as keys
 from livetop.ui.feed import SnapshotFeed
+from livetop.ui.long_zoom import NO_HISTORY, LongZoom
 from livetop.ui.screens.alerts import AlertsScreen, alert_toasts, hook_toast
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
@@ -38,7 +39,8 @@ from livetop.ui.widgets.filter_input import FilterInput
 from livetop.ui.widgets.overview import Overview
 from livetop.vendors.registry import account_api
 
-ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600)
+ZOOM_WINDOWS = (3600, 3 * 3600, 6 * 3600, 24 * 3600, 7 * 86400, 30 * 86400)  # 7d, 30d: from the history
+LIVE_ZOOM_MAX = 24 * 3600  # longer windows need the history file (livetop.history.longview)
 TICK_SECONDS = 1.0  # ages and stale marks move with time, not only with data
 WATCH_SECONDS = 2.0
 
@@ -80,7 +82,7 @@ class LivetopApp(ThemeSwitch):
             "Zoom",
             id="app.zoom_in",
             key_display="+/-",
-            tooltip="Zoom in: shorter window, 24h → 6h → 3h → 1h",
+            tooltip="Zoom in: shorter window, 30d → 7d → 24h → 6h → 3h → 1h",
         ),
         Binding(
             "minus",
@@ -88,7 +90,8 @@ class LivetopApp(ThemeSwitch):
             "Zoom out",
             id="app.zoom_out",
             show=False,
-            tooltip="Zoom out: longer window, 1h → 3h → 6h → 24h (served from the history file, the rest fetched)",
+            tooltip="Zoom out: longer window, 1h → 3h → 6h → 24h → 7d → 30d (served from the history file, what "
+            "it lacks fetched from the vendor in the background)",
         ),
         Binding(
             "t", "next_theme", "Theme", id="app.theme", show=False, tooltip="Next theme (saved in the config)"
@@ -136,6 +139,7 @@ class LivetopApp(ThemeSwitch):
         feed_interval: float = 0.25,
         watch_terminal: bool = True,
         watch_config: bool = True,
+        history=None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -169,6 +173,9 @@ class LivetopApp(ThemeSwitch):
         self.alerts.listeners.append(self._alerts_changed)
         self.alerts.hooks.listeners.append(self._hook_failed)
         self._hook_failures: list = []
+        # 7d and 30d: a long view over the history file (None: no history, the zoom stops at 24h).
+        self.long_zoom = LongZoom(history, self.engine, self._deliver)
+        self._said_no_history = False
 
     # --- wiring -----------------------------------------------------------------------------------------
 
@@ -204,6 +211,7 @@ class LivetopApp(ThemeSwitch):
             await self.config_watcher.stop()
         self.feed.stop()
         self.terminal_watch.uninstall_signals()
+        await self.long_zoom.aclose()
         await self.alerts.stop()
         await self.engine.stop()
 
@@ -250,6 +258,11 @@ class LivetopApp(ThemeSwitch):
         if self._shutting_down:
             return
         self._show_source_status()
+        if not hasattr(self.engine, "status"):  # a local engine: the status line's source part is ours
+            text, role = self.long_zoom.status()
+            for screen in self.screen_stack:
+                if isinstance(screen, OverviewScreen):
+                    screen.show_source(text, role, self.engine.refresh_seconds)
         tick = getattr(self.screen, "clock_tick", None)
         if tick is not None:
             tick()
@@ -378,22 +391,44 @@ class LivetopApp(ThemeSwitch):
             self.notify(f"paused {key.domain}: not polled until you press p again", timeout=3, markup=False)
 
     def action_zoom(self, direction: int) -> None:
-        current = self.store.window_seconds
+        current = self.long_zoom.source().window_seconds
         window = zoom(current, direction)
+        if window > LIVE_ZOOM_MAX and not self.long_zoom.available:
+            if not self._said_no_history:  # why, once; after that the usual "already at" line
+                self._said_no_history = True
+                self.notify(NO_HISTORY, severity="warning", timeout=10, markup=False)
+            else:
+                self.notify(f"already at {format_window(current)}, the longest window without history",
+                            timeout=2, markup=False)
+            return
         if window == current:
             edge = "shortest" if direction < 0 else "longest"
             self.notify(f"already at {format_window(current)}, the {edge} window", timeout=2, markup=False)
             return
-        # A longer window is backfilled by every domain's next poll, now; until it lands the store says the
-        # domain is filling, and the rows and the drilldown say so.
-        refused = self.engine.set_window(window)
-        if refused:  # a collector keeps less history than asked for
-            self.notify(refused, severity="warning", timeout=6, markup=False)
-            return
+        if window > LIVE_ZOOM_MAX:
+            # Read from the history file, a chunk of domains at a time; the engine keeps 24 h for the newest
+            # part; what the file lacks is fetched in the background. Rows say "filling…" until complete.
+            self.long_zoom.open(window)
+        else:
+            self.long_zoom.close()
+            # A longer window is backfilled by every domain's next poll, now; until it lands the store says the
+            # domain is filling, and the rows and the drilldown say so.
+            refused = self.engine.set_window(window)
+            if refused:  # a collector keeps less history than asked for
+                self.notify(refused, severity="warning", timeout=6, markup=False)
+                return
+        self._use_source(self.long_zoom.source())
+
+    def _use_source(self, source) -> None:
+        """Point every screen at the data source for the window (the store, or the long view) and redraw."""
         self.feed.flush()
         for screen in self.screen_stack:
             if isinstance(screen, OverviewScreen):
-                screen.update_status()
+                screen.use_source(source)
+            elif isinstance(screen, DrilldownScreen):
+                screen.store = source
+                if screen.is_current:
+                    screen.update_view()
 
     def _alert_config(self, config: Config) -> Config:
         return config if self._local_alerts else replace(config, alerts=())
@@ -440,7 +475,7 @@ class LivetopApp(ThemeSwitch):
     def open_drilldown(self, key: DomainKey) -> None:
         api = self._account_api(key.account)
         point, note = (api.bandwidth_point, api.data_note) if api is not None else ("", "")
-        self.push_screen(DrilldownScreen(self.store, key, point, note))
+        self.push_screen(DrilldownScreen(self.long_zoom.source(), key, point, note))
 
     def _account_api(self, account_name: str):
         """The declaration of the account's API (what a bandwidth point is, what the figures are), or None."""

@@ -11,9 +11,9 @@ from livetop.engine.store import DomainSnapshot
 from livetop.model import format_bps, format_bytes, format_duration, format_window
 
 # Steps a time axis may use, in seconds: every label lands on a round clock time.
-TIME_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+TIME_STEPS = (60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 2 * 86400, 7 * 86400)
 # Bucket sizes bars may be grouped into (multiples of the 5-minute bucket, round on a clock).
-BAR_STEPS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600)
+BAR_STEPS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)  # to a day: the 30d zoom
 
 
 def clock_time(dt: datetime | None, seconds: bool = False) -> str:
@@ -42,7 +42,8 @@ def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> li
     pairs = [
         ("now", now),
         ("peak", peak),
-        ("95th percentile", format_bps(d.p95_bps)),
+        # The long zooms read a domain's buckets from disk for it: "computing…" until they are in.
+        ("95th percentile", getattr(d, "p95_note", "") or format_bps(d.p95_bps)),
         ("average", format_bps(d.mean_bps)),
         (f"traffic ({window_label(window_seconds, filling)})", format_bytes(d.traffic_bytes)),
     ]
@@ -110,8 +111,12 @@ def time_ticks(start: float, end: float, max_ticks: int, utc_offset: int | None 
     return ticks
 
 
-def tick_label(ts: float) -> str:
-    return clock_time(datetime.fromtimestamp(ts, tz=UTC))
+def tick_label(ts: float, step: float = 0) -> str:
+    """A local clock time; a date (`Nov 20`) when the ticks are a day or more apart (the 7d and 30d zooms)."""
+    moment = datetime.fromtimestamp(ts, tz=UTC)
+    if step >= 86400:
+        return moment.astimezone().strftime("%b %d")
+    return clock_time(moment)
 
 
 def group_buckets(

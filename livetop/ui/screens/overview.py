@@ -155,6 +155,17 @@ class OverviewScreen(Screen):
 
     # --- data in ----------------------------------------------------------------------------------------
 
+    def use_source(self, store) -> None:
+        """Read another source from now on: the engine's store, or the long view of the 7d/30d zooms (which
+        reads like it). The status line says the new window at once."""
+        self.store = store
+        if self._ready:
+            if self.is_current and not self.overview.frozen:
+                self.refresh_view()
+            else:
+                self._dirty = True
+                self.update_status()
+
     def store_changed(self, keys: frozenset[DomainKey] | None = None) -> None:
         """Called by the app with the coalesced changed keys (None: time moved on, ages may change)."""
         if not self._ready:

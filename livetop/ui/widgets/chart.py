@@ -70,7 +70,8 @@ def build_chart(data: ChartData, width: int, height: int) -> str:
     plt.xlim(data.start, data.end)
     label_room = max(1, (width - 12) // 8)  # "HH:MM" plus spacing
     x_ticks = time_ticks(data.start, data.end, label_room)
-    plt.xticks(x_ticks, [tick_label(t) for t in x_ticks])
+    x_step = x_ticks[1] - x_ticks[0] if len(x_ticks) > 1 else 0
+    plt.xticks(x_ticks, [tick_label(t, x_step) for t in x_ticks])
     return plt.build()
 
 
