@@ -343,3 +343,28 @@ def test_livetop_on_a_user_config_shows_data_records_history_and_quits(make_sim,
         os.close(fd)
     assert b"Traceback" not in seen
     assert (tmp_path / "state" / "livetop" / "history.sqlite").exists()
+
+
+def test_demo_with_a_history_file_records_and_zooms_to_7d(tmp_path: Path):
+    """The TUI opens its history (a user's config, or the demo's --history): it records, and `-` past 24h
+    reads the week from it."""
+    import sqlite3
+
+    history = tmp_path / "demo-history.sqlite"
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(sys.executable, [sys.executable, "-m", "livetop", "demo", "--history", str(history)],
+                  child_env(tmp_path))
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    seen = bytearray()
+    try:
+        read_until(fd, b"Gbps", seen)
+        os.write(fd, b"----")
+        read_until(fd, b"LAST 7d", seen)
+        os.write(fd, b"q")
+        assert wait_exit(pid, fd) == 0
+    finally:
+        os.close(fd)
+    db = sqlite3.connect(history)
+    assert db.execute("SELECT count(*) FROM points").fetchone()[0] > 0  # the demo's buckets, recorded
+    db.close()
