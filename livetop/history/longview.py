@@ -32,6 +32,7 @@ import contextlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from math import gcd
@@ -103,6 +104,14 @@ class _Dense:
 
     def add(self, times, values, sign: int = 1) -> None:
         start, grid, n = self.start, self.grid, len(self.values)
+        count = len(times)
+        if count and (times[0] - start) % grid == 0 and times[-1] - times[0] == (count - 1) * grid:
+            i = (times[0] - start) // grid  # one unbroken run (the usual case): added in C
+            if i >= 0 and i + count <= n:
+                self.values[i:i + count] = array("d", map(float.__add__, self.values[i:i + count],
+                                                         map(float, values) if sign > 0 else (-v for v in values)))
+                self.members[i:i + count] = array("i", map(int.__add__, self.members[i:i + count], repeat(sign, count)))
+                return
         for t, v in zip(times, values):
             i, off = divmod(t - start, grid)
             if off == 0 and 0 <= i < n:

@@ -81,13 +81,18 @@ def rollup(times: Sequence[int], values: Sequence[float], step: int, lo: int | N
     out = Coarse(step)
     i = 0 if lo is None else bisect_left(times, lo)
     n = len(times) if hi is None else bisect_left(times, hi)
+    if not isinstance(values, list):
+        values = values[i:n].tolist() if isinstance(values, memoryview) else list(values[i:n])
+        times = times[i:n]
+        i, n = 0, len(times)
+    add = out.add
     while i < n:
         first = times[i]
         start = first - first % step
         j = bisect_left(times, start + step, i, n)
         chunk = values[i:j]
         top = max(chunk)
-        out.add(start, top, times[i + list(chunk).index(top)], float(sum(chunk)), j - i)
+        add(start, top, times[i + chunk.index(top)], float(sum(chunk)), j - i)
         i = j
     return out
 
