@@ -232,3 +232,38 @@ async def test_the_view_follows_the_live_window_as_time_moves_on(make_sim, sim_c
         recorder.close()
         await engine.stop()
         history.close()
+
+
+async def test_a_failing_domain_is_not_backfilled_while_it_fails(make_sim, sim_clock, tmp_path):
+    scenario = {**SCENARIO, "throttle_retry_after": 1, "accounts": [
+        {**SCENARIO["accounts"][0], "domains": ["play.example.com", {"name": "busy.example.com", "fault": "throttle"}]},
+    ]}
+    thread = make_sim(scenario)
+    config = load_sim_config(thread.sim.write_config(tmp_path / "c.toml", timeout="3s"))
+    path = tmp_path / "history.sqlite"
+    await _prefill(config, sim_clock, path, days=8)
+    _drop_days(path, A.domain, [NOW // DAY - 2])
+    history, engine, recorder = await _live(config, sim_clock, path)
+    busy = DomainKey("hw", "busy.example.com")
+    assert engine.store.domain(busy).status == "error"
+    view = LongView(history, engine.store, 7 * DAY)
+    backfill = Backfill(view, engine)
+    try:
+        thread.sim.reset()
+        view.start()
+        await view._task
+        for _ in range(400):
+            if not backfill.pending:
+                break
+            await asyncio.sleep(0.05)
+        asked = {e.params.get("domain") for e in thread.sim.log}
+        assert asked == {A.domain}, asked  # the missing day of the healthy domain; the failing one not asked
+        assert busy in backfill.waiting and not backfill.failures
+        snap = view.snapshot()
+        assert snap.by_key[A].window_complete and not snap.by_key[busy].window_complete
+    finally:
+        await backfill.close()
+        await view.close()
+        recorder.close()
+        await engine.stop()
+        history.close()

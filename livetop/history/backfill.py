@@ -9,6 +9,8 @@ background, through the account's own pacing, after live polling, and written to
   each, the backfill waits until the account has spare capacity: no live poll waiting for a token, the gate
   open. A throttling answer slows the account as a live one would (`note_throttled`) and the range is asked
   again after the gate opens.
+- A domain failing (or paused) in the live view is not asked: its ranges wait until it answers again, so
+  the backfill never adds refusals (or throttling penalties) to an account's live polling.
 - How far back: each vendor's client enforces its look-back (it clamps an older start with a notice, or
   refuses a range entirely older with a client error); a refused range is given up, the domain keeps its
   gap and says so (`failures`).
@@ -24,14 +26,16 @@ from datetime import UTC, datetime
 
 import httpx
 
-from livetop.engine.store import DomainKey
+from livetop.engine.store import STATUS_ERROR, STATUS_PAUSED, DomainKey
 from livetop.history.longview import LongView
 from livetop.history.store import DAY
 from livetop.model import DecodedError, VendorError
 
 PIECE = DAY  # the longest range one backfill request asks for
 MAX_ATTEMPTS = 3  # a retryable error is tried this many times in all
+MAX_THROTTLED = 12  # ... a throttling answer this many times (each after the account's gate opens)
 IDLE_POLL_SECONDS = 0.2  # how often a backfill waiting for spare capacity looks again
+WAITING_RECHECK_SECONDS = 10.0  # how often the ranges of failing or paused domains are looked at again
 
 
 class Backfill:
@@ -44,6 +48,7 @@ class Backfill:
         self.requests = 0  # HTTP requests the vendor answered for the backfill
         self.asked: list[tuple[DomainKey, int, int]] = []  # ranges asked, in order (tests read it)
         self.failures: dict[DomainKey, DecodedError] = {}
+        self.waiting: dict[DomainKey, list[tuple[DomainKey, int, int, int]]] = {}  # failing or paused domains
         self.done = 0
         view.on_loaded.append(self.queue)
 
@@ -71,6 +76,14 @@ class Backfill:
                     self._work(key.account), name=f"backfill {key.account}"
                 )
 
+    def _requeue_recovered(self, account: str) -> None:
+        for key in [k for k in self.waiting if k.account == account]:
+            snap = self.engine.store.domain(key)
+            if snap is None:
+                del self.waiting[key]
+            elif snap.status not in (STATUS_ERROR, STATUS_PAUSED):
+                self._queues[account].extend(self.waiting.pop(key))
+
     async def close(self) -> None:
         for task in self._workers.values():
             task.cancel()
@@ -87,11 +100,19 @@ class Backfill:
 
     async def _work(self, account: str) -> None:
         queue = self._queues[account]
-        while queue:
+        while queue or any(k.account == account for k in self.waiting):
+            if not queue:
+                await asyncio.sleep(WAITING_RECHECK_SECONDS)
+                self._requeue_recovered(account)
+                continue
             key, lo, hi, attempt = queue[0]
             runtime = self.engine.accounts.get(account)
             if runtime is None or key.domain not in runtime.loops:
                 queue.popleft()  # the account or domain left the config
+                continue
+            snap = self.engine.store.domain(key)
+            if snap is None or snap.status in (STATUS_ERROR, STATUS_PAUSED):
+                self.waiting.setdefault(key, []).append(queue.popleft())  # asked once it answers again
                 continue
             await self._idle(runtime)
             error: DecodedError | None = None
@@ -110,9 +131,9 @@ class Backfill:
             queue.popleft()
             self.asked.append((key, lo, hi))
             if error is not None:
-                if error.throttled:
+                if error.throttled and attempt + 1 < MAX_THROTTLED:
                     runtime.note_throttled(error, self.engine.refresh_seconds, self.engine.rng)
-                    queue.appendleft((key, lo, hi, attempt))  # asked again once the gate opens
+                    queue.append((key, lo, hi, attempt + 1))  # asked again after the others, the gate open
                     continue
                 if error.retryable and attempt + 1 < MAX_ATTEMPTS:
                     queue.append((key, lo, hi, attempt + 1))

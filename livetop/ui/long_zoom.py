@@ -86,6 +86,9 @@ class LongZoom:
         if backfill.pending:
             n = backfill.pending
             return f"fetching {n} missing range{'s' if n != 1 else ''} from the vendor", "warning"
+        if backfill.waiting:
+            n = len(backfill.waiting)
+            return f"{n} domain{'s' if n != 1 else ''} failing or paused: their missing days wait", "dim"
         if backfill.failures:
             codes = sorted({e.code for e in backfill.failures.values()})
             n = len(backfill.failures)
