@@ -35,6 +35,7 @@ PIECE = DAY  # the longest range one backfill request asks for
 MAX_ATTEMPTS = 3  # a retryable error is tried this many times in all
 MAX_THROTTLED = 12  # ... a throttling answer this many times (each after the account's gate opens)
 IDLE_POLL_SECONDS = 0.2  # how often a backfill waiting for spare capacity looks again
+GATE_GRACE_SECONDS = 1.0  # after a throttle gate opens, live polls go first for this long
 WAITING_RECHECK_SECONDS = 10.0  # how often the ranges of failing or paused domains are looked at again
 
 
@@ -94,9 +95,15 @@ class Backfill:
         self._queues.clear()
 
     async def _idle(self, runtime) -> None:
-        """Wait until live polling leaves the account spare capacity."""
-        while runtime.gate.remaining > 0 or not runtime.bucket.idle():
-            await asyncio.sleep(max(IDLE_POLL_SECONDS, runtime.gate.remaining))
+        """Wait until live polling leaves the account spare capacity: the throttle gate open for a moment
+        (the live polls it held go first), nobody waiting for a token, and tokens for both metrics' calls."""
+        while True:
+            if runtime.gate.remaining > 0:
+                await asyncio.sleep(runtime.gate.remaining + GATE_GRACE_SECONDS)
+                continue
+            if runtime.bucket.idle(need=2.0):
+                return
+            await asyncio.sleep(IDLE_POLL_SECONDS)
 
     async def _work(self, account: str) -> None:
         queue = self._queues[account]

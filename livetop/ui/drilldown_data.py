@@ -35,7 +35,9 @@ def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> li
     and says when the vendor may still change it, and the provisional buckets' traffic so far is apart."""
     peak = format_bps(d.peak_bps)
     if d.peak_at is not None:
-        peak += f" at {clock_time(d.peak_at)}"
+        # Beyond a day a time alone is ambiguous: the 7d and 30d zooms say the date too.
+        when = d.peak_at.astimezone().strftime("%b %d ") if window_seconds > 86400 else ""
+        peak += f" at {when}{clock_time(d.peak_at)}"
     now = format_bps(d.bandwidth_now)
     if d.now_provisional and d.bandwidth_now is not None:
         now += " (provisional)"

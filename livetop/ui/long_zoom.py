@@ -82,15 +82,15 @@ class LongZoom:
             return "", "dim"
         total = len(view.keys())
         if view.loaded < total:
-            return f"reading history {view.loaded}/{total}", "warning"
+            return f"reading history {view.loaded}/{total}", "warning"  # short: 80 columns keep the window
         if backfill.pending:
             n = backfill.pending
-            return f"fetching {n} missing range{'s' if n != 1 else ''} from the vendor", "warning"
+            return f"backfilling, {n} left", "warning"
         if backfill.waiting:
             n = len(backfill.waiting)
-            return f"{n} domain{'s' if n != 1 else ''} failing or paused: their missing days wait", "dim"
+            return f"backfill waits for {n} failing", "dim"
         if backfill.failures:
             codes = sorted({e.code for e in backfill.failures.values()})
             n = len(backfill.failures)
-            return f"{n} domain{'s' if n != 1 else ''} partly missing (vendor: {', '.join(codes)})", "warning"
+            return f"{n} with gaps ({', '.join(codes)})", "warning"
         return "", "dim"
