@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from conftest import SIM_START, load_sim_config
-from livetop.alerts.settled import settle_for_config
 from livetop.engine import DomainKey, Engine
 from livetop.engine.series import percentile_95
 from livetop.history.backfill import Backfill
@@ -45,7 +44,7 @@ async def _prefill(config, clock, path, days: int):
     (the full 5-minute data, the figures' truth)."""
     history = History(path, clock)
     engine = Engine(replace(config, window_seconds=days * DAY), clock=clock, stagger=False)
-    recorder = HistoryRecorder(history, engine, settle_for_config(config))
+    recorder = HistoryRecorder(history, engine)
     engine.history = recorder
     try:
         snap = await engine.poll_all_once()
@@ -61,7 +60,7 @@ async def _live(config, clock, path):
     """The running TUI's side at a long zoom: the engine at 24 h, served from disk, recording."""
     history = History(path, clock)
     engine = Engine(replace(config, window_seconds=DAY), clock=clock, stagger=False)
-    recorder = HistoryRecorder(history, engine, settle_for_config(config))
+    recorder = HistoryRecorder(history, engine)
     engine.history = recorder
     await engine.poll_all_once()
     return history, engine, recorder

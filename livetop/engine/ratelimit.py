@@ -54,13 +54,13 @@ class TokenBucket:
                     return
                 await asyncio.sleep((1.0 - self._tokens) / self.rate)
 
-    def idle(self, need: float = 1.0) -> bool:
-        """Nobody is waiting for a token and `need` are there: a low-priority caller (the history's backfill)
-        may take them without holding up anyone."""
+    def idle(self) -> bool:
+        """Nobody is waiting for a token and one is there: a low-priority caller (the history's backfill)
+        may take it without holding up anyone."""
         if self._lock.locked():
             return False
         self._refill(asyncio.get_running_loop().time())
-        return self._tokens >= need
+        return self._tokens >= 1.0
 
     def slow_down(self, factor: float = 0.5, floor: float = 0.2) -> None:
         """Multiplicative decrease after a throttling answer. Saved-up tokens go too: requests queued behind

@@ -96,12 +96,13 @@ class Backfill:
 
     async def _idle(self, runtime) -> None:
         """Wait until live polling leaves the account spare capacity: the throttle gate open for a moment
-        (the live polls it held go first), nobody waiting for a token, and tokens for both metrics' calls."""
+        (the live polls it held go first), nobody waiting for a token and one there. (Not two, for both
+        metrics' calls: a slowed-down bucket holds at most one until its rate has recovered.)"""
         while True:
             if runtime.gate.remaining > 0:
                 await asyncio.sleep(runtime.gate.remaining + GATE_GRACE_SECONDS)
                 continue
-            if runtime.bucket.idle(need=2.0):
+            if runtime.bucket.idle():
                 return
             await asyncio.sleep(IDLE_POLL_SECONDS)
 

@@ -175,6 +175,13 @@ class LongView:
 
     # --- the store-like face -----------------------------------------------------------------------------
 
+    def __getattr__(self, name: str):
+        """What else the screens ask of a store (its capacity notes, per-domain staleness...) is the live
+        store's: the long view changes the window's figures, not those."""
+        if name == "store":
+            raise AttributeError(name)
+        return getattr(self.store, name)
+
     @property
     def version(self) -> int:
         return self.store.version + self._version
