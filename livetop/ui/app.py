@@ -176,6 +176,7 @@ class LivetopApp(ThemeSwitch):
         # 7d and 30d: a long view over the history file (None: no history, the zoom stops at 24h).
         self.long_zoom = LongZoom(history, self.engine, self._deliver)
         self._said_no_history = False
+        self._long_status: tuple[str, str] = ("", "dim")
 
     # --- wiring -----------------------------------------------------------------------------------------
 
@@ -258,11 +259,13 @@ class LivetopApp(ThemeSwitch):
         if self._shutting_down:
             return
         self._show_source_status()
-        if not hasattr(self.engine, "status"):  # a local engine: the status line's source part is ours
-            text, role = self.long_zoom.status()
-            for screen in self.screen_stack:
-                if isinstance(screen, OverviewScreen):
-                    screen.show_source(text, role, self.engine.refresh_seconds)
+        if not hasattr(self.engine, "status"):  # a local engine: the status line's source part is the long zoom's
+            said = self.long_zoom.status()
+            if said != self._long_status:  # only when it changes: the status line is the screen's to redraw
+                self._long_status = said
+                for screen in self.screen_stack:
+                    if isinstance(screen, OverviewScreen):
+                        screen.show_source(*said, screen.refresh_seconds)
         tick = getattr(self.screen, "clock_tick", None)
         if tick is not None:
             tick()
