@@ -91,7 +91,14 @@ class FetchResult:
 def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         raise ValueError("naive datetime: livetop works in timezone-aware UTC")
-    return dt.astimezone(timezone.utc)
+    try:
+        return dt.astimezone(timezone.utc)
+    except OverflowError:
+        # 0001-01-01 00:00+08:00 is in year 0 in UTC (and 9999-12-31 23:00-12:00 in year 10000): such a time
+        # lies hours past the calendar's edge, which is where it is put; every range rule then clamps it.
+        offset = dt.utcoffset() or timedelta(0)
+        edge = datetime.min if offset > timedelta(0) else datetime.max
+        return edge.replace(tzinfo=timezone.utc)
 
 
 def floor_to(dt: datetime, seconds: int) -> datetime:

@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -285,3 +285,33 @@ def test_jd_openapi_masks_a_secret_echoed_where_a_time_should_be():
     with pytest.raises(VendorError) as caught:
         parse_statistics("bandwidth", 200, body, secrets=(SECRET,))
     assert SECRET not in json.dumps(caught.value.error.as_dict())
+
+
+def test_a_tencent_number_that_overflows_decimal_times_the_unit_is_a_malformed_answer():
+    # Found by the fuzz run: 1e999999 is a valid Decimal, but times 1024**2 it overflows Decimal's range.
+    from livetop.vendors.tencent.parse import parse_bill
+
+    for field in ("Bandwidth", "Flux"):
+        point = {"Time": "2026-11-20 12:00:00", "Bandwidth": 1, "Flux": 1}
+        body = json.dumps({"Response": {"DataInfoList": [point], "RequestId": "r"}})
+        body = body.replace(f'"{field}": 1', f'"{field}": 1e999999').encode()
+        with pytest.raises(VendorError) as caught:
+            parse_bill(200, body, granularity_minutes=5)
+        assert caught.value.error.code == "MALFORMED"
+
+
+@pytest.mark.parametrize("edge", [
+    datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=8))),  # year 0 in UTC
+    datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-12))),  # year 10000 in UTC
+])  # fmt: skip
+def test_range_rules_take_a_time_past_the_calendars_edge_in_utc(edge):
+    # Found by the fuzz run: converting these to UTC overflowed (OverflowError, a LIVETOP.INTERNAL row).
+    from livetop.vendors.huawei import timerules as huawei
+    from livetop.vendors.jdcloud import timerules as jd
+
+    now = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+    for plan in (lambda: jd.plan_range(edge, now, now), lambda: huawei.plan_range(edge, now, now, 300)):
+        try:
+            plan()
+        except VendorError as exc:
+            assert exc.error.kind == "client"

@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, DecimalException
 
 from livetop.model import Sample, VendorError, utc
 from livetop.vendors.catalog import decode, malformed
@@ -116,7 +116,10 @@ def parse_bill(
         bandwidth, flux = _number(item.get("Bandwidth")), _number(item.get("Flux"))
         if bandwidth is None or flux is None:
             raise bad(f"{where}: Bandwidth/Flux are not non-negative numbers")
-        bandwidth_bps, traffic_bytes = float(bandwidth * factor), flux * factor
+        try:
+            bandwidth_bps, traffic_bytes = float(bandwidth * factor), flux * factor
+        except DecimalException:  # 1e999999 times the unit overflows Decimal's own range
+            raise bad(f"{where}: Bandwidth/Flux are too large to be measurements") from None
         # 1e400 is a finite Decimal but no float: it would reach exports as `Infinity`.
         if not (math.isfinite(bandwidth_bps) and math.isfinite(float(traffic_bytes))):
             raise bad(f"{where}: Bandwidth/Flux are too large to be measurements")
