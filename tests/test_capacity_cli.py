@@ -25,7 +25,7 @@ from tests.test_cli_simulate import first_line, interrupt, start
 from tests.test_serve import TOKEN, metric_samples
 from tests.test_ui_cli import child_env, read_until, wait_exit
 
-N = 200
+N = 300
 SCENARIO = {
     "seed": "capacity-cli",
     "latency_ms": 0,
@@ -37,10 +37,10 @@ SCENARIO = {
         {"name": "tc", "vendor": "tencent", "domains": ["play.tc.example.com"]},
     ],
 }  # fmt: skip
-# 400 requests: 20 at once, 380 at 4.67/s = 81 s. In 5 s: 20 + 23.3 = 43 requests, 21 domains.
+# 600 requests: 20 at once, 580 at 4.67/s = 124 s. In 5 s: 20 + 23.3 = 43 requests, 21 domains.
 WARNING = (
-    "livetop: warning: hw-legacy: 200 domains at 280 req/min need 1.4 min for one poll, longer than the 5 s "
-    "deadline: at most 21 will be answered, the rest reported as LIVETOP.DEADLINE (fix: --timeout 2m, or split "
+    "livetop: warning: hw-legacy: 300 domains at 280 req/min need 2.1 min for one poll, longer than the 5 s "
+    "deadline: at most 21 will be answered, the rest reported as LIVETOP.DEADLINE (fix: --timeout 3m, or split "
     "the account)"
 )
 
@@ -81,13 +81,13 @@ def test_snapshot_warns_before_polling_and_the_prediction_holds(simulated):
     # every other one reported as late.
     assert 1 <= len(answered) <= 21 + 1, len(answered)
     assert len(answered) + len(late) == N
-    # The JSON says the same of the account at the config's refresh (30 s: 800 requests a minute).
+    # The JSON says the same of the account at the config's refresh (30 s: bandwidth once a minute and traffic as each bucket settles, 360 requests a minute).
     totals = {a["account"]: a for a in document["accounts"]}
     cap = totals["hw-legacy"]["capacity"]
-    assert cap["message"] == "200 domains at 280 req/min: each every 1.5 min"
-    assert cap["requests_per_minute_needed"] == 800 and cap["requests_per_minute_allowed"] == 280
+    assert cap["message"] == "300 domains at 280 req/min: each every 1.3 min"
+    assert cap["requests_per_minute_needed"] == 360 and cap["requests_per_minute_allowed"] == 280
     assert cap["documented_requests_per_minute"] == 300 and cap["fits"] is False
-    assert cap["fixes"] == ["refresh ≥ 1.5 min", 'api = "v2"', "≤ 70 domains per account"]
+    assert cap["fixes"] == ["refresh ≥ 2 min", 'api = "v2"', "≤ 233 domains per account"]
     assert totals["tc"]["capacity"]["fits"] is True and totals["tc"]["capacity"]["message"] == ""
     assert document["total"]["capacity"] is None
 
@@ -95,12 +95,12 @@ def test_snapshot_warns_before_polling_and_the_prediction_holds(simulated):
 def test_quiet_still_warns_and_a_deadline_that_fits_says_nothing(simulated):
     quiet = snapshot(simulated, "--timeout", "5s", "--quiet")
     assert quiet.stderr.splitlines()[0] == WARNING and " domains done" not in quiet.stderr
-    # 90 s covers the 81 s one poll needs: no warning (the run is not made: it would take that long).
+    # 150 s covers the 124 s one poll needs: no warning (the run is not made: it would take that long).
     from livetop.engine.capacity import one_poll_warning
 
     config = load_config(simulated)
-    assert [one_poll_warning(a, 90) for a in config.accounts] == ["", ""]
-    assert one_poll_warning(config.accounts[0], 81) != ""
+    assert [one_poll_warning(a, 150) for a in config.accounts] == ["", ""]
+    assert one_poll_warning(config.accounts[0], 120) != ""
 
 
 async def test_serve_exposes_capacity_to_prometheus_scripts_and_viewers(simulated):
@@ -120,20 +120,20 @@ async def test_serve_exposes_capacity_to_prometheus_scripts_and_viewers(simulate
         await collector.stop()
     ratio = {s.labels["account"]: s for s in samples["livetop_account_capacity_ratio"]}
     assert (
-        ratio["hw-legacy"].value == pytest.approx(800 / 280)
+        ratio["hw-legacy"].value == pytest.approx(360 / 280)
         and ratio["hw-legacy"].labels["vendor"] == "huawei"
     )
-    assert ratio["tc"].value == pytest.approx(2 / 6000)  # one request a domain, 30 s refresh, 100/s
+    assert ratio["tc"].value == pytest.approx(1 / 6000)  # one request a domain a minute (the data's cadence), 100/s
     interval = {s.labels["account"]: s.value for s in samples["livetop_account_poll_interval_seconds"]}
-    assert interval == {"hw-legacy": pytest.approx(400 / 280 * 60), "tc": 30.0}
+    assert interval == {"hw-legacy": pytest.approx(360 / 280 * 60), "tc": 60.0}
     by_account = {a["account"]: a for a in snap["accounts"]}
-    assert by_account["hw-legacy"]["capacity"]["message"] == "200 domains at 280 req/min: each every 1.5 min"
+    assert by_account["hw-legacy"]["capacity"]["message"] == "300 domains at 280 req/min: each every 1.3 min"
     # A viewer (livetop --remote) gets it with the feed's state and says what the collector's screen says.
     mirror = MirrorStore()
     mirror.apply(state, whole=True)
-    assert mirror.capacities()["hw-legacy"].message == "200 domains at 280 req/min: each every 1.5 min"
-    assert mirror.capacities()["hw-legacy"].advice.startswith("fix: refresh ≥ 1.5 min")
-    assert mirror.stale_after_for("hw-legacy") == pytest.approx(2 * 400 / 280 * 60, rel=1e-3)
+    assert mirror.capacities()["hw-legacy"].message == "300 domains at 280 req/min: each every 1.3 min"
+    assert mirror.capacities()["hw-legacy"].advice.startswith("fix: refresh ≥ 2 min")
+    assert mirror.stale_after_for("hw-legacy") == pytest.approx(2 * 360 / 280 * 60, rel=1e-3)
 
 
 def test_livetop_on_a_users_config_starts_and_says_it_on_the_status_line(make_sim, tmp_path):
@@ -149,8 +149,8 @@ def test_livetop_on_a_users_config_starts_and_says_it_on_the_status_line(make_si
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     seen = bytearray()
     try:
-        read_until(fd, b"200 domains at 280 req/min", seen)
-        read_until(fd, b"each every 1.5 min, not every 30 s", seen)
+        read_until(fd, b"300 domains at 280 req/min", seen)
+        read_until(fd, b"each every 1.3 min, not every 30 s", seen)
         os.write(fd, b"q")
         assert wait_exit(pid, fd, seen) == 0, bytes(seen[-400:])
     finally:
@@ -159,7 +159,7 @@ def test_livetop_on_a_users_config_starts_and_says_it_on_the_status_line(make_si
 
 
 def test_check_says_why_domains_went_unreached(simulated):
-    """`livetop check -t 4` on 200 domains at 280 requests a minute: most cannot be asked in time, and the
+    """`livetop check -t 4` on 300 domains at 280 requests a minute: most cannot be asked in time, and the
     plugin's long output says it is the rate limit, not a slow vendor."""
     done = subprocess.run(
         [sys.executable, "-m", "livetop", "check", "--config", str(simulated), "-t", "4", "--account", "hw-legacy"],
@@ -171,7 +171,7 @@ def test_check_says_why_domains_went_unreached(simulated):
     [line] = [line for line in lines if line.startswith("rate limit: ")]
     # In its own option's syntax: -t in seconds, at most 300.
     assert line == (
-        "rate limit: hw-legacy: 200 domains at 280 req/min need 1.4 min for one poll, longer than the 4 s "
-        "deadline: at most 19 will be answered, the rest reported as LIVETOP.DEADLINE (fix: -t 90, or split the "
+        "rate limit: hw-legacy: 300 domains at 280 req/min need 2.1 min for one poll, longer than the 4 s "
+        "deadline: at most 19 will be answered, the rest reported as LIVETOP.DEADLINE (fix: -t 137, or split the "
         "account)"
     )

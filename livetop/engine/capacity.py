@@ -11,7 +11,10 @@ API counted per minute with a start-up burst (Huawei v1: 300/min, 20 of them a b
 what is left after the burst (280/min), which is what a saturated account gets minute after minute.
 
 Demand is computed in ONE place, `requests_per_domain_per_minute`; everything here and elsewhere goes through
-it, so when the poll schedule changes (asking only when an answer can have changed), only it changes.
+it. It is the data-driven poll schedule's own count (livetop.engine.schedule.demand_per_minute: a domain's
+bandwidth once per update of the vendor's data at most, its traffic when a bucket settles, or per-domain lists
+for a whole account), and how often each domain is asked is the schedule's cadence (`cadence_seconds`),
+stretched by demand / limit when the limit falls short.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from livetop.config.schema import AccountConfig
+from livetop.engine import schedule
 from livetop.vendors.limits import effective_limits
 from livetop.vendors.registry import account_api, vendor_spec
 
@@ -38,13 +42,15 @@ def requests_per_poll(account: AccountConfig) -> int:
     return account_api(account).requests_per_poll
 
 
-def requests_per_domain_per_minute(account: AccountConfig, refresh_seconds: float) -> float:
-    """Requests a minute one domain of `account` needs at `refresh_seconds`: THE demand figure.
-
-    Today's engine asks every domain every refresh, each metric once: requests_per_poll per refresh."""
+def requests_per_domain_per_minute(
+    account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None
+) -> float:
+    """Requests a minute one domain of `account` needs at `refresh_seconds`: THE demand figure, the poll
+    schedule's (an account of per-domain lists costs per hundred domains, so this is its share)."""
     if refresh_seconds <= 0:
         raise ValueError("refresh_seconds must be positive")
-    return requests_per_poll(account) * 60.0 / refresh_seconds
+    n = max(1, len(account.domains))
+    return schedule.demand_per_minute(account, n, refresh_seconds, update_seconds) / n
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,8 @@ class Capacity:
     limit_per_minute: float  # requests a minute its rate limit sustains
     documented_per_minute: float | None = None  # the vendor's figure when the sustained rate is less (burst)
     burst: float = 1.0
+    # How often the schedule asks each domain when the limit serves it (0: the refresh, for an old feed).
+    cadence_seconds: float = 0.0
     # What to do when it does not fit, most useful first: ("refresh ≥ 7.2 min", 'api = "v2"', "≤ 35 domains
     # per account"); `advice` says them in one line, a narrow place says as many as fit (`advice_within`).
     fixes: tuple[str, ...] = ()
@@ -74,7 +82,10 @@ class Capacity:
 
     @property
     def interval_seconds(self) -> float:
-        return self.refresh_seconds if self.fits else self.refresh_seconds * self.ratio
+        """How often each domain is asked: the schedule's cadence, stretched by demand / limit when the limit
+        falls short (the pacer serves the domains in turn)."""
+        cadence = self.cadence_seconds or self.refresh_seconds
+        return cadence if self.fits else cadence * self.ratio
 
     @property
     def max_domains(self) -> int:
@@ -132,6 +143,7 @@ class Capacity:
             "ratio": round(self.ratio, 4) if math.isfinite(self.ratio) else None,
             "fits": self.fits,
             "each_domain_every_seconds": round(self.interval_seconds, 1),
+            "cadence_seconds": round(self.cadence_seconds, 1),
             "message": self.message,
             "advice": self.advice,
             "fixes": list(self.fixes),
@@ -150,17 +162,20 @@ class Capacity:
             limit_per_minute=float(body["requests_per_minute_allowed"]),
             documented_per_minute=None if documented is None else float(documented),
             burst=float(body.get("burst", 1.0)),
+            cadence_seconds=float(body.get("cadence_seconds") or 0.0),
             fixes=tuple(str(f) for f in body.get("fixes") or ()),
         )
 
 
-def account_capacity(account: AccountConfig, refresh_seconds: float) -> Capacity:
+def account_capacity(
+    account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None
+) -> Capacity:
     """The capacity of `account` at `refresh_seconds`, with what to do when it does not fit."""
-    cap = _capacity(account, refresh_seconds)
+    cap = _capacity(account, refresh_seconds, update_seconds)
     return cap if cap.fits else replace(cap, fixes=_fixes(account, cap))
 
 
-def _capacity(account: AccountConfig, refresh_seconds: float) -> Capacity:
+def _capacity(account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None) -> Capacity:
     limits = effective_limits(account)
     limit = limits.rate_per_second * 60.0
     documented = None
@@ -173,20 +188,22 @@ def _capacity(account: AccountConfig, refresh_seconds: float) -> Capacity:
         account=account.name,
         domains=n,
         refresh_seconds=float(refresh_seconds),
-        demand_per_minute=requests_per_domain_per_minute(account, refresh_seconds) * n,
+        demand_per_minute=requests_per_domain_per_minute(account, refresh_seconds, update_seconds) * n,
         limit_per_minute=limit,
         documented_per_minute=documented,
         burst=limits.burst,
+        cadence_seconds=schedule.cadence_seconds(account, refresh_seconds, update_seconds),
     )
 
 
-def capacities(accounts, refresh_seconds: float) -> dict[str, Capacity]:
+def capacities(accounts, refresh_seconds: float, update_seconds: float | None = None) -> dict[str, Capacity]:
     """{account name: Capacity} for every account whose API livetop knows (the config loader rejects any
-    other; an engine built by hand may hold one, and says nothing about it)."""
+    other; an engine built by hand may hold one, and says nothing about it). `update_seconds`: the engine's
+    override of the APIs' update periods (tests)."""
     out = {}
     for account in accounts:
         try:
-            out[account.name] = account_capacity(account, refresh_seconds)
+            out[account.name] = account_capacity(account, refresh_seconds, update_seconds)
         except KeyError:
             continue
     return out
@@ -212,13 +229,26 @@ def better_api(account: AccountConfig, refresh_seconds: float) -> str | None:
 def _fixes(account: AccountConfig, cap: Capacity) -> tuple[str, ...]:
     """What to do about an account its limit cannot serve, most useful first: the refresh that fits, the
     vendor's current API when it serves more, and how many domains per account fit at this refresh."""
-    ways = [f"refresh ≥ {format_interval(cap.interval_seconds)}"]
+    ways = []
+    refresh = _refresh_that_fits(account, cap)
+    if refresh is not None:
+        ways.append(f"refresh ≥ {format_interval(refresh)}")
     api = better_api(account, cap.refresh_seconds)
     if api is not None:
         ways.append(f'api = "{api}"')
     if cap.max_domains >= 1:
         ways.append(f"≤ {cap.max_domains} domains per account")
     return tuple(ways)
+
+
+def _refresh_that_fits(account: AccountConfig, cap: Capacity) -> float | None:
+    """The shortest refresh (in whole minutes, up to an hour) at which the schedule's demand fits the limit,
+    or None: a domain's buckets are asked at least once each as they settle, whatever the refresh."""
+    n = max(1, cap.domains)
+    for minutes in range(1, 61):
+        if schedule.demand_per_minute(account, n, minutes * 60.0) <= cap.limit_per_minute * (1 + _SLACK):
+            return minutes * 60.0
+    return None
 
 
 def _fix_text(fixes: tuple[str, ...]) -> str:
