@@ -84,7 +84,7 @@ def _expected(ali, domain: str, start: datetime, end: datetime, now: datetime):
                         now.timestamp())  # fmt: skip
     out = []
     for row in rows:
-        elapsed = min(300, now.timestamp() - row.start_ts)
+        elapsed = min(300, now.timestamp() // 60 * 60 - row.start_ts)  # completed minutes only
         out.append(
             (datetime.fromtimestamp(row.start_ts, UTC), row.traffic_bytes * 8 / elapsed, row.traffic_bytes)
         )

@@ -37,7 +37,7 @@ def _series(sim, domain: str, now: datetime, window: timedelta):
                         now.timestamp())  # fmt: skip
     out = []
     for row in rows:
-        elapsed = min(300.0, now.timestamp() - row.start_ts)
+        elapsed = min(300.0, now.timestamp() // 60 * 60 - row.start_ts)  # completed minutes only
         out.append(
             (
                 datetime.fromtimestamp(row.start_ts, UTC),

@@ -111,12 +111,12 @@ async def test_an_hour_of_average_bandwidth_and_traffic(accounts, sim_clock, jdo
 
 
 async def test_the_newest_bucket_averages_its_elapsed_part(accounts, sim_clock):
-    sim_clock.advance(150)  # 12:02:30, half of the 12:00 bucket
+    sim_clock.advance(150)  # 12:02:30: two completed minutes of the 12:00 bucket (a partial minute is no data)
     now = sim_clock.now()
     result = await _fetch(accounts["jdo"], sim_clock, "live.ok.example.com", now - timedelta(minutes=10), now)
     newest_bw, newest_tr = result.bandwidth[-1], result.traffic[-1]
     assert newest_bw.bucket_start == _t("2026-11-20T12:00:00Z")
-    assert newest_bw.value == pytest.approx(newest_tr.value * 8 / 150, rel=1e-6)
+    assert newest_bw.value == pytest.approx(newest_tr.value * 8 / 120, rel=1e-6)
 
 
 async def test_35_days_are_split_into_30_day_requests_and_merged(accounts, sim_clock, jdo_sim):

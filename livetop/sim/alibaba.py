@@ -181,9 +181,10 @@ def points(
     first = int(floor_to(start, interval).timestamp())
     rows = data.buckets(rate, first, int(end.timestamp()), POINT_SECONDS, now.timestamp())
     now_ts = now.timestamp()
+    done_ts = now_ts - now_ts % 60  # only completed minutes count (data.buckets): the average's too
     out: dict[int, list[float]] = {}
     for row in rows:
-        elapsed = min(POINT_SECONDS, now_ts - row.start_ts)
+        elapsed = min(POINT_SECONDS, done_ts - row.start_ts)
         average_bps = row.traffic_bytes * 8 / elapsed if elapsed > 0 else 0.0
         key = row.start_ts - row.start_ts % interval
         peak, traffic = out.get(key, (0.0, 0.0))

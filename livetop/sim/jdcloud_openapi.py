@@ -193,18 +193,21 @@ def handle(
 
 def _points(metric: str, rate, period: str, start: datetime, end: datetime, now: datetime) -> list[dict]:
     now_ts = now.timestamp()
+    # An average is over the minutes the data holds: only completed minutes count (data.buckets), so the
+    # elapsed time ends at the last completed minute too, or the figure would move every second.
+    done_ts = now_ts - now_ts % 60
     if period == FOLLOW_TIME:
         rows = data.buckets(rate, int(start.timestamp()), int(end.timestamp()), 60, now_ts)
         if not rows:
             return []
         traffic = sum(row.traffic_bytes for row in rows)
-        elapsed = max(1.0, min(end.timestamp(), now_ts) - rows[0].start_ts)
+        elapsed = max(1.0, min(end.timestamp(), done_ts) - rows[0].start_ts)
         return [_point(metric, rows[0].start_ts, int(end.timestamp()), traffic, elapsed)]
     step = PERIOD_SECONDS[period]
     rows = data.buckets(rate, int(start.timestamp()), int(end.timestamp()), step, now_ts)
     return [
         _point(metric, row.start_ts, row.start_ts + step, row.traffic_bytes,
-               max(1.0, min(step, now_ts - row.start_ts)))  # fmt: skip
+               max(1.0, min(step, done_ts - row.start_ts)))  # fmt: skip
         for row in rows
     ]
 
