@@ -57,7 +57,8 @@ async def test_a_thousand_domains_on_a_v1_account_say_how_often_each_is_asked(
         await pilot.pause()
         total = next(text for text in lines(overview) if "hw-legacy total" in text)
         # At 80 columns the note column is 17 cells: the shorter wording, never a cut figure.
-        assert total.rstrip().endswith("each every 4.3 min" if size[0] >= 120 else "every 4.3 min"), total
+        # Whole even beside a failing domain's count (a throttling answer may have come): the figure first.
+        assert ("each every 4.3 min" if size[0] >= 120 else "every 4.3 min") in total, total
         # Rows are judged against what the limit can serve: none reads stale after two 30 s refreshes.
         sim_clock.advance(90)
         await pilot.pause(0.3)

@@ -364,7 +364,13 @@ def total_runs(
     if t.errors:
         notes.append(f"{t.errors} failing")
     if t.capacity is not None and not t.capacity.fits:  # its rate limit cannot serve the refresh
-        notes.append(t.capacity.short_within(_width_of(columns, "error")))
+        room = _width_of(columns, "error")
+        taken = len(", ".join(notes)) + 2 if notes else 0
+        text = t.capacity.short_within(room - taken)
+        if taken and len(text) > room - taken:  # no room after "N failing": the figure goes first, whole
+            notes.insert(0, t.capacity.short_within(room))
+        else:
+            notes.append(text)
     if not t.complete:
         notes.append(FILLING_TEXT)
     partial = "total" if t.complete else "stale"
