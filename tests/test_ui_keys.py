@@ -252,3 +252,27 @@ async def test_what_is_typed_straight_after_slash_lands_in_the_filter(make_sim, 
         await until(
             pilot, lambda: screen.overview.filter_text == "esportsx/", "the filter to read 'esportsx/'"
         )
+
+
+async def test_slash_again_before_the_last_close_lands_reopens_the_line(make_sim, sim_clock, tmp_path):
+    """Enter (or Esc) and `/` again in one burst: the keys behind Enter must not land in the closed line, and the
+    first line's late close must not shut the reopened one (CI caught a reopened line losing what was typed)."""
+    sim = make_sim(ui_scenario())
+    app = make_app(write_config(sim, tmp_path), sim_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await started(pilot, app)
+        bar = screen.query_one("FilterBar")
+        burst(app, "slash", "e", "s", "p", "enter", "slash", "o", "r", "t")
+        await until(pilot, lambda: screen.overview.filter_text == "esport", "the filter to read 'esport'")
+        await pilot.pause()
+        assert bar.is_open and screen.query_one("FilterInput").has_focus
+        burst(app, "escape", "slash", "l", "i", "v")  # Esc then `/`: the new line starts empty
+        await until(pilot, lambda: screen.overview.filter_text == "liv", "the filter to read 'liv'")
+        await pilot.pause()
+        assert bar.is_open and screen.query_one("FilterInput").value == "liv"
+        sort_before = screen.overview.sort
+        burst(app, "enter", "s")  # `s` behind Enter sorts the overview, it is not typed into the closed line
+        await until(pilot, lambda: screen.overview.sort != sort_before, "`s` to sort the overview")
+        await pilot.pause()
+        assert screen.overview.has_focus and not bar.is_open
+        assert screen.overview.filter_text == "liv" and screen.query_one("FilterInput").value == "liv"

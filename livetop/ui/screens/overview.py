@@ -269,7 +269,7 @@ class OverviewScreen(Screen):
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.return_focus = self.overview
-        bar.open(self.overview.filter_text)
+        bar.open(bar.text_to_reopen(self.overview.filter_text))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput) and self.query_one(FilterBar).is_open:
@@ -277,7 +277,10 @@ class OverviewScreen(Screen):
             self.update_status()
 
     def on_filter_input_closed(self, event: FilterInput.Closed) -> None:
-        self.query_one(FilterBar).close()
+        bar = self.query_one(FilterBar)
+        if event.opening != bar.opening:  # `/` came again before this arrived: the newer line owns the filter
+            return
+        bar.close(kept=not bar.cancelled)
         self.overview.filter_text = event.text
         self.overview.focus()
         self.update_status()
