@@ -4,6 +4,10 @@ action in `x-acs-action`, an empty body and ACS3-HMAC-SHA256 (auth.py), as the o
 One domain per call: DomainName takes a comma list but answers ONE series merged over them (API page:
 多个域名之间用英文逗号分隔 … 合并后的数据), so a per-domain row needs a call per domain. Bandwidth and traffic
 are two APIs, sent together. The time rules (timerules.py) decide the windows; parsing (parse.py) is pure.
+
+No per-domain list (`list_domains_per_call` stays 0): ByLayer and RealTime merge their domains too, and
+DescribeLiveTopDomainsByFlow answers only the top 100 by traffic, with no domain parameter. Evidence:
+bench/README.md, "Multi-domain calls".
 """
 
 from __future__ import annotations

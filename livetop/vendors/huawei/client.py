@@ -2,6 +2,10 @@
 
 The network part is thin: the time rules (timerules.py) decide which requests to send, the auth (auth.py)
 is attached per request, and parsing (parse.py) is pure.
+
+No per-domain list (`list_domains_per_call` stays 0): every v1 call takes one domain (none = the tenant's
+total), and v2's lists (v2_client.py) serve only domains on the new platform, not v1's. Evidence:
+bench/README.md, "Multi-domain calls".
 """
 
 from __future__ import annotations

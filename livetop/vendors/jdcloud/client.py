@@ -7,6 +7,12 @@ The signature carries the Beijing date, so a body is signed only once its reques
 queued across midnight would otherwise go out with yesterday's date and be refused). Near midnight the
 signature JD expects depends on JD's clock, not ours: a signature refusal within MIDNIGHT_SKEW of Beijing
 midnight is retried once, signed with the date on the other side of midnight.
+
+No per-domain list (`list_domains_per_call` stays 0): bandwidth_flow takes one domain.
+`/api/live/area_isp_data` takes a comma list but answers per area and ISP, and its page says neither that the
+bandwidth is the bucket's average (only then do the rows add up to the domain's figure) nor how `ts` labels a
+bucket; `/api/bandwidth` and `/api/flow` are the CDN family's calls, not Live's. Evidence: bench/README.md,
+"Multi-domain calls".
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ added per request when it goes out, and parsing (openapi_parse.py) is pure.
 
 Bandwidth here is the AVERAGE bit/s of each period (Huawei's is a peak): the API declares it, and the
 drilldown and README say so.
+
+No per-domain list (`list_domains_per_call` stays 0): the live service's statistics calls take one domainName
+(none = the account's total), and the CDN service's `liveStatistics:groupSum` documents neither its `fields`
+nor its answer's keys. Evidence: bench/README.md, "Multi-domain calls".
 """
 
 from __future__ import annotations

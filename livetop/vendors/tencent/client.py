@@ -10,6 +10,10 @@ do not add up to the billing 5-minute points), allows 30 requests/s instead of 1
 month, and would be a second call per domain per refresh on top of this one (still needed for history,
 peak, 95th percentile and traffic). A "now" from another series than the sparkline and totals beside it
 would be a figure that disagrees with its own row; a minute or two of freshness does not pay for that.
+For the same reason there is no per-domain list (`list_domains_per_call` stays 0): the calls that answer many
+domains apart (DescribeLiveDomainPlayInfoList and the other play-info calls) are documented as monitoring
+data, and DescribeVisitTopSumInfoList gives traffic over the whole range, not each bucket's bandwidth.
+Evidence: bench/README.md, "Multi-domain calls".
 """
 
 from __future__ import annotations
