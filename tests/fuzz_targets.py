@@ -72,6 +72,28 @@ def _huawei_v2_target(metric: str) -> ParserTarget:
     )
 
 
+def _check_per_domain(values: Any) -> None:
+    assert isinstance(values, dict), f"{type(values).__name__} is not a dict"
+    for domain, value in values.items():
+        assert isinstance(domain, str) and domain == domain.strip().lower() and domain, f"{domain!r}"
+        check_measure(value)
+
+
+def _huawei_v2_list_target(kind: str, list_key: str) -> ParserTarget:
+    from livetop.vendors.huawei.v2_parse import parse_per_domain
+
+    return ParserTarget(
+        name=f"huawei v2 {kind}",
+        valid_doc=lambda ch: {list_key: [
+            {"domain": ch.choice((DOMAIN, f" {DOMAIN.upper()} ", f"d{i}.example.com")), "value": ch.integer(0, 10**12)}
+            for i in range(ch.integer(0, 6))
+        ]},  # fmt: skip
+        parse=lambda body: parse_per_domain(kind, body, 200),
+        errors=(VendorError,),
+        check=_check_per_domain,
+    )
+
+
 # --- JD opencdn bandwidth_flow ------------------------------------------------------------------------------
 
 
@@ -450,6 +472,8 @@ def _targets() -> list[ParserTarget]:
         _huawei_target(METRIC_TRAFFIC, "traffic_info", "traffic"),
         _huawei_v2_target(METRIC_BANDWIDTH),
         _huawei_v2_target(METRIC_TRAFFIC),
+        _huawei_v2_list_target("peak", "bandwidth_list"),
+        _huawei_v2_list_target("summary", "traffic_list"),
         _jd_target(),
         _openapi_target(METRIC_BANDWIDTH),
         _openapi_target(METRIC_TRAFFIC),

@@ -287,7 +287,7 @@ def test_nonzero_status_is_a_decoded_error_carrying_msg(status, msg, code, title
         ({"status": 0, "msg": "成功"}, "`data` is NoneType"),
         ({"msg": "成功", "data": []}, "no integer `status`"),
         ({"status": True, "data": []}, "no integer `status`"),
-        ([1, 2], "expected a JSON object"),
+        ([1, 2], "not a JSON object but an array"),
         ({"status": 0, "data": ["2018-06-02 17:15"]}, "data[0] is str"),
         ({"status": 0, "data": [{"2018-06-02 17:15": [1]}]}, "not an object of domains"),
         (

@@ -18,7 +18,8 @@ from functools import cache
 
 import httpx
 
-from livetop.model import DecodedError
+from livetop.model import DecodedError, VendorError
+from livetop.vendors.body import MAX_BODY_BYTES, BodyError, json_object
 
 # Re-exported: callers need only this module.
 from livetop.vendors.catalog_data import (  # noqa: F401
@@ -119,6 +120,8 @@ def decode(
     catalog = load_catalog(vendor)
     secrets = tuple(secrets)
     retry_after = parse_retry_after(headers, now)
+    if len(body) > MAX_BODY_BYTES:  # parsing it could hold the event loop for seconds (vendors/body.py)
+        return _body_transport(vendor, http_status, "", retry_after, secrets, size=len(body))
     text = body.decode("utf-8", errors="replace") if body else ""
     try:
         doc = json.loads(text)
@@ -207,11 +210,18 @@ def _status_action(status: int | None) -> str:
 
 
 def _body_transport(
-    vendor: str, status: int | None, text: str, retry_after: float | None, secrets: tuple[str, ...]
+    vendor: str,
+    status: int | None,
+    text: str,
+    retry_after: float | None,
+    secrets: tuple[str, ...],
+    size: int | None = None,
 ) -> DecodedError:
     stripped = text.strip()
     name = vendor_display(vendor)
-    if not stripped:
+    if size is not None:  # no excerpt: a cut through a secret would show part of it
+        title, what = "oversized answer", f"{size:,} bytes, more than any answer ({MAX_BODY_BYTES:,})"
+    elif not stripped:
         title, what = "empty answer", "an empty body"
     elif stripped.startswith("<"):
         title, what = (
@@ -322,6 +332,29 @@ def malformed(vendor: str, http_status: int | None, detail: str, secrets: Iterab
         raw_message=redact(detail, tuple(secrets)),
         kind="malformed",
     )
+
+
+def answer_object(
+    body: bytes,
+    vendor: str,
+    http_status: int | None,
+    what: str,
+    *,
+    secrets: Iterable[str] = (),
+    unreadable: Callable[[], VendorError] | None = None,
+    decimals: bool = False,
+    lenient_keys: Iterable[str] = (),
+) -> dict:
+    """The JSON object of a 2xx answer (`body.json_object`), or VendorError: `malformed` with "the {what}
+    answer is not JSON" and the like. A vendor whose gateways answer HTML pages or cut bodies short passes
+    `unreadable`, its decoding of the whole body, for bytes that are no JSON text at all ("HTML error page",
+    "truncated answer"); a body too large, or whose top level is no object, stays a shape error."""
+    try:
+        return json_object(body, decimals=decimals, lenient_keys=lenient_keys)
+    except BodyError as exc:
+        if unreadable is not None and exc.unreadable:
+            raise unreadable() from None
+        raise VendorError(malformed(vendor, http_status, f"the {what} answer {exc}", secrets)) from None
 
 
 def client_error(vendor: str, code: str, title: str, meaning: str, action: str) -> DecodedError:

@@ -16,7 +16,6 @@ Errors are HTTP 4xx/5xx with {"Code", "Message", "RequestId"}; the gateway's thr
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -25,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 
 from livetop.model import Sample, VendorError, floor_to
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
-from livetop.vendors.catalog import RETRY_AFTER_CAP_SECONDS, decode, malformed
+from livetop.vendors.catalog import RETRY_AFTER_CAP_SECONDS, answer_object, decode, malformed
 from livetop.vendors.alibaba.timerules import VENDOR, parse_time
 
 # metric -> (the list's outer key, the value key)
@@ -91,12 +90,7 @@ def decode_error(
 def parse_samples(metric: str, body: bytes, interval: int, http_status: int = 200) -> list[Sample]:
     """The samples of a 2xx body, sorted by bucket start. Raises VendorError(kind="malformed")."""
     outer_key, value_key = SHAPES[metric]
-    try:
-        doc = json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _malformed(http_status, f"the {metric} answer is not JSON") from None
-    if not isinstance(doc, dict):
-        raise _malformed(http_status, f"the {metric} answer is not a JSON object")
+    doc = answer_object(body, VENDOR, http_status, metric, decimals=True)
     data_interval = doc.get("DataInterval")
     if data_interval is not None and str(data_interval).strip() != str(interval):
         # Points of another size would be stamped and summed as if they were the asked-for buckets. The

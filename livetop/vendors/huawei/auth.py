@@ -23,6 +23,7 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN, AccountConfig, Secret
 from livetop.model import VENDOR_HUAWEI, DecodedError, VendorError
+from livetop.vendors.body import BodyError, load_json
 from livetop.vendors.catalog import client_error, decode, malformed, transport_error
 from livetop.vendors.huawei import signer
 
@@ -281,9 +282,9 @@ class PasswordAuth(httpx.Auth):
         if not token:
             raise bad("no X-Subject-Token header")
         try:
-            doc = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            raise bad("body is not JSON") from None
+            doc = load_json(response.content)
+        except BodyError as exc:
+            raise bad(f"the body {exc}") from None
         info = doc.get("token") if isinstance(doc, dict) else None
         expires_at = _parse_iam_time(info.get("expires_at")) if isinstance(info, dict) else None
         if expires_at is None:

@@ -10,7 +10,6 @@ was, it became a bucket of its own, and the newest "bucket" of a domain held one
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from functools import lru_cache
 
 from livetop.model import VENDOR_HUAWEI, Sample, VendorError, floor_to
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
-from livetop.vendors.catalog import decode, malformed
+from livetop.vendors.catalog import answer_object, decode, malformed
 from livetop.vendors.huawei.timerules import parse_time
 
 # metric -> (list key, value key) in the 200 body
@@ -83,12 +82,7 @@ def parse_samples(
     secrets = tuple(secrets)
     align = bucket_seconds if bucket_seconds and ALIGNABLE_SECONDS % bucket_seconds == 0 else None
     off_grid = edge = 0
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise _malformed(http_status, f"the {metric} answer is not JSON") from None
-    if not isinstance(doc, dict):
-        raise _malformed(http_status, f"the {metric} answer is not a JSON object")
+    doc = answer_object(body, VENDOR_HUAWEI, http_status, metric, secrets=secrets)
     items = doc.get(list_key)
     if items is None:
         raise _malformed(http_status, f"the {metric} answer has no {list_key!r} list")

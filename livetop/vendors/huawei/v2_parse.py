@@ -14,12 +14,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 
 from livetop.model import VENDOR_HUAWEI, Sample, VendorError, floor_to
-from livetop.vendors.catalog import decode, malformed
+from livetop.vendors.catalog import answer_object, decode, malformed
 from livetop.vendors.huawei.parse import ALIGNABLE_SECONDS, EDGE_MARGIN
 from livetop.vendors.huawei.timerules import parse_time
 
@@ -29,16 +28,6 @@ LIST_KEYS = {"peak": "bandwidth_list", "summary": "traffic_list"}
 
 def _malformed(http_status: int, detail: str) -> VendorError:
     return VendorError(malformed(VENDOR_HUAWEI, http_status, detail))
-
-
-def _object(body: bytes, http_status: int, what: str) -> dict:
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
-        raise _malformed(http_status, f"the {what} answer is not JSON") from None
-    if not isinstance(doc, dict):
-        raise _malformed(http_status, f"the {what} answer is not a JSON object")
-    return doc
 
 
 def _items(doc: dict, key: str, http_status: int, what: str) -> list:
@@ -80,7 +69,7 @@ def parse_detail(
     moved, they may be Beijing days), and a point at the calendar's edge is dropped, each with a notice, as
     the v1 parser does."""
     what = f"v2 {metric} detail"
-    doc = _object(body, http_status, what)
+    doc = answer_object(body, VENDOR_HUAWEI, http_status, what)
     align = interval if interval and ALIGNABLE_SECONDS % interval == 0 else None
     by_start: dict = {}
     off_grid = edge = 0
@@ -115,7 +104,7 @@ def parse_per_domain(kind: str, body: bytes, http_status: int = 200) -> dict[str
     """{play domain (lower case): value} of a 2xx peak or summary answer."""
     key = LIST_KEYS[kind]
     what = f"v2 {kind}"
-    doc = _object(body, http_status, what)
+    doc = answer_object(body, VENDOR_HUAWEI, http_status, what)
     values: dict[str, float] = {}
     for index, item in enumerate(_items(doc, key, http_status, what)):
         where = f"{key}[{index}]"

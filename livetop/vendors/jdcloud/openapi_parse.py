@@ -15,7 +15,6 @@ missing figure must not look like an audience drop.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -24,7 +23,7 @@ from decimal import Decimal
 
 from livetop.model import VENDOR_JDCLOUD, VendorError, utc
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
-from livetop.vendors.catalog import decode, malformed
+from livetop.vendors.catalog import answer_object, decode, malformed
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 
@@ -72,14 +71,8 @@ def parse_statistics(
 
     if not 200 <= http_status < 300:
         raise decoded()
-    try:
-        doc = json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except RecursionError:  # found by the fuzz run: JSON nested thousands deep
-        raise bad("JSON nested too deep to be an answer") from None
-    except (UnicodeDecodeError, ValueError):
-        raise decoded() from None
-    if not isinstance(doc, dict):
-        raise bad(f"expected a JSON object, got {type(doc).__name__}")
+    doc = answer_object(body, VENDOR_JDCLOUD, http_status, metric, secrets=secrets, unreadable=decoded,
+                        decimals=True)  # fmt: skip
     if doc.get("error") is not None:
         raise decoded()
     result = doc.get("result")

@@ -11,7 +11,6 @@ is a time that has no UTC equivalent (the calendar's edges) is dropped with a no
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, DecimalException
 
 from livetop.model import VENDOR_JDCLOUD, Sample, VendorError, floor_to, utc
-from livetop.vendors.catalog import decode, malformed
+from livetop.vendors.catalog import answer_object, decode, malformed
 from livetop.vendors.jdcloud.timerules import BUCKET, OutsideCalendar, label_to_bucket_start
 
 BUCKET_SECONDS = int(BUCKET.total_seconds())
@@ -37,22 +36,6 @@ class BandwidthFlow:
     bandwidth_bps: dict[datetime, float]
     traffic_bytes: dict[datetime, int]
     notices: list[str] = field(default_factory=list)
-
-
-def _load(body: bytes) -> object:
-    """The JSON document; text that is not UTF-8 is tolerated only inside a message field.
-    Raises ValueError (also for JSON nested deeper than Python's stack)."""
-    try:
-        try:
-            return json.loads(body.decode("utf-8"), parse_float=Decimal)
-        except UnicodeDecodeError:
-            doc = json.loads(body.decode("utf-8", errors="replace"), parse_float=Decimal)
-            rest = {k: v for k, v in doc.items() if k not in _MESSAGE_KEYS} if isinstance(doc, dict) else doc
-            if "\ufffd" in repr(rest):
-                raise ValueError("text that is not UTF-8 outside the message") from None
-            return doc
-    except RecursionError:
-        raise ValueError("JSON nested too deep") from None
 
 
 def _number(value: object) -> Decimal | None:
@@ -82,29 +65,27 @@ def parse_bandwidth_flow(
     `unit_base` 1000: 1 Mbps = 10^6 bit/s and 1 MB = 10^6 bytes; 1024: 1024^2 bit/s and 1024^2 bytes.
     Raises `VendorError` with a decoded error for every failure.
     """
-    if not 200 <= http_status < 300:
-        raise VendorError(decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets))
-    try:
-        # NaN/Infinity literals stay floats and are refused as numbers below.
-        doc = _load(body)
-    except ValueError:
-        # Not JSON at all (truncated, an HTML page): the catalog's transport decoding shows an excerpt.
-        raise VendorError(
-            decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets)
-        ) from None
-
     secrets = tuple(secrets)
+
+    def decoded() -> VendorError:
+        return VendorError(decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets))
 
     def bad(detail: str) -> VendorError:
         return VendorError(malformed(VENDOR_JDCLOUD, http_status, detail, secrets))
 
-    if not isinstance(doc, dict):
-        raise bad(f"expected a JSON object, got {type(doc).__name__}")
+    if not 200 <= http_status < 300:
+        raise decoded()
+    # Not JSON at all (truncated, an HTML page): the catalog's transport decoding shows an excerpt. A `msg`
+    # that is not UTF-8 is read leniently. NaN/Infinity literals stay floats and are refused below.
+    doc = answer_object(
+        body, VENDOR_JDCLOUD, http_status, "bandwidth_flow", secrets=secrets, unreadable=decoded,
+        decimals=True, lenient_keys=_MESSAGE_KEYS,
+    )  # fmt: skip
     status = doc.get("status")
     if isinstance(status, bool) or not isinstance(status, int | str):
         raise bad("no integer `status` field")
     if status != 0 and str(status).strip() != "0":
-        raise VendorError(decode(VENDOR_JDCLOUD, http_status, body, headers, now=now, secrets=secrets))
+        raise decoded()
     data = doc.get("data")
     if not isinstance(data, list):
         raise bad(f"`data` is {type(data).__name__}, not a list of points")

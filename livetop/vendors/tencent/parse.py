@@ -20,7 +20,6 @@ Bandwidth (the peak) was reached. It is kept per point.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, DecimalException
 
 from livetop.model import Sample, VendorError, utc
+from livetop.vendors.body import BodyError, load_json
 from livetop.vendors.catalog import decode, malformed
 from livetop.vendors.tencent import VENDOR_TENCENT
 from livetop.vendors.tencent.timerules import parse_time
@@ -81,9 +81,11 @@ def parse_bill(
         return VendorError(malformed(VENDOR_TENCENT, http_status, detail))
 
     try:
-        doc = json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise vendor_error() from None  # the catalog shows the status and an excerpt
+        doc = load_json(body, decimals=True)
+    except BodyError as exc:
+        if exc.unreadable or not 200 <= http_status < 300:
+            raise vendor_error() from None  # the catalog shows the status and an excerpt
+        raise bad(f"the DescribeBillBandwidthAndFluxList answer {exc}") from None
     response = doc.get("Response") if isinstance(doc, dict) else None
     if isinstance(response, dict) and "Error" in response:
         raise vendor_error()
