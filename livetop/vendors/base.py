@@ -11,13 +11,14 @@ import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import FetchResult, Sample
+from livetop.model import DecodedError, FetchResult, Sample, VendorError
+from livetop.vendors.catalog import client_error
 from livetop.vendors.transport import PooledTransport
 
 METRIC_BANDWIDTH = "bandwidth"
@@ -26,6 +27,10 @@ BOTH_METRICS = frozenset({METRIC_BANDWIDTH, METRIC_TRAFFIC})
 
 # Called before each vendor API request (not before token requests): the engine's rate limiter.
 Pacer = Callable[[], Awaitable[None]]
+# The code of an account the config leaves incomplete (a credential or a key missing).
+CONFIG_CODE = "LIVETOP.CONFIG"
+
+T = TypeVar("T")
 
 
 async def _no_pacing() -> None:
@@ -49,6 +54,28 @@ class Provider(ABC):
         self.client = client
         self.clock = clock
         self.pacer = pacer or _no_pacing
+        # An incomplete account is reported on every fetch, as a decoded error on its rows, like any other
+        # problem: `configured` records it, `check_config` raises it.
+        self._config_problem: DecodedError | None = None
+
+    def config_error(self, title: str, meaning: str, action: str, code: str = CONFIG_CODE) -> VendorError:
+        """The error of an account the config leaves incomplete. Its words name the key and the fix; they
+        never quote a value (a secret)."""
+        return VendorError(client_error(self.vendor, code, title, meaning, action))
+
+    def configured(self, build: Callable[[], T]) -> T | None:
+        """`build()` (what the account's config makes: its auth, usually), or None when it raises
+        VendorError: then every fetch raises that error (`check_config`)."""
+        try:
+            return build()
+        except VendorError as exc:
+            self._config_problem = exc.error
+            return None
+
+    def check_config(self) -> None:
+        """Raise the account's config problem, if it has one: first thing in a fetch."""
+        if self._config_problem is not None:
+            raise VendorError(self._config_problem)
 
     @property
     def bucket_seconds(self) -> int:
@@ -89,6 +116,11 @@ class Provider(ABC):
         per-domain list calls: ({domain: result}, requests sent). Only for `list_domains_per_call` > 0.
         Raises `VendorError`."""
         raise NotImplementedError(f"{type(self).__name__} has no per-domain list calls")
+
+
+def missing(*keys: tuple[str, object]) -> list[str]:
+    """The names of the (name, value) pairs whose value is empty, in order: what an account lacks."""
+    return [name for name, value in keys if not value]
 
 
 async def fetch_metrics(

@@ -30,8 +30,9 @@ from livetop.vendors.base import (
     Pacer,
     Provider,
     fetch_metrics,
+    missing,
 )
-from livetop.vendors.catalog import client_error, transport_error
+from livetop.vendors.catalog import transport_error
 
 ACTIONS = {METRIC_BANDWIDTH: "DescribeLiveDomainBpsData", METRIC_TRAFFIC: "DescribeLiveDomainTrafficData"}
 # How long the newest points keep changing, by interval: Alibaba's CDN bandwidth page states a 15-minute
@@ -61,26 +62,22 @@ class AlibabaProvider(Provider):
         self, account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None
     ) -> None:
         super().__init__(account, client, clock, pacer)
-        creds = account.credentials
-        self.auth: Acs3Auth | None = None
-        self._config_problem: VendorError | None = None
-        if creds.access_key and creds.secret_key:
-            self.auth = Acs3Auth(creds.access_key, creds.secret_key, clock)
-        else:
-            missing = (
-                "access_key (the AccessKey ID)"
-                if not creds.access_key
-                else "secret_key (the AccessKey secret)"
+        self.auth: Acs3Auth | None = self.configured(self._make_auth)
+
+    def _make_auth(self) -> Acs3Auth:
+        creds = self.account.credentials
+        lacking = missing(
+            ("access_key (the AccessKey ID)", creds.access_key),
+            ("secret_key (the AccessKey secret)", creds.secret_key),
+        )
+        if lacking:
+            raise self.config_error(
+                "credentials missing",
+                f"Account {self.account.name!r} has no {lacking[0]}; Alibaba signs every request with both.",
+                f"Set {lacking[0].split()[0]}_env to the environment variable holding it.",
+                code="CLIENT.CREDENTIALS",
             )
-            self._config_problem = VendorError(
-                client_error(
-                    VENDOR,
-                    "CLIENT.CREDENTIALS",
-                    "credentials missing",
-                    f"Account {account.name!r} has no {missing}; Alibaba signs every request with both.",
-                    f"Set {missing.split()[0]}_env to the environment variable holding it.",
-                )
-            )
+        return Acs3Auth(creds.access_key, creds.secret_key, self.clock)
 
     @property
     def default_data_lag_seconds(self) -> int:
@@ -94,8 +91,7 @@ class AlibabaProvider(Provider):
         end: datetime,
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
-        if self._config_problem is not None:
-            raise VendorError(self._config_problem.error)
+        self.check_config()
         plan = plan_range(utc(start) if start else None, utc(end) if end else None, self.clock.now(),
                           self.bucket_seconds)  # fmt: skip
         result = FetchResult(notices=list(plan.notices))

@@ -27,7 +27,7 @@ from livetop.vendors.base import (
     Provider,
     fetch_metrics,
 )
-from livetop.vendors.catalog import client_error, decode, transport_error
+from livetop.vendors.catalog import decode, transport_error
 from livetop.vendors.huawei import signer
 from livetop.vendors.huawei.auth import DEFAULT_RENEW_BEFORE_SECONDS, PasswordAuth, TokenAuth, make_auth
 from livetop.vendors.huawei.parse import parse_response
@@ -65,15 +65,17 @@ class HuaweiProvider(Provider):
         renew_before_seconds: float = DEFAULT_RENEW_BEFORE_SECONDS,
     ) -> None:
         super().__init__(account, client, clock, pacer)
-        # An incomplete account is reported on fetch, as a decoded error, like any other problem.
-        self._config_problem: VendorError | None = None
-        self.auth: httpx.Auth | None = None
-        try:
-            if not account.project_id:
-                raise _missing_project_id(account)
-            self.auth = make_auth(account, client, clock, renew_before_seconds)
-        except VendorError as exc:
-            self._config_problem = exc
+        self.auth: httpx.Auth | None = self.configured(lambda: self._make_auth(renew_before_seconds))
+
+    def _make_auth(self, renew_before_seconds: float) -> httpx.Auth:
+        name = self.account.name
+        if not self.account.project_id:
+            raise self.config_error(
+                "no project_id in the config",
+                f"Account {name!r} has no project_id; Huawei Live puts it in every request path.",
+                f"Set project_id for account {name!r} (IAM console -> My Credentials -> Projects).",
+            )
+        return make_auth(self.account, self.client, self.clock, renew_before_seconds)
 
     async def fetch(
         self,
@@ -82,8 +84,7 @@ class HuaweiProvider(Provider):
         end: datetime,
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
-        if self._config_problem is not None:
-            raise VendorError(self._config_problem.error)
+        self.check_config()
         start, end = utc(start), utc(end)
         plan = self.plan(start, end)
         result = FetchResult(notices=list(plan.notices))
@@ -198,13 +199,3 @@ class HuaweiProvider(Provider):
         return None
 
 
-def _missing_project_id(account: AccountConfig) -> VendorError:
-    return VendorError(
-        client_error(
-            VENDOR_HUAWEI,
-            "LIVETOP.CONFIG",
-            "no project_id in the config",
-            f"Account {account.name!r} has no project_id; Huawei Live puts it in every request path.",
-            f"Set project_id for account {account.name!r} (IAM console -> My Credentials -> Projects).",
-        )
-    )

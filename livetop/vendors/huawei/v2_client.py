@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
-from livetop.model import FetchResult, Sample, VendorError, utc
+from livetop.model import FetchResult, Sample, utc
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
 from livetop.vendors.huawei import signer
 from livetop.vendors.huawei.client import HuaweiProvider
@@ -129,8 +129,7 @@ class HuaweiV2Provider(HuaweiProvider):
     async def _per_domain(
         self, kind: str, domains: Iterable[str], start: datetime, end: datetime
     ) -> tuple[dict[str, float], int]:
-        if self._config_problem is not None:
-            raise VendorError(self._config_problem.error)
+        self.check_config()
         names = list(dict.fromkeys(d.strip().lower() for d in domains if d.strip()))
         if not names:
             return {}, 0

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from livetop.model import VENDOR_JDCLOUD, FetchResult, VendorError, utc
-from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Provider
+from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Provider, missing
 from livetop.vendors.catalog import client_error, transport_error
 from livetop.vendors.jdcloud.parse import BandwidthFlow, parse_bandwidth_flow, to_samples
 from livetop.vendors.jdcloud.signature import beijing_date, md5_signature
@@ -44,19 +44,18 @@ class JdcloudProvider(Provider):
         return 300
 
     def _credentials(self) -> tuple[str, str]:
+        """(username, secret key) to sign with; raises the account's config problem when one is missing."""
         creds = self.account.credentials
         username = (creds.username or "").strip()
         secret = creds.secret_key.reveal() if creds.secret_key else ""
-        if not username or not secret:
-            missing = "username (the JD pin)" if not username else "secret_key"
-            raise VendorError(
-                client_error(
-                    VENDOR_JDCLOUD,
-                    "CLIENT.CREDENTIALS",
-                    "credentials missing",
-                    f"Account {self.account.name!r} has no {missing}; JD signs every request with both.",
-                    f"Add {missing.split()[0]} (or {missing.split()[0]}_env) to the account in the config.",
-                )
+        lacking = missing(("username (the JD pin)", username), ("secret_key", secret))
+        if lacking:
+            key = lacking[0].split()[0]
+            raise self.config_error(
+                "credentials missing",
+                f"Account {self.account.name!r} has no {lacking[0]}; JD signs every request with both.",
+                f"Add {key} (or {key}_env) to the account in the config.",
+                code="CLIENT.CREDENTIALS",
             )
         return username, secret
 

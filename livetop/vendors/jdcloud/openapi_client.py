@@ -30,6 +30,7 @@ from livetop.vendors.base import (
     Pacer,
     Provider,
     fetch_metrics,
+    missing,
 )
 from livetop.vendors.catalog import client_error, transport_error
 from livetop.vendors.jdcloud.jdcloud3 import Jdcloud3Auth
@@ -56,27 +57,20 @@ class JdcloudOpenApiProvider(Provider):
         self, account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None
     ) -> None:
         super().__init__(account, client, clock, pacer)
-        # An incomplete account is reported on fetch, as a decoded error, like any other problem.
-        self._config_problem: VendorError | None = None
-        self.auth: Jdcloud3Auth | None = None
-        creds = account.credentials
-        missing = [name for name, value in (("access_key", creds.access_key), ("secret_key", creds.secret_key))
-                   if not value]  # fmt: skip
-        if missing:
-            what = " and ".join(missing)
-            self._config_problem = VendorError(
-                client_error(
-                    VENDOR_JDCLOUD,
-                    "LIVETOP.CONFIG",
-                    f"no {what} in the config",
-                    f"Account {account.name!r} uses JD's OpenAPI, which signs every request with an "
-                    "AccessKey pair (JDCLOUD3-HMAC-SHA256).",
-                    f"Set {' and '.join(m + '_env' for m in missing)} for account {account.name!r} to the "
-                    "environment variables holding the pair from the JD Cloud console (Access Key management).",
-                )
+        self.auth: Jdcloud3Auth | None = self.configured(self._make_auth)
+
+    def _make_auth(self) -> Jdcloud3Auth:
+        creds, name = self.account.credentials, self.account.name
+        lacking = missing(("access_key", creds.access_key), ("secret_key", creds.secret_key))
+        if lacking:
+            raise self.config_error(
+                f"no {' and '.join(lacking)} in the config",
+                f"Account {name!r} uses JD's OpenAPI, which signs every request with an AccessKey pair "
+                "(JDCLOUD3-HMAC-SHA256).",
+                f"Set {' and '.join(m + '_env' for m in lacking)} for account {name!r} to the environment "
+                "variables holding the pair from the JD Cloud console (Access Key management).",
             )
-        else:
-            self.auth = Jdcloud3Auth(creds.access_key, creds.secret_key, clock)
+        return Jdcloud3Auth(creds.access_key, creds.secret_key, self.clock)
 
     async def fetch(
         self,
@@ -85,8 +79,7 @@ class JdcloudOpenApiProvider(Provider):
         end: datetime,
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
-        if self._config_problem is not None:
-            raise VendorError(self._config_problem.error)
+        self.check_config()
         try:
             start = utc(start) if start is not None else None
             end = utc(end) if end is not None else None

@@ -28,8 +28,8 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import DecodedError, FetchResult, VendorError, format_duration, iso_utc, utc
-from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider
-from livetop.vendors.catalog import client_error, transport_error
+from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider, missing
+from livetop.vendors.catalog import transport_error
 from livetop.vendors.tencent import VENDOR_TENCENT
 from livetop.vendors.tencent.auth import JSON_CONTENT_TYPE, Tc3Auth
 from livetop.vendors.tencent.parse import BillPoints, parse_bill, to_samples
@@ -63,27 +63,19 @@ class TencentProvider(Provider):
         self, account: AccountConfig, client: httpx.AsyncClient, clock: Clock, pacer: Pacer | None = None
     ) -> None:
         super().__init__(account, client, clock, pacer)
-        self._config_problem: VendorError | None = None
-        self.auth: Tc3Auth | None = None
-        creds = account.credentials
-        missing = [
-            what
-            for value, what in ((creds.access_key, "access_key (SecretId)"), (creds.secret_key, "secret_key"))
-            if not value
-        ]
-        if missing:
-            self._config_problem = VendorError(
-                client_error(
-                    VENDOR_TENCENT,
-                    "LIVETOP.CONFIG",
-                    "credentials missing",
-                    f"Account {account.name!r} has no {' and no '.join(missing)}; Tencent signs every "
-                    "request with the SecretId and SecretKey.",
-                    "Set access_key_env and secret_key_env for the account to the variables holding them.",
-                )
+        self.auth: Tc3Auth | None = self.configured(self._make_auth)
+
+    def _make_auth(self) -> Tc3Auth:
+        creds = self.account.credentials
+        lacking = missing(("access_key (SecretId)", creds.access_key), ("secret_key", creds.secret_key))
+        if lacking:
+            raise self.config_error(
+                "credentials missing",
+                f"Account {self.account.name!r} has no {' and no '.join(lacking)}; Tencent signs every "
+                "request with the SecretId and SecretKey.",
+                "Set access_key_env and secret_key_env for the account to the variables holding them.",
             )
-        else:
-            self.auth = Tc3Auth(creds.access_key, creds.secret_key, clock, region=account.region)
+        return Tc3Auth(creds.access_key, creds.secret_key, self.clock, region=self.account.region)
 
     @property
     def bucket_seconds(self) -> int:
@@ -96,8 +88,7 @@ class TencentProvider(Provider):
         end: datetime,
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
-        if self._config_problem is not None:
-            raise VendorError(self._config_problem.error)
+        self.check_config()
         plan = plan_range(utc(start), utc(end) if end is not None else None, self.clock.now())
         domain = domain.strip()
         result = FetchResult(notices=list(plan.notices))
