@@ -65,6 +65,74 @@ def _malformed(http_status: int, detail: str, secrets: Iterable[str] = ()) -> Ve
     return VendorError(malformed(VENDOR_HUAWEI, http_status, detail, secrets))
 
 
+def points_list(doc: dict, key: str, what: str, http_status: int, secrets: Iterable[str] = ()) -> list:
+    """The list of points under `key` in an answer (v1 and v2 alike)."""
+    items = doc.get(key)
+    if items is None:
+        raise _malformed(http_status, f"the {what} answer has no {key!r} list", secrets)
+    if not isinstance(items, list):
+        raise _malformed(http_status, f"{key!r} is not a list", secrets)
+    return items
+
+
+def measure(item: object, key: str, where: str, http_status: int, secrets: Iterable[str] = ()) -> float:
+    """`item[key]` of the point at `where` ("bandwidth_info[3]") as a non-negative finite float."""
+    if not isinstance(item, dict):
+        raise _malformed(http_status, f"{where} is not an object", secrets)
+    value = item.get(key)
+    # bool is an int in Python but never a measurement; NaN/inf and negatives are not measurements.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _malformed(http_status, f"{where}.{key} is not a number", secrets)
+    # An int past float range (10**400) is no measurement either, and float() of it would raise.
+    number = value if isinstance(value, float) else _int_as_float(value)
+    if number < 0 or not math.isfinite(number):
+        raise _malformed(http_status, f"{where}.{key} is not a non-negative finite number", secrets)
+    return number
+
+
+def read_series(
+    metric: str,
+    items: list,
+    keys: tuple[str, str, str],
+    http_status: int,
+    *,
+    bucket_seconds: int | None = None,
+    notices: list[str] | None = None,
+    secrets: Iterable[str] = (),
+) -> list[Sample]:
+    """The samples of the points `items` (v1's `bandwidth_info`, v2's `data_list`), sorted by bucket start;
+    `keys`: (the list's key, the value's, the time's). With `bucket_seconds`, a point off that grid is
+    stamped with the start of its bucket, and a point at the calendar's edge is dropped, each with a notice
+    appended to `notices`."""
+    list_key, value_key, time_key = keys
+    align = bucket_seconds if bucket_seconds and ALIGNABLE_SECONDS % bucket_seconds == 0 else None
+    off_grid = edge = 0
+    by_start: dict = {}
+    for index, item in enumerate(items):
+        # The path of a bad point (`bandwidth_info[3]`) is only spelled out when there is one.
+        where = f"{list_key}[{index}]"
+        value = measure(item, value_key, where, http_status, secrets)
+        stamp = item.get(time_key)
+        bucket = _bucket_of(stamp, align) if isinstance(stamp, str) else None
+        if bucket is None:
+            raise _malformed(http_status, f"{where}.{time_key} is not yyyy-MM-ddTHH:mm:ssZ", secrets)
+        bucket_start, moved = bucket
+        if bucket_start is None:
+            edge += 1
+            continue
+        off_grid += moved
+        # A repeated bucket keeps the last value, as the series merge does.
+        by_start[bucket_start] = Sample(bucket_start, value)
+    if edge and notices is not None:
+        notices.append(f"Huawei sent {edge} {metric} point(s) stamped at the calendar's edge: dropped")
+    if off_grid and notices is not None:
+        notices.append(
+            f"Huawei sent {off_grid} {metric} point(s) off the {align // 60}-minute grid: each was aligned to "
+            "the start of its bucket"
+        )
+    return [by_start[t] for t in sorted(by_start)]
+
+
 def parse_samples(
     metric: str,
     body: bytes,
@@ -80,46 +148,12 @@ def parse_samples(
     appended to `notices`."""
     list_key, value_key = SHAPES[metric]
     secrets = tuple(secrets)
-    align = bucket_seconds if bucket_seconds and ALIGNABLE_SECONDS % bucket_seconds == 0 else None
-    off_grid = edge = 0
     doc = answer_object(body, VENDOR_HUAWEI, http_status, metric, secrets=secrets)
-    items = doc.get(list_key)
-    if items is None:
-        raise _malformed(http_status, f"the {metric} answer has no {list_key!r} list")
-    if not isinstance(items, list):
-        raise _malformed(http_status, f"{list_key!r} is not a list")
-    by_start: dict = {}
-    for index, item in enumerate(items):
-        # The path of a bad point (`bandwidth_info[3]`) is only spelled out when there is one.
-        if not isinstance(item, dict):
-            raise _malformed(http_status, f"{list_key}[{index}] is not an object")
-        value = item.get(value_key)
-        # bool is an int in Python but never a bandwidth; NaN/inf and negatives are not measurements.
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _malformed(http_status, f"{list_key}[{index}].{value_key} is not a number")
-        # An int past float range (10**400) is no measurement either, and float() of it would raise.
-        if value < 0 or not math.isfinite(value if isinstance(value, float) else _int_as_float(value)):
-            where = f"{list_key}[{index}].{value_key}"
-            raise _malformed(http_status, f"{where} is not a non-negative finite number")
-        stamp = item.get("timestamp")
-        bucket = _bucket_of(stamp, align) if isinstance(stamp, str) else None
-        if bucket is None:
-            raise _malformed(http_status, f"{list_key}[{index}].timestamp is not yyyy-MM-ddTHH:mm:ssZ")
-        bucket_start, moved = bucket
-        if bucket_start is None:
-            edge += 1
-            continue
-        off_grid += moved
-        # A repeated bucket keeps the last value, as the series merge does.
-        by_start[bucket_start] = Sample(bucket_start, float(value))
-    if edge and notices is not None:
-        notices.append(f"Huawei sent {edge} {metric} point(s) stamped at the calendar's edge: dropped")
-    if off_grid and notices is not None:
-        notices.append(
-            f"Huawei sent {off_grid} {metric} point(s) off the {align // 60}-minute grid: each was aligned to "
-            "the start of its bucket"
-        )
-    return [by_start[t] for t in sorted(by_start)]
+    items = points_list(doc, list_key, metric, http_status, secrets)
+    return read_series(
+        metric, items, (list_key, value_key, "timestamp"), http_status,
+        bucket_seconds=bucket_seconds, notices=notices, secrets=secrets,
+    )  # fmt: skip
 
 
 def parse_response(
