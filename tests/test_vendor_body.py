@@ -12,7 +12,7 @@ from fuzz_targets import PARSERS
 from fuzzgen import SECRET, ParserTarget, RandomChooser, check_target, to_json
 
 from livetop.model import VendorError
-from livetop.vendors.body import MAX_BODY_BYTES, BodyError, json_object, load_json
+from livetop.vendors.body import MAX_BODY_BYTES, BodyError, json_number, json_object, load_json
 from livetop.vendors.catalog import answer_object, decode
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
@@ -131,3 +131,30 @@ def test_every_parser_refuses_a_good_answer_padded_past_the_cap(target: ParserTa
     with pytest.raises(target.errors) as caught:
         target.parse(good + b" " * MAX_BODY_BYTES)
     assert "more than any answer" in caught.value.error.raw_message
+
+
+@pytest.mark.parametrize(
+    "value, strings, expected",
+    [
+        (7, False, Decimal(7)),
+        (Decimal("6.1"), False, Decimal("6.1")),
+        (Decimal("0"), False, Decimal(0)),
+        (Decimal("-0.5"), False, None),
+        (Decimal("1e999999"), False, Decimal("1e999999")),  # finite: the caller checks it fits a float
+        (True, False, None),
+        (float("nan"), False, None),
+        (float("inf"), False, None),
+        (1.5, False, None),  # a float means the document was not read with decimals=True
+        ("12", False, None),
+        ("12", True, Decimal(12)),
+        (" 6.10 ", True, Decimal("6.10")),
+        ("NaN", True, None),
+        ("-1", True, None),
+        ("1" * 65, True, None),
+        ("", True, None),
+        ("abc", True, None),
+        (None, True, None),
+    ],
+)
+def test_json_number_is_a_non_negative_finite_decimal_or_none(value, strings, expected):
+    assert json_number(value, strings=strings) == expected

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 # The largest documented answer is ~2 MB (Huawei v2 detail: 31 days of 1-minute points); a body eight times
 # that is no answer. Parsing multiplies a body's size in memory and holds the event loop (a 16 MiB array of
 # zeros took ~10 s of CPU in the error decoder), so the cap bounds what a hostile one costs.
 MAX_BODY_BYTES = 16 << 20
+
+MAX_NUMBER_CHARS = 64  # a measurement written as a string is a few digits; anything longer is not one
 
 # Top-level types as JSON names them, for a message a person reads.
 _JSON_TYPES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
@@ -75,3 +77,22 @@ def json_object(body: bytes, *, decimals: bool = False, lenient_keys: Iterable[s
     if not isinstance(doc, dict):
         raise BodyError(f"is not a JSON object but {json_type(doc)}")
     return doc
+
+
+def json_number(value: object, *, strings: bool = False) -> Decimal | None:
+    """A non-negative finite number of a document read with `decimals=True`, else None. Decimal keeps a
+    figure exact ("6.1" Mbps is 6_100_000 bit/s); a bool is an int in Python but never a measurement, and
+    NaN/Infinity literals (read as floats) are refused. `strings`: a number written as a string of at most
+    MAX_NUMBER_CHARS counts too (Alibaba's documented form)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+    elif strings and isinstance(value, str) and 0 < len(value) <= MAX_NUMBER_CHARS:
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() and number >= 0 else None

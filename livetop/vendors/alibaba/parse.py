@@ -20,10 +20,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from livetop.model import Sample, VendorError, floor_to
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
+from livetop.vendors.body import json_number
 from livetop.vendors.catalog import RETRY_AFTER_CAP_SECONDS, answer_object, decode, malformed
 from livetop.vendors.alibaba.timerules import VENDOR, parse_time
 
@@ -32,7 +33,6 @@ SHAPES = {
     METRIC_BANDWIDTH: ("BpsDataPerInterval", "BpsValue"),
     METRIC_TRAFFIC: ("TrafficDataPerInterval", "TrafficValue"),
 }
-MAX_VALUE_CHARS = 64  # a measurement is a few digits; anything longer is not one
 
 
 def _malformed(http_status: int, detail: str) -> VendorError:
@@ -41,20 +41,7 @@ def _malformed(http_status: int, detail: str) -> VendorError:
 
 def _number(value: object) -> Decimal | None:
     """A non-negative finite number given as a string (the documented form) or a JSON number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-    elif isinstance(value, str) and 0 < len(value) <= MAX_VALUE_CHARS:
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-    else:
-        return None
-    if not number.is_finite() or number < 0:
-        return None
-    return number
+    return json_number(value, strings=True)
 
 
 def acs_retry_after(headers: Mapping[str, str] | None) -> float | None:

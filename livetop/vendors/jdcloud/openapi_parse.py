@@ -19,10 +19,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from decimal import Decimal
 
 from livetop.model import VENDOR_JDCLOUD, VendorError, utc
 from livetop.vendors.base import METRIC_BANDWIDTH, METRIC_TRAFFIC
+from livetop.vendors.body import json_number as _number
 from livetop.vendors.catalog import answer_object, decode, malformed
 
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
@@ -34,13 +34,6 @@ def parse_point_time(text: object) -> datetime:
     if not isinstance(text, str) or not _TIME.fullmatch(text.strip()):
         raise ValueError(f"not a UTC time: {str(text)[:40]!r}")
     return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def _number(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return None
-    number = Decimal(value)
-    return number if number.is_finite() and number >= 0 else None
 
 
 def parse_statistics(

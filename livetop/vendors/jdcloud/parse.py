@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, DecimalException
 
 from livetop.model import VENDOR_JDCLOUD, Sample, VendorError, floor_to, utc
+from livetop.vendors.body import json_number as _number
 from livetop.vendors.catalog import answer_object, decode, malformed
 from livetop.vendors.jdcloud.timerules import BUCKET, OutsideCalendar, label_to_bucket_start
 
@@ -36,16 +37,6 @@ class BandwidthFlow:
     bandwidth_bps: dict[datetime, float]
     traffic_bytes: dict[datetime, int]
     notices: list[str] = field(default_factory=list)
-
-
-def _number(value: object) -> Decimal | None:
-    # Decimal keeps "6.1" exact, so 6.1 Mbps is exactly 6_100_000 bit/s.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-        return number if number.is_finite() and number >= 0 else None
-    return None
 
 
 def parse_bandwidth_flow(

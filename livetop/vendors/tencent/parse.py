@@ -28,6 +28,7 @@ from decimal import Decimal, DecimalException
 
 from livetop.model import Sample, VendorError, utc
 from livetop.vendors.body import BodyError, load_json
+from livetop.vendors.body import json_number as _number
 from livetop.vendors.catalog import decode, malformed
 from livetop.vendors.tencent import VENDOR_TENCENT
 from livetop.vendors.tencent.timerules import parse_time
@@ -45,14 +46,6 @@ class BillPoints:
     bandwidth_bps: dict[datetime, float] = field(default_factory=dict)
     traffic_bytes: dict[datetime, int] = field(default_factory=dict)
     peak_time: dict[datetime, datetime] = field(default_factory=dict)
-
-
-def _number(value: object) -> Decimal | None:
-    """A non-negative finite JSON number (Decimal keeps 6.1 exact), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return None
-    number = Decimal(value)
-    return number if number.is_finite() and number >= 0 else None
 
 
 def parse_bill(
