@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from livetop.model import VendorError
+from livetop.model import DecodedError, VendorError
 from livetop.vendors.catalog import load_catalog
 from livetop.vendors.tencent.client import clock_skew, request_body
 from livetop.vendors.tencent.errors import read_error
@@ -218,6 +218,14 @@ def test_clock_skew_is_measured_from_the_answers_date():
     assert "10m behind Tencent's" in behind.meaning
     assert clock_skew(info.value.error, None, _t("2026-11-20T12:07:30Z")) == info.value.error
     assert clock_skew(info.value.error, "not a date", _t("2026-11-20T12:07:30Z")) == info.value.error
+
+
+@pytest.mark.parametrize(
+    "date", ["Fri, 31 Dec 9999 23:59:59 -0100", "no date", "", "Thu, 32 Foo 2026 99:99:99 X"]
+)
+def test_a_date_header_with_no_utc_time_leaves_the_error_as_tencent_worded_it(date):
+    error = DecodedError("tencent", "AuthFailure.SignatureExpire", 200, "t", "m", "a", False)
+    assert clock_skew(error, date, _t("2026-11-20T12:07:30Z")) == error
 
 
 def test_request_body_names_one_domain_with_inclusive_bucket_starts():

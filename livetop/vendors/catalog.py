@@ -56,6 +56,18 @@ def error_reader(vendor: str) -> Callable[[object], tuple[str, str] | None]:
 # --- decoding -----------------------------------------------------------------------------------------------
 
 
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date (`Date`, `Retry-After`), aware (UTC when it names no zone); None when absent or
+    unreadable. Kept in its own zone: at the calendar's edge it may have no UTC equivalent Python can hold."""
+    if not value:
+        return None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
 def parse_retry_after(headers: Mapping[str, str] | None, now: datetime | None = None) -> float | None:
     """Retry-After in seconds (delta-seconds or an HTTP date), capped; None when absent or unreadable."""
     if not headers:
@@ -69,12 +81,9 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: datetime | None = 
     try:
         seconds = float(value)
     except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        when = http_date(value)
+        if when is None:
             return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
         seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
     if seconds != seconds:  # NaN
         return None

@@ -18,7 +18,6 @@ Evidence: bench/README.md, "Multi-domain calls".
 
 from __future__ import annotations
 
-import email.utils
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -29,7 +28,7 @@ from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import DecodedError, FetchResult, VendorError, format_duration, iso_utc, utc
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider, missing
-from livetop.vendors.catalog import transport_error
+from livetop.vendors.catalog import http_date, transport_error
 from livetop.vendors.tencent import VENDOR_TENCENT
 from livetop.vendors.tencent.auth import JSON_CONTENT_TYPE, Tc3Auth
 from livetop.vendors.tencent.parse import BillPoints, parse_bill, to_samples
@@ -145,7 +144,11 @@ class TencentProvider(Provider):
 def clock_skew(error: DecodedError, date_header: str | None, now: datetime) -> DecodedError:
     """A SignatureExpire error told as what it is: this machine's clock against Tencent's, measured from
     the answer's Date header when it has one."""
-    vendor_now = _http_date(date_header)
+    vendor_now = http_date(date_header)
+    try:
+        vendor_now = vendor_now.astimezone(timezone.utc) if vendor_now else None
+    except OverflowError:  # "31 Dec 9999 23:59:59 -0100" has no UTC time Python can hold
+        vendor_now = None
     if vendor_now is None:
         return error
     skew = (utc(now) - vendor_now).total_seconds()
@@ -159,14 +162,3 @@ def clock_skew(error: DecodedError, date_header: str | None, now: datetime) -> D
     )
     return replace(error, meaning=measured, title=error.title)
 
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
