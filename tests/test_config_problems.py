@@ -200,3 +200,26 @@ def test_an_incomplete_account_reads_as_it_always_has(case):
     assert (error.code, error.kind, error.title, error.meaning, error.action) == EXPECTED[case]
     assert S not in json.dumps(error.as_dict())
     assert error.retryable is False
+
+
+@pytest.mark.parametrize("api", ["opencdn", "openapi"])
+def test_a_time_without_a_zone_is_a_decoded_error_on_both_jd_apis(api):
+    account = acct(
+        "jdcloud", api, "md5" if api == "opencdn" else "aksk", username="pin", access_key=S, secret_key=S
+    )
+
+    async def fetch() -> VendorError:
+        async with httpx.AsyncClient() as client:
+            provider = make_provider(account, client, ManualClock(T0))
+            with pytest.raises(VendorError) as caught:
+                await provider.fetch("play.example.com", HOUR.replace(tzinfo=None), T0)
+            return caught.value
+
+    error = asyncio.run(fetch()).error
+    assert (error.code, error.kind, error.title, error.meaning, error.action) == (
+        "CLIENT.NAIVE_TIME",
+        "client",
+        "time without a zone",
+        "A time was given without a timezone: is it UTC or Beijing time?",
+        "Give times with an offset or a trailing Z (UTC).",
+    )

@@ -17,7 +17,7 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import DecodedError, FetchResult, Sample, VendorError
+from livetop.model import DecodedError, FetchResult, Sample, VendorError, utc
 from livetop.vendors.catalog import client_error
 from livetop.vendors.transport import PooledTransport
 
@@ -76,6 +76,24 @@ class Provider(ABC):
         """Raise the account's config problem, if it has one: first thing in a fetch."""
         if self._config_problem is not None:
             raise VendorError(self._config_problem)
+
+    def utc_range(
+        self, start: datetime | None, end: datetime | None
+    ) -> tuple[datetime | None, datetime | None]:
+        """`start` and `end` in UTC (None stays None); a time without a zone is a decoded error, not a
+        guess: it could be UTC or Beijing time."""
+        try:
+            return (utc(start) if start is not None else None, utc(end) if end is not None else None)
+        except ValueError:
+            raise VendorError(
+                client_error(
+                    self.vendor,
+                    "CLIENT.NAIVE_TIME",
+                    "time without a zone",
+                    "A time was given without a timezone: is it UTC or Beijing time?",
+                    "Give times with an offset or a trailing Z (UTC).",
+                )
+            ) from None
 
     @property
     def bucket_seconds(self) -> int:

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from livetop.model import VENDOR_JDCLOUD, FetchResult, VendorError, utc
+from livetop.model import VENDOR_JDCLOUD, FetchResult, VendorError
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Provider, missing
-from livetop.vendors.catalog import client_error, transport_error
+from livetop.vendors.catalog import transport_error
 from livetop.vendors.jdcloud.parse import BandwidthFlow, parse_bandwidth_flow, to_samples
 from livetop.vendors.jdcloud.signature import beijing_date, md5_signature
 from livetop.vendors.jdcloud.timerules import format_beijing, plan_range
@@ -79,19 +79,7 @@ class JdcloudProvider(Provider):
         end: datetime | None,
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
-        try:
-            start = utc(start) if start is not None else None
-            end = utc(end) if end is not None else None
-        except ValueError:
-            raise VendorError(
-                client_error(
-                    VENDOR_JDCLOUD,
-                    "CLIENT.NAIVE_TIME",
-                    "time without a zone",
-                    "A time was given without a timezone: is it UTC or Beijing time?",
-                    "Give times with an offset or a trailing Z (UTC).",
-                )
-            ) from None
+        start, end = self.utc_range(start, end)
         plan = plan_range(start, end, self.clock.now())
         if plan.requests:
             self._credentials()  # an incomplete account fails before waiting for the pacer

@@ -22,7 +22,7 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import VENDOR_JDCLOUD, FetchResult, Sample, VendorError, iso_utc, utc
+from livetop.model import VENDOR_JDCLOUD, FetchResult, Sample, VendorError, iso_utc
 from livetop.vendors.base import (
     BOTH_METRICS,
     METRIC_BANDWIDTH,
@@ -32,7 +32,7 @@ from livetop.vendors.base import (
     fetch_metrics,
     missing,
 )
-from livetop.vendors.catalog import client_error, transport_error
+from livetop.vendors.catalog import transport_error
 from livetop.vendors.jdcloud.jdcloud3 import Jdcloud3Auth
 from livetop.vendors.jdcloud.openapi_parse import parse_statistics
 from livetop.vendors.jdcloud.openapi_timerules import PERIOD_SECONDS, plan_range
@@ -80,19 +80,7 @@ class JdcloudOpenApiProvider(Provider):
         metrics: frozenset[str] = BOTH_METRICS,
     ) -> FetchResult:
         self.check_config()
-        try:
-            start = utc(start) if start is not None else None
-            end = utc(end) if end is not None else None
-        except ValueError:
-            raise VendorError(
-                client_error(
-                    VENDOR_JDCLOUD,
-                    "CLIENT.NAIVE_TIME",
-                    "time without a zone",
-                    "A time was given without a timezone: is it UTC or Beijing time?",
-                    "Give times with an offset or a trailing Z (UTC).",
-                )
-            ) from None
+        start, end = self.utc_range(start, end)
         plan = plan_range(start, end, self.clock.now(), self.account.step_minutes)
         result = FetchResult(notices=list(plan.notices))
         domain = domain.strip()
