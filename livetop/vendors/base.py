@@ -18,7 +18,7 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import DecodedError, FetchResult, Sample, VendorError, utc
-from livetop.vendors.catalog import client_error
+from livetop.vendors.catalog import client_error, transport_error
 from livetop.vendors.transport import PooledTransport
 
 METRIC_BANDWIDTH = "bandwidth"
@@ -76,6 +76,15 @@ class Provider(ABC):
         """Raise the account's config problem, if it has one: first thing in a fetch."""
         if self._config_problem is not None:
             raise VendorError(self._config_problem)
+
+    async def send(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """One request on the account's client (`kwargs` as httpx's `request` takes them: auth, content,
+        headers). No answer at all (timeout, refused connection, TLS failure) is a decoded transport error;
+        an auth flow's own VendorError (a failed token request) passes as it is."""
+        try:
+            return await self.client.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise VendorError(transport_error(self.vendor, exc)) from None
 
     def utc_range(
         self, start: datetime | None, end: datetime | None

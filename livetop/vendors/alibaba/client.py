@@ -18,7 +18,7 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import FetchResult, Sample, VendorError, iso_utc, utc
+from livetop.model import FetchResult, Sample, iso_utc, utc
 from livetop.vendors.alibaba import signer
 from livetop.vendors.alibaba.auth import Acs3Auth
 from livetop.vendors.alibaba.parse import parse_response
@@ -32,7 +32,6 @@ from livetop.vendors.base import (
     fetch_metrics,
     missing,
 )
-from livetop.vendors.catalog import transport_error
 
 ACTIONS = {METRIC_BANDWIDTH: "DescribeLiveDomainBpsData", METRIC_TRAFFIC: "DescribeLiveDomainTrafficData"}
 # How long the newest points keep changing, by interval: Alibaba's CDN bandwidth page states a 15-minute
@@ -113,13 +112,10 @@ class AlibabaProvider(Provider):
     async def _request(self, metric: str, domain: str, start: datetime, end: datetime) -> list[Sample]:
         interval = self.bucket_seconds
         await self.pacer()
-        try:
-            request = self.client.build_request(
-                "POST", request_url(domain, start, end, interval), headers={"x-acs-action": ACTIONS[metric]}
-            )
-            response = await self.client.send(request, auth=self.auth)
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(VENDOR, exc)) from None
+        response = await self.send(
+            "POST", request_url(domain, start, end, interval), headers={"x-acs-action": ACTIONS[metric]},
+            auth=self.auth,
+        )  # fmt: skip
         return parse_response(
             metric,
             response.status_code,

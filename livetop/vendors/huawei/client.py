@@ -27,7 +27,7 @@ from livetop.vendors.base import (
     Provider,
     fetch_metrics,
 )
-from livetop.vendors.catalog import decode, transport_error
+from livetop.vendors.catalog import decode
 from livetop.vendors.huawei import signer
 from livetop.vendors.huawei.auth import DEFAULT_RENEW_BEFORE_SECONDS, PasswordAuth, TokenAuth, make_auth
 from livetop.vendors.huawei.parse import parse_response
@@ -152,13 +152,7 @@ class HuaweiProvider(Provider):
         """GET `url` (paced, authenticated) and `parse(response)`: (parsed, requests sent). Raises VendorError;
         a token expiry that renewing cannot fix becomes a final, non-retryable error."""
         await self.pacer()
-        try:
-            request = self.client.build_request("GET", url)
-            response = await self.client.send(request, auth=self.auth)
-        except VendorError:
-            raise  # from the auth layer (IAM), already decoded
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(VENDOR_HUAWEI, exc)) from None
+        response = await self.send("GET", url, auth=self.auth)  # an IAM failure raises as decoded
         sent = 1 + len(response.history)
         try:
             parsed = parse(response)

@@ -20,11 +20,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-import httpx
-
 from livetop.model import VENDOR_JDCLOUD, FetchResult, VendorError
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Provider, missing
-from livetop.vendors.catalog import transport_error
 from livetop.vendors.jdcloud.parse import BandwidthFlow, parse_bandwidth_flow, to_samples
 from livetop.vendors.jdcloud.signature import beijing_date, md5_signature
 from livetop.vendors.jdcloud.timerules import format_beijing, plan_range
@@ -133,12 +130,9 @@ class JdcloudProvider(Provider):
         body = self.request_body(domain, start_time, end_time, date)
         content = json.dumps(body, ensure_ascii=False).encode()
         result.requests += 1
-        try:
-            response = await self.client.post(
-                BANDWIDTH_FLOW_PATH, content=content, headers={"Content-Type": "application/json"}
-            )
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(VENDOR_JDCLOUD, exc)) from None
+        response = await self.send(
+            "POST", BANDWIDTH_FLOW_PATH, content=content, headers={"Content-Type": "application/json"}
+        )
         secret = self.account.credentials.secret_key
         return parse_bandwidth_flow(
             response.status_code,

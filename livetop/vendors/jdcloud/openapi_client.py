@@ -22,7 +22,7 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
-from livetop.model import VENDOR_JDCLOUD, FetchResult, Sample, VendorError, iso_utc
+from livetop.model import VENDOR_JDCLOUD, FetchResult, Sample, iso_utc
 from livetop.vendors.base import (
     BOTH_METRICS,
     METRIC_BANDWIDTH,
@@ -32,7 +32,6 @@ from livetop.vendors.base import (
     fetch_metrics,
     missing,
 )
-from livetop.vendors.catalog import transport_error
 from livetop.vendors.jdcloud.jdcloud3 import Jdcloud3Auth
 from livetop.vendors.jdcloud.openapi_parse import parse_statistics
 from livetop.vendors.jdcloud.openapi_timerules import PERIOD_SECONDS, plan_range
@@ -97,10 +96,7 @@ class JdcloudOpenApiProvider(Provider):
     async def _request(self, metric: str, domain: str, plan, start_time: datetime, end_time: datetime):
         url = f"{PATHS[metric]}?{statistics_query(domain, plan.period, start_time, end_time)}"
         await self.pacer()
-        try:
-            response = await self.client.send(self.client.build_request("GET", url), auth=self.auth)
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(VENDOR_JDCLOUD, exc)) from None
+        response = await self.send("GET", url, auth=self.auth)
         return parse_statistics(
             metric,
             response.status_code,

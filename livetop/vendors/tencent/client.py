@@ -28,7 +28,7 @@ from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import DecodedError, FetchResult, VendorError, format_duration, iso_utc, utc
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH, METRIC_TRAFFIC, Pacer, Provider, missing
-from livetop.vendors.catalog import http_date, transport_error
+from livetop.vendors.catalog import http_date
 from livetop.vendors.tencent import VENDOR_TENCENT
 from livetop.vendors.tencent.auth import JSON_CONTENT_TYPE, Tc3Auth
 from livetop.vendors.tencent.parse import BillPoints, parse_bill, to_samples
@@ -110,19 +110,13 @@ class TencentProvider(Provider):
     ) -> BillPoints:
         content = json.dumps(request_body(domain, first, last)).encode("utf-8")
         await self.pacer()
-        try:
-            response = await self.client.post(
-                "/",
-                content=content,
-                headers={
-                    "Content-Type": JSON_CONTENT_TYPE,
-                    "X-TC-Action": ACTION,
-                    "X-TC-Version": VERSION,
-                },
-                auth=self.auth,
-            )
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(VENDOR_TENCENT, exc)) from None
+        response = await self.send(
+            "POST",
+            "/",
+            content=content,
+            headers={"Content-Type": JSON_CONTENT_TYPE, "X-TC-Action": ACTION, "X-TC-Version": VERSION},
+            auth=self.auth,
+        )
         now = self.clock.now()
         try:
             return parse_bill(
