@@ -25,8 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from livetop.model import VendorError, ceil_to, floor_to, iso_utc, parse_iso_utc, utc
+from livetop.model import VendorError, floor_to, iso_utc, parse_iso_utc, utc
 from livetop.vendors.catalog import client_error
+from livetop.vendors.timerange import clamp_start
 
 VENDOR = "alibaba"
 INTERVALS = (300, 3600, 86400)
@@ -97,19 +98,17 @@ def plan_range(start: datetime | None, end: datetime | None, now: datetime, inte
         )
     end = min(end, now)
     notices: list[str] = []
-    limit = now - LOOKBACK
-    if start < limit:
-        clamped = ceil_to(limit + CLAMP_GRACE, interval)
-        if end <= clamped:
-            raise _client_error(
-                "LIVETOP.TIME.TOO_OLD",
-                "range older than 90 days",
-                f"Alibaba answers the last 90 days only; the range ends at {iso_utc(end)}, before "
-                f"{iso_utc(clamped)}.",
-                "Ask for a range within the last 90 days.",
-            )
-        start = clamped
-        notices.append(f"start clamped to {iso_utc(start)}: {LOOKBACK_TEXT}")
+    start = clamp_start(
+        start, end, now - LOOKBACK, interval, LOOKBACK_TEXT, notices,
+        lambda end, clamped: _client_error(
+            "LIVETOP.TIME.TOO_OLD",
+            "range older than 90 days",
+            f"Alibaba answers the last 90 days only; the range ends at {iso_utc(end)}, before "
+            f"{iso_utc(clamped)}.",
+            "Ask for a range within the last 90 days.",
+        ),
+        grace=CLAMP_GRACE,
+    )  # fmt: skip
     # Ask from the start of the bucket holding `start` (its stamp may lie before `start`: the caller keeps
     # only buckets starting in [start, end)); whole seconds on the wire.
     ask_from = floor_to(start, interval)

@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from livetop.model import VENDOR_HUAWEI, VendorError, ceil_to, iso_utc, parse_iso_utc, utc
+from livetop.model import VENDOR_HUAWEI, VendorError, iso_utc, parse_iso_utc, utc
 from livetop.vendors.catalog import client_error
+from livetop.vendors.timerange import clamp_start
 
 MAX_SPAN = timedelta(days=30)  # "cannot be greater than 30 days": exactly 30 days is allowed
 # "the past three months": 90 days is the shortest reading (a calendar quarter is 89-92 days).
@@ -84,19 +85,17 @@ def plan_range(
     if end > now:
         # The vendor has no data for the future; asking for it only risks a refusal.
         end = now
-    limit = now - RETENTION
-    if start < limit:
-        clamped = ceil_to(limit + CLAMP_GRACE, bucket_seconds)
-        if end <= clamped:
-            raise _client_error(
-                "LIVETOP.TIME.TOO_OLD",
-                "range older than 3 months",
-                f"Huawei keeps 3 months of statistics; the range ends at {iso_utc(end)}, before "
-                f"the oldest data it keeps ({iso_utc(clamped)}).",
-                "Ask for a range within the last 90 days.",
-            )
-        start = clamped
-        notices.append(f"start clamped to {iso_utc(start)}: {RETENTION_TEXT}")
+    start = clamp_start(
+        start, end, now - RETENTION, bucket_seconds, RETENTION_TEXT, notices,
+        lambda end, clamped: _client_error(
+            "LIVETOP.TIME.TOO_OLD",
+            "range older than 3 months",
+            f"Huawei keeps 3 months of statistics; the range ends at {iso_utc(end)}, before "
+            f"the oldest data it keeps ({iso_utc(clamped)}).",
+            "Ask for a range within the last 90 days.",
+        ),
+        grace=CLAMP_GRACE,
+    )  # fmt: skip
     # Wire times have whole seconds. Flooring the start may take in a bucket that starts just before it;
     # the caller filters samples to [start, end). Flooring the end never asks for the future.
     start, end = _floor_second(start), _floor_second(end)

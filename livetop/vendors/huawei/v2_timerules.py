@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from livetop.model import VENDOR_HUAWEI, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
 from livetop.vendors.huawei.timerules import TimePlan
+from livetop.vendors.timerange import clamp_start
 
 INTERVALS = (300, 3600, 86400)
 MAX_SPAN = timedelta(days=31)
@@ -73,19 +74,17 @@ def plan_range(start: datetime | None, end: datetime | None, now: datetime, inte
         return TimePlan((), (f"nothing to fetch: the range {iso_utc(start)} .. {iso_utc(end)} is empty",))
     notices: list[str] = []
     end = min(end, now)
-    limit = now - RETENTION
-    if start < limit:
-        clamped = ceil_to(limit + CLAMP_GRACE, interval)
-        if end <= clamped:
-            raise _client_error(
-                "LIVETOP.TIME.TOO_OLD",
-                "range older than 1 year",
-                f"{RETENTION_TEXT}; the range ends at {iso_utc(end)}, before the oldest data it keeps "
-                f"({iso_utc(clamped)}).",
-                "Ask for a range within the last year.",
-            )
-        start = clamped
-        notices.append(f"start clamped to {iso_utc(start)}: {RETENTION_TEXT}")
+    start = clamp_start(
+        start, end, now - RETENTION, interval, RETENTION_TEXT, notices,
+        lambda end, clamped: _client_error(
+            "LIVETOP.TIME.TOO_OLD",
+            "range older than 1 year",
+            f"{RETENTION_TEXT}; the range ends at {iso_utc(end)}, before the oldest data it keeps "
+            f"({iso_utc(clamped)}).",
+            "Ask for a range within the last year.",
+        ),
+        grace=CLAMP_GRACE,
+    )  # fmt: skip
     if start >= end:
         return TimePlan((), tuple(notices + [f"nothing to fetch: {iso_utc(start)} is not in the past"]))
     # A bucket that starts in [start, end) lies in [ceil(start), ceil(end)): the bucket holding `start`

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from livetop.model import VENDOR_JDCLOUD, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
+from livetop.vendors.timerange import clamp_start
 
 # step_minutes -> JD's `period`.
 PERIODS = {1: "oneMin", 5: "fiveMin", 30: "halfHour", 60: "hour", 120: "twoHour", 360: "sixHour", 1440: "day"}
@@ -99,19 +100,16 @@ def _plan_range(start: datetime | None, end: datetime | None, now: datetime, ste
                                                     f"{iso_utc(end)} is empty",))  # fmt: skip
     end = min(end, now)
     notices: list[str] = []
-    limit = now - LOOKBACK
-    if start < limit:
-        clamped = ceil_to(limit, step)
-        if end <= clamped:
-            raise _client_error(
-                "LIVETOP.TIME.TOO_OLD",
-                f"range older than {LOOKBACK.days} days",
-                f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
-                f"{iso_utc(end)}, before {iso_utc(clamped)}.",
-                f"Ask for a range within the last {LOOKBACK.days} days.",
-            )
-        start = clamped
-        notices.append(f"start clamped to {iso_utc(start)}: {LOOKBACK_TEXT}")
+    start = clamp_start(
+        start, end, now - LOOKBACK, step, LOOKBACK_TEXT, notices,
+        lambda end, clamped: _client_error(
+            "LIVETOP.TIME.TOO_OLD",
+            f"range older than {LOOKBACK.days} days",
+            f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
+            f"{iso_utc(end)}, before {iso_utc(clamped)}.",
+            f"Ask for a range within the last {LOOKBACK.days} days.",
+        ),
+    )  # fmt: skip
     first = ceil_to(start, step)
     if first >= end:
         notices.append(f"nothing to fetch: no {step_minutes}-minute bucket starts in "

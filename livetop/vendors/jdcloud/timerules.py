@@ -16,6 +16,7 @@ from datetime import datetime, timedelta, timezone
 from livetop.model import VENDOR_JDCLOUD, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
 from livetop.vendors.jdcloud.signature import BEIJING
+from livetop.vendors.timerange import clamp_start
 
 BUCKET = timedelta(minutes=5)
 MAX_SPAN = timedelta(days=30)
@@ -101,19 +102,16 @@ def plan_range(start: datetime | None, end: datetime | None, now: datetime) -> J
     # JD has no data for the future, and an end far ahead would cost one request per 30 days of it.
     end = min(end, now)
     notices: list[str] = []
-    limit = now - LOOKBACK
-    if start < limit:
-        clamped = ceil_to(limit, int(BUCKET.total_seconds()))
-        if end <= clamped:
-            raise _client_error(
-                "LIVETOP.TIME.TOO_OLD",
-                f"range older than {LOOKBACK.days} days",
-                f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
-                f"{iso_utc(end)}, before {iso_utc(clamped)}.",
-                f"Ask for a range within the last {LOOKBACK.days} days.",
-            )
-        start = clamped
-        notices.append(f"start clamped to {iso_utc(start)}: {LOOKBACK_TEXT}")
+    start = clamp_start(
+        start, end, now - LOOKBACK, int(BUCKET.total_seconds()), LOOKBACK_TEXT, notices,
+        lambda end, clamped: _client_error(
+            "LIVETOP.TIME.TOO_OLD",
+            f"range older than {LOOKBACK.days} days",
+            f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
+            f"{iso_utc(end)}, before {iso_utc(clamped)}.",
+            f"Ask for a range within the last {LOOKBACK.days} days.",
+        ),
+    )  # fmt: skip
     if start >= end:
         notices.append(f"nothing to fetch: {iso_utc(start)} is not in the past")
         return JdPlan((), start, end, tuple(notices))

@@ -27,6 +27,7 @@ from functools import lru_cache
 from livetop.model import ISO_UTC_FORMAT, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
 from livetop.vendors.tencent import VENDOR_TENCENT
+from livetop.vendors.timerange import clamp_start
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 GRANULARITY_MINUTES = 5
@@ -107,18 +108,16 @@ def plan_range(start: datetime | None, end: datetime | None, now: datetime) -> T
         )
     end = min(end, now)
     notices: list[str] = []
-    limit = now - LOOKBACK
-    if start < limit:
-        clamped = ceil_to(limit + timedelta(minutes=1), int(BUCKET.total_seconds()))
-        if end <= clamped:
-            raise _client_error(
-                "LIVETOP.TIME.TOO_OLD",
-                "range older than 3 years",
-                f"{LOOKBACK_TEXT}; the range ends at {iso_utc(end)}, before {iso_utc(clamped)}.",
-                "Ask for a range within the last 3 years.",
-            )
-        start = clamped
-        notices.append(f"start clamped to {iso_utc(start)}: {LOOKBACK_TEXT}")
+    start = clamp_start(
+        start, end, now - LOOKBACK, int(BUCKET.total_seconds()), LOOKBACK_TEXT, notices,
+        lambda end, clamped: _client_error(
+            "LIVETOP.TIME.TOO_OLD",
+            "range older than 3 years",
+            f"{LOOKBACK_TEXT}; the range ends at {iso_utc(end)}, before {iso_utc(clamped)}.",
+            "Ask for a range within the last 3 years.",
+        ),
+        grace=timedelta(minutes=1),
+    )  # fmt: skip
     if start >= end:
         notices.append(f"nothing to fetch: {iso_utc(start)} is not in the past")
         return TencentPlan((), start, end, tuple(notices))
