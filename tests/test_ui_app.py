@@ -70,9 +70,10 @@ def overview_screen(app: LivetopApp) -> OverviewScreen:
 
 
 def shown_all_answers(app: LivetopApp) -> bool:
-    """Every domain on the overview has data or an error (none still loading)."""
+    """Every domain on the overview has data or an error (none still loading). A snapshot without domains is
+    not an answer: a remote viewer shows one until the collector's first snapshot arrives."""
     snap = overview_screen(app).overview.snapshot
-    return snap is not None and all(d.status != STATUS_LOADING for d in snap.domains)
+    return snap is not None and bool(snap.domains) and all(d.status != STATUS_LOADING for d in snap.domains)
 
 
 def lines(overview: Overview) -> list[str]:
