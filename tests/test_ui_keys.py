@@ -9,7 +9,17 @@ from livetop.ui.bindings import RESERVED_KEYS
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
 from livetop.ui.screens.overview import OverviewScreen
-from tests.test_ui_app import SIZE, lines, make_app, plain, started, ui_scenario, until, write_config
+from tests.test_ui_app import (
+    SIZE,
+    lines,
+    make_app,
+    plain,
+    record_notices,
+    started,
+    ui_scenario,
+    until,
+    write_config,
+)
 
 
 def first_hit(app) -> str:
@@ -66,10 +76,11 @@ async def test_a_configured_theme_that_cannot_be_drawn_falls_back_to_the_default
     set_ui_value(config.path, "theme", "broken")  # chosen when it still worked, say
     config = load_config(config.path)
     app = make_app(config, sim_clock, persist_theme=True)
+    notices = record_notices(app)  # as given: a toast may expire before a loaded machine looks
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
         assert app.theme == "livetop-dark" and app.is_running
-        notes = " ".join(n.message for n in app._notifications)
+        notes = " ".join(n.message for n in notices)
         assert "broken.toml: variables.block-cursor-background = 'not-a-colour' is not a colour" in notes
         assert "theme 'broken' not found" in notes and "using livetop-dark" in notes
         await pilot.press("t")
@@ -91,13 +102,14 @@ async def test_t_skips_a_theme_that_cannot_be_drawn_and_never_saves_it(make_sim,
     sim = make_sim(ui_scenario())
     config = write_config(sim, tmp_path)
     app = make_app(config, sim_clock, persist_theme=True, themes=found)
+    notices = record_notices(app)  # as given: a toast may expire before a loaded machine looks
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
         assert app.theme_names[-2:] == ["livetop-light", "livetop-zz"] and app.theme == "livetop-dark"
         await pilot.press("t", "t")  # light, then zz (cannot be drawn: skipped) -> ansi
         await until(pilot, lambda: app.saved_themes[-1:] == ["livetop-ansi"], "the ANSI theme to be saved")
         assert app.theme == "livetop-ansi" and "livetop-zz" not in app.saved_themes and app.is_running
-        assert any("'livetop-zz' cannot be drawn" in n.message for n in app._notifications)
+        assert any("'livetop-zz' cannot be drawn" in n.message for n in notices)
         assert load_config(config.path).ui.theme == "livetop-ansi"
 
 
@@ -106,10 +118,11 @@ async def test_remapped_keys_from_the_config_replace_the_defaults(make_sim, sim_
     keys = {"overview.sort": "o", "overview.select": "l", "app.quit": "x", "overview.sortt": "z"}
     config = write_config(sim, tmp_path, keys=keys)
     app = make_app(config, sim_clock)
+    notices = record_notices(app)  # as given: a toast may expire before a loaded machine looks
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot, app)
         ov = screen.overview
-        notes = [n.message for n in app._notifications]
+        notes = [n.message for n in notices]
         assert any(
             "'overview.sortt' is not a livetop binding id" in m and "overview.sort" in m for m in notes
         )
@@ -195,6 +208,7 @@ async def test_config_edits_apply_while_running(make_sim, sim_clock, tmp_path):
     sim = make_sim(ui_scenario())
     config = write_config(sim, tmp_path)
     app = make_app(config, sim_clock)
+    notices = record_notices(app)  # as given: a toast may expire before a loaded machine looks
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot, app)
         data = sim.sim.config_dict(timeout="1s")
@@ -214,12 +228,12 @@ async def test_config_edits_apply_while_running(make_sim, sim_clock, tmp_path):
         assert screen.overview.ascii_mode and not any("▁" in t or "█" in t for t in lines(screen.overview))
         await pilot.press("z")
         assert screen.overview.frozen
-        assert any("config reloaded" in n.message for n in app._notifications)
+        assert any("config reloaded" in n.message for n in notices)
         config.path.write_text('refresh = "whenever"\n')
         assert not await app.config_watcher.check()
         await pilot.pause()
-        assert any(n.severity == "error" and "refresh" in n.message for n in app._notifications), [
-            (n.severity, n.message) for n in app._notifications
+        assert any(n.severity == "error" and "refresh" in n.message for n in notices), [
+            (n.severity, n.message) for n in notices
         ]
         assert app.store.window_seconds == 3600  # the last good config keeps running
 

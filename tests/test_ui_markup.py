@@ -17,7 +17,7 @@ from livetop.config.load import load_config
 from livetop.engine.store import DomainKey
 from livetop.ui.screens.drilldown import DrilldownScreen
 from livetop.ui.screens.help import HelpScreen
-from tests.test_ui_app import SIZE, TALL, lines, make_app, plain, started, ui_scenario, until
+from tests.test_ui_app import SIZE, TALL, lines, make_app, plain, record_notices, started, ui_scenario, until
 
 pytestmark = pytest.mark.usefixtures("no_user_themes")
 
@@ -141,9 +141,10 @@ async def test_a_bracketed_key_in_keys_is_refused_with_a_readable_warning_and_he
     sim = make_sim(ui_scenario())
     config = bracketed_config(sim, gateway, tmp_path, **{"overview.freeze": "[/]", "overview.sortt": "z"})
     app = make_app(config, sim_clock)
+    notices = record_notices(app)  # as given: a toast may expire before a loaded machine looks
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await started(pilot, app)
-        notes = [n.message for n in app._notifications]
+        notes = [n.message for n in notices]
         assert any("'[/]'" in m and "overview.freeze" in m for m in notes), notes
         await until(pilot, lambda: bool(app.screen.query(Toast)), "the notifications on screen")
         shown = "\n".join(toast.render().plain for toast in app.screen.query(Toast))

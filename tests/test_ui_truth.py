@@ -11,13 +11,23 @@ from rich.style import Style
 
 from livetop.engine import DomainKey
 from livetop.ui.screens.drilldown import DrilldownScreen
-from tests.test_ui_app import SIZE, lines, make_app, plain, started, ui_scenario, until, write_config
+from tests.test_ui_app import (
+    SIZE,
+    lines,
+    make_app,
+    plain,
+    record_notices,
+    started,
+    ui_scenario,
+    until,
+    write_config,
+)
 
 pytestmark = pytest.mark.usefixtures("no_user_themes")
 
 
-def notices(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+def messages(notices: list) -> list[str]:
+    return [str(n.message) for n in notices]
 
 
 async def test_quick_zooms_say_filling_until_the_whole_window_is_there(make_sim, sim_clock, tmp_path):
@@ -35,10 +45,16 @@ async def test_quick_zooms_say_filling_until_the_whole_window_is_there(make_sim,
             lambda: all(app.store.window_complete(k) for k in healthy if k != held),
             "every running domain to hold the whole 24 h",
         )
-        await pilot.pause(0.3)
         ov = screen.overview
-        held_row = next(t for t in lines(ov) if f" {app.store.domain(held).display} " in t)
-        assert "filling…" in held_row and "filling" in screen.status_bar.plain
+
+        def held_row() -> str:
+            return next(t for t in lines(ov) if f" {app.store.domain(held).display} " in t)
+
+        await until(
+            pilot,
+            lambda: "filling…" in held_row() and "filling" in screen.status_bar.plain,
+            "the paused domain's row and the status line to say filling",
+        )
         for key in healthy:
             if key != held:
                 d = app.store.domain(key)
@@ -52,17 +68,17 @@ async def test_quick_zooms_say_filling_until_the_whole_window_is_there(make_sim,
 async def test_p_pauses_and_resumes_the_selected_domain_with_feedback(make_sim, sim_clock, tmp_path):
     sim = make_sim(ui_scenario())
     app = make_app(write_config(sim, tmp_path), sim_clock)
+    said = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot, app)
         key = screen.overview.selected_key
         await pilot.press("p")
         await until(pilot, lambda: app.store.domain(key).status == "paused", "the pause")
-        assert app.engine.loop_state(key).paused and any(f"paused {key.domain}" in n for n in notices(app))
-        await pilot.pause(0.3)
-        assert any(t.startswith("‖") for t in lines(screen.overview))
+        assert app.engine.loop_state(key).paused and any(f"paused {key.domain}" in n for n in messages(said))
+        await until(pilot, lambda: any(t.startswith("‖") for t in lines(screen.overview)), "the paused mark")
         await pilot.press("p")
         await until(pilot, lambda: app.store.domain(key).status != "paused", "the resume")
-        assert any(f"resumed {key.domain}" in n for n in notices(app))
+        assert any(f"resumed {key.domain}" in n for n in messages(said))
 
 
 async def test_keys_that_looked_dead_say_what_they_did(make_sim, sim_clock, tmp_path):
@@ -82,17 +98,15 @@ async def test_keys_that_looked_dead_say_what_they_did(make_sim, sim_clock, tmp_
         await pilot.press("plus")  # already at 1h
         await pilot.press("R")
         await pilot.press("t")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: any(n == f"theme {app.theme}" for n in posted), "the theme's notice")
         said = posted
         assert any("already at 1h" in n for n in said)
         assert any(f"refreshing all {len(app.store.keys())} domains" in n for n in said)
-        assert any(n == f"theme {app.theme}" for n in said)
         for _ in range(3):
             await pilot.press("minus")
         await pilot.press("minus")
-        await pilot.pause(0.2)
         # No history in this app: the fourth `-` says why the window stops at 1d (livetop.ui.long_zoom).
-        assert any("stops at 1d" in n for n in posted)
+        await until(pilot, lambda: any("stops at 1d" in n for n in posted), "why the zoom stops at 1d")
 
 
 async def test_ctrl_c_quits(make_sim, sim_clock, tmp_path):
@@ -112,8 +126,8 @@ async def test_the_error_panel_stays_hidden_once_the_user_hid_it(make_sim, sim_c
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await started(pilot, app)
         await until(pilot, lambda: screen.error_panel_open, "the panel to open for the first errors")
-        await pilot.pause(0.3)
-        # At 80x24 the overview keeps most of the screen.
+        # At 80x24 the overview keeps most of the screen (once the panel is laid out).
+        await until(pilot, lambda: screen.error_panel.size.height > 0, "the panel's layout")
         assert screen.error_panel.size.height <= 8 and screen.overview.size.height >= 12
         await pilot.press("e")
         assert not screen.error_panel_open
@@ -133,10 +147,13 @@ async def test_the_drilldown_of_a_failing_domain_without_data_shows_the_error_fi
         await started(pilot, app)
         failing = next(d for d in app.store.snapshot().domains if d.error is not None and not len(d.bandwidth))
         app.open_drilldown(failing.key)
-        await until(pilot, lambda: isinstance(app.screen, DrilldownScreen), "the drilldown")
-        await pilot.pause(0.3)
+        await until(
+            pilot, lambda: isinstance(app.screen, DrilldownScreen) and app.screen.query("#dd-error-first"),
+            "the drilldown",
+        )
         first = app.screen.query_one("#dd-error-first")
-        assert first.display and first.region.y < 24 and first.region.y <= 3
+        await until(pilot, lambda: first.display and first.region.height > 0, "the error's place on screen")
+        assert first.region.y < 24 and first.region.y <= 3
         assert not app.screen.query_one("#bandwidth-chart").display
         assert failing.error.code in plain(first.content, 80)
 
@@ -148,17 +165,16 @@ async def test_a_key_bound_to_two_actions_warns_naming_both_and_the_loser_keeps_
     config = write_config(sim, tmp_path)
     config = replace(config, keys={"app.refresh": "s"})  # s already sorts
     app = make_app(config, sim_clock)
+    notices = record_notices(app)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot, app)
-        said = notices(app)
+        said = messages(notices)
         assert any("'app.refresh'" in n and "'overview.sort'" in n for n in said), said
         before = screen.overview.sort
         await pilot.press("s")  # still sorts
-        await pilot.pause(0.1)
-        assert screen.overview.sort != before
+        await until(pilot, lambda: screen.overview.sort != before, "s to sort")
         await pilot.press("r")  # refresh kept its default key
-        await pilot.pause(0.1)
-        assert any(n.startswith("refreshing ") for n in notices(app))
+        await until(pilot, lambda: any(n.startswith("refreshing ") for n in messages(notices)), "r to refresh")
 
 
 async def test_under_no_color_a_failure_is_emphasised_not_dimmed(make_sim, sim_clock, tmp_path, monkeypatch):
@@ -181,12 +197,10 @@ async def test_v_and_h_toggle_the_flat_view_and_hostnames(make_sim, sim_clock, t
         screen = await started(pilot, app)
         ov = screen.overview
         await pilot.press("v")
-        await pilot.pause(0.2)
-        assert ov.flat and "flat" in screen.status_bar.plain
+        await until(pilot, lambda: ov.flat and "flat" in screen.status_bar.plain, "the flat view")
         assert not any(" total (" in t and "all accounts" not in t for t in lines(ov))
         await pilot.press("h")
-        await pilot.pause(0.2)
-        assert ov.hostnames and lines(ov)[0].split()[0] == "HOST"
+        await until(pilot, lambda: ov.hostnames and lines(ov)[0].split()[0] == "HOST", "the hostnames")
         labelled = next(d for d in app.store.snapshot().domains if d.label)
         assert not any(f" {labelled.label} " in t for t in lines(ov))
         key: DomainKey = ov.selected_key
