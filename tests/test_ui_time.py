@@ -51,8 +51,7 @@ async def test_a_tick_with_no_new_data_moves_the_ages_without_a_snapshot(make_si
         real_snapshot = app.store.snapshot
         app.store.snapshot = lambda: (snapshots.append(1), real_snapshot())[1]
         stale_after = app.store.stale_after_seconds
-        # Nothing is fetched in this test (refresh is 30 s): only the clock moves. First to when the oldest
-        # bucket leaves the window: that needs a snapshot.
+        # First to when the oldest bucket leaves the window: that needs a snapshot (and makes polls due).
         due = next_time_change(ov.snapshot, stale_after)
         oldest = ov.snapshot.domains[0].bandwidth.times[0]
         sim_clock.advance((due - sim_clock.now()).total_seconds())
@@ -60,6 +59,14 @@ async def test_a_tick_with_no_new_data_moves_the_ages_without_a_snapshot(make_si
             pilot, lambda: ov.snapshot.domains[0].bandwidth.times[0] > oldest, "the window to move on"
         )
         assert snapshots
+        # That jump made every domain due: wait for those polls to land (a refused one retried) and be shown.
+        loops = [lp for rt in app.engine.accounts.values() for lp in rt.loops.values()]
+        await until(
+            pilot,
+            lambda: "12 ok" in screen.status_bar.plain and not any(lp.in_flight for lp in loops)
+            and ov.snapshot.version == app.store.version,
+            "the polls the jump made due to land",
+        )
         snapshots.clear()
         assert (next_time_change(ov.snapshot, stale_after) - sim_clock.now()).total_seconds() > 15
         sim_clock.advance(15)  # ages move on one 15 s step: nothing else changes
