@@ -167,7 +167,7 @@ def test_snapshot_remote_prints_what_the_collector_holds(make_sim, tmp_path):
         import httpx
 
         headers = {"Authorization": f"Bearer {TOKEN}"}
-        for _ in range(200):
+        for _ in range(600):  # 60 s at most
             health = httpx.get(f"{url}/healthz", headers=headers).json()
             if "loading" not in health["domains"]:
                 break
