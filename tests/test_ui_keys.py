@@ -50,6 +50,8 @@ async def test_t_cycles_the_livetop_themes_and_saves_the_choice(make_sim, sim_cl
         for _ in app.theme_names:
             await pilot.press("t")
             seen.append(app.theme)
+            # Saved once the new theme has been drawn (a screen refresh after the key).
+            await until(pilot, lambda: len(app.saved_themes) == len(seen), f"theme {app.theme} to be saved")
             assert load_config(config.path).ui.theme == app.theme
         assert sorted(seen) == sorted(app.theme_names) and seen[-1] == "livetop-dark"
         assert app.saved_themes == seen
