@@ -94,3 +94,32 @@ def _private_history(tmp_path_factory, monkeypatch):
     """No test records into the real `$XDG_STATE_HOME/livetop/history.sqlite` (the TUI records by default)."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
     monkeypatch.delenv("LIVETOP_HISTORY", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _press_returns_once_the_keys_are_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pilot.press(...)` returns once the app has handled the keys, as the tests read it.
+
+    Textual's own press sends each key through the driver (a task that posts it to the app), waits for the
+    process to look idle (CPU time against wall time over 20 ms) and then for the messages queued at that
+    moment. On a loaded machine the process is not scheduled for those 20 ms, looks idle, and the key reaches
+    the app (or the widget the app forwards it to) after press returned: a test then read the state from
+    before the key. Here press also waits until no node of the screen has a message left to handle.
+    """
+    from textual.pilot import Pilot
+
+    press = Pilot.press
+
+    async def press_and_settle(self: Pilot, *keys: str) -> None:
+        await press(self, *keys)
+        app = self.app
+        for _ in range(100):  # a bound: timers keep adding messages to a busy screen
+            await self._wait_for_screen()
+            try:
+                nodes = [app, *app.screen.walk_children(with_self=True)]
+            except Exception:  # no screen any more: the keys made the app exit
+                return
+            if not any(node.message_queue_size for node in nodes):
+                return
+
+    monkeypatch.setattr(Pilot, "press", press_and_settle)
