@@ -58,7 +58,9 @@ async def test_a_thousand_domains_on_a_v1_account_say_how_often_each_is_asked(
         total = next(text for text in lines(overview) if "hw-legacy total" in text)
         # At 80 columns the note column is 17 cells: the shorter wording, never a cut figure.
         # Whole even beside a failing domain's count (a throttling answer may have come): the figure first.
-        assert ("each every 4.3 min" if size[0] >= 120 else "every 4.3 min") in total, total
+        # (At 120 columns too once a failing count shares the column: a throttling answer under load.)
+        roomy = size[0] >= 120 and "failing" not in total
+        assert ("each every 4.3 min" if roomy else "every 4.3 min") in total, total
         # Rows are judged against what the limit can serve: none reads stale after two 30 s refreshes.
         sim_clock.advance(90)
         await pilot.pause(0.3)

@@ -178,8 +178,8 @@ async def test_the_row_is_flagged_while_its_alert_fires_in_every_layout(make_sim
             await pilot.pause()
             assert mark_of(ov, "quiet.example.com") == ("⚑", (warning, True))
         await pilot.resize_terminal(80, 24)
-        await pilot.pause()
-        assert ov.size.width == 80 and "PEAK" not in ov.render_line(0).text  # the 80-column layout
+        await until(pilot, lambda: ov.size.width == 80, "the 80-column layout")
+        assert "PEAK" not in ov.render_line(0).text
         assert mark_of(ov, "play.example.com")[0] == "⚑" and mark_of(ov, "quiet.example.com")[0] == "⚑"
 
         # A fetch brings new buckets: the rule no longer holds, the alert resolves and the flag goes.
