@@ -138,6 +138,8 @@ class OverviewScreen(Screen):
 
     def on_mount(self) -> None:
         self._ready = True
+        # Enter pushes the drilldown in its binding, so keys typed right behind it (Esc, j) reach the drilldown.
+        self.overview.open_domain = getattr(self.app, "open_drilldown", None)
         self.overview.focus()
         self.refresh_view()
 

@@ -9,7 +9,7 @@ cursor and keys.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import ClassVar
 
@@ -119,6 +119,8 @@ class Overview(OverviewPainter, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        # Opens a domain at once (Enter, double click); None: a Selected message says which one instead.
+        self.open_domain: Callable[[DomainKey], None] | None = None
         self._sort = check_sort(sort)
         self._ascii_mode = ascii_mode
         self._from_zero = sparkline_from_zero
@@ -379,7 +381,13 @@ class Overview(OverviewPainter, can_focus=True):
         self._move_to(len(self._domain_rows) - 1)
 
     def action_select_domain(self) -> None:
-        if self._selected is not None:
+        if self._selected is None:
+            return
+        if self.open_domain is not None:
+            # Opened in the binding itself: the keys typed right behind Enter (Esc, j) find the drilldown open.
+            # A Selected message would arrive after them, and they would act on the rows first.
+            self.open_domain(self._selected)
+        else:
             self.post_message(self.Selected(self, self._selected))
 
     def on_click(self, event: events.Click) -> None:
