@@ -175,9 +175,15 @@ async def test_after_a_zoom_out_figures_say_filling_until_the_backfill_lands(mak
         await pilot.press("minus")  # 1h -> 3h: only 1h of data is there until the domain polls again
         await until(pilot, lambda: "traffic (filling…)" in figures(), "the figures to say filling")
         assert figures()["traffic (filling…)"] == one_hour and "filling" in caption()
+        # Peak, p95 and average cover the hour that is in, not the 3 h the window says: marked, not shown as 3 h's.
+        marked = {"peak (filling…)", "95th percentile (filling…)", "average (filling…)"}
+        assert marked <= set(figures()) and not {"peak", "95th percentile", "average"} & set(figures())
+        drawn = drill.query_one(Figures).render().plain
+        assert all(label in drawn for label in marked)
         assert "window 3h filling…" in screen.status_bar.plain
         app.engine.resume(healthy)  # it polls now: the whole 3 h window
         await until(pilot, lambda: "traffic (3h)" in figures(), "the 3h figures")
+        assert {"peak", "95th percentile", "average"} <= set(figures()) and "filling" not in str(figures())
         assert "filling" not in caption() and app.store.domain(healthy).traffic_bytes > 0
         await pilot.press("escape")
         await until(pilot, lambda: "filling" not in screen.status_bar.plain, "every backfill to land")

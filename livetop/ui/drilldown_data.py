@@ -32,7 +32,8 @@ def window_label(window_seconds: int, filling: bool = False) -> str:
 def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> list[tuple[str, str]]:
     """The figures that matter for CDN billing, over the window: (label, value) pairs. Peak, 95th percentile,
     average and traffic count settled buckets only (the store computes them so); "now" is the newest bucket
-    and says when the vendor may still change it, and the provisional buckets' traffic so far is apart."""
+    and says when the vendor may still change it, and the provisional buckets' traffic so far is apart. While
+    the window is `filling`, every figure over it is labelled so."""
     peak = format_bps(d.peak_bps)
     if d.peak_at is not None:
         # Beyond a day a time alone is ambiguous: the 7d and 30d zooms say the date too.
@@ -41,12 +42,15 @@ def figures(d: DomainSnapshot, window_seconds: int, filling: bool = False) -> li
     now = format_bps(d.bandwidth_now)
     if d.now_provisional and d.bandwidth_now is not None:
         now += " (provisional)"
+    # While a zoom's backfill is on its way the figures over the window cover only the part already in (a
+    # peak of the last hour read as the day's): each says so until the window is complete.
+    part = " (filling…)" if filling else ""
     pairs = [
         ("now", now),
-        ("peak", peak),
+        (f"peak{part}", peak),
         # The long zooms read a domain's buckets from disk for it: "computing…" until they are in.
-        ("95th percentile", getattr(d, "p95_note", "") or format_bps(d.p95_bps)),
-        ("average", format_bps(d.mean_bps)),
+        (f"95th percentile{part}", getattr(d, "p95_note", "") or format_bps(d.p95_bps)),
+        (f"average{part}", format_bps(d.mean_bps)),
         (f"traffic ({window_label(window_seconds, filling)})", format_bytes(d.traffic_bytes)),
     ]
     if d.provisional_traffic_bytes:
