@@ -129,6 +129,8 @@ async def test_the_viewer_screen_shows_the_collectors_alerts_not_its_own_config(
             # Current until the feed ended, not merely until the last document came.
             lost = sim_clock.now().astimezone().strftime("%H:%M:%S")
             assert f"(as of {lost}: the collector is unreachable)" in " ".join(app.screen.plain().split())
+            # The status line's count is the collector's last word too: marked, not shown as current.
+            await until(pilot, lambda: "⚑ 1 alert firing (stale)" in screen.status_bar.plain, "a stale count")
     finally:
         await service.stop()
         await collector.stop()

@@ -392,3 +392,15 @@ def test_every_shipped_theme_builds_a_colour_system(name):
     theme = themes.load_themes([themes.shipped_themes_dir()]).themes[name]
     variables = theme.to_color_system().generate()
     assert variables["error"] and variables["success"] and variables["foreground-muted"]
+
+
+def test_a_collectors_alert_count_is_marked_stale_while_it_is_unreachable():
+    def line(**alerts) -> str:
+        state = StatusState(3600, 30, "bandwidth", total=4, counts=(("stale", 4),), **alerts)
+        return "".join(t for t, _ in fit_parts(status_parts(state), 200))
+
+    assert "⚑ 2 alerts firing (a)" in line(alerts=2)
+    assert "⚑ 2 alerts firing (stale) (a)" in line(alerts=2, alerts_critical=1, alerts_stale=True)
+    # None firing when it was last heard is not "none firing now": no silence that reads as all clear.
+    assert "⚑ alerts unknown (a)" in line(alerts_stale=True)
+    assert "⚑" not in line()

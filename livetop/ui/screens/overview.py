@@ -24,6 +24,14 @@ from livetop.ui.widgets.overview import Overview
 from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses, over_capacity
 
 
+def alerts_stale(alerts) -> bool:
+    """A viewer's alerts (livetop.remote.alerts) that the collector sent once but cannot confirm now: it is
+    unreachable. A local AlertService is always current; a collector that never sent any shows no count."""
+    if alerts is None or not getattr(alerts, "remote", False):
+        return False
+    return alerts.received is not None and not alerts.current
+
+
 class OverviewScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -239,6 +247,7 @@ class OverviewScreen(Screen):
                 source=self.source_status,
                 alerts=len(firing),
                 alerts_critical=sum(a.level == "critical" for a in firing),
+                alerts_stale=alerts_stale(alerts),
                 over_capacity=over_capacity(snap),
             )
         )

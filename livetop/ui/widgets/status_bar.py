@@ -46,6 +46,8 @@ class StatusState:
     source: tuple[str, str] = ("", "dim")  # (text, role): the collector a viewer reads, or its trouble
     alerts: int = 0  # firing alerts (livetop.alerts), `alerts_critical` of them critical
     alerts_critical: int = 0
+    # The count is the last a collector sent before it became unreachable (livetop --remote): not current.
+    alerts_stale: bool = False
     # Accounts whose rate limit cannot serve the refresh (livetop.engine.capacity).
     over_capacity: tuple[Capacity, ...] = ()
 
@@ -110,7 +112,12 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
     parts.append(counts)
     if state.alerts:
         role = "error" if state.alerts_critical else "warning"
-        parts.append([(f"⚑ {state.alerts} alert{'s' if state.alerts != 1 else ''} firing", role), (" (a)", "dim")])
+        count = [(f"⚑ {state.alerts} alert{'s' if state.alerts != 1 else ''} firing", role)]
+        if state.alerts_stale:  # what the collector said last: it may have resolved or fired more since
+            count.append((" (stale)", "warning"))
+        parts.append([*count, (" (a)", "dim")])
+    elif state.alerts_stale:  # none firing when the collector was last heard: not the same as none now
+        parts.append([("⚑ alerts unknown", "warning"), (" (a)", "dim")])
     if state.filter_text:
         parts.append(
             [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
