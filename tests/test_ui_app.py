@@ -143,7 +143,7 @@ async def test_overview_lists_every_demo_domain_with_values(make_sim, sim_clock,
         status = screen.status_bar.plain
         total = len(displays(config))
         assert f"{total} domains: {total - len(faulty)} ok, {len(faulty)} failing" in status
-        assert "window 1h" in status and "every 30s" in status and "sort bandwidth" in status
+        assert "window 1h" in status and "polled every 1 min" in status and "sort bandwidth" in status
 
 
 async def test_enter_opens_the_drilldown_of_the_selected_domain_and_esc_keeps_the_selection(

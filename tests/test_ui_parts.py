@@ -280,7 +280,8 @@ def test_status_line_keeps_the_important_parts_on_narrow_screens():
     full = "".join(t for t, _ in fit_parts(status_parts(state), 200))
     assert (
         full
-        == " FROZEN  · 12 domains: 9 ok, 3 failing · filter “arena” 1 shown · window 1h · every 30s · sort bandwidth"
+        == " FROZEN  · 12 domains: 9 ok, 3 failing · filter “arena” 1 shown · window 1h · polled every 30 s · sort "
+        "bandwidth"
     )
     narrow = "".join(t for t, _ in fit_parts(status_parts(state), 40))
     assert narrow == " FROZEN  · 12 domains: 9 ok, 3 failing"
@@ -404,3 +405,25 @@ def test_a_collectors_alert_count_is_marked_stale_while_it_is_unreachable():
     # None firing when it was last heard is not "none firing now": no silence that reads as all clear.
     assert "⚑ alerts unknown (a)" in line(alerts_stale=True)
     assert "⚑" not in line()
+
+
+def test_the_status_line_says_how_often_domains_are_really_polled():
+    """The schedule asks a domain when its data can have changed (about once a minute), not every refresh; an
+    account its limit cannot serve is asked slower still. The line says that, from the accounts' figures."""
+    from livetop.engine.capacity import Capacity
+    from livetop.ui.widgets.status_bar import poll_intervals
+
+    def cap(name, cadence, demand=60.0, limit=600.0, domains=10):
+        return Capacity(name, domains, 15.0, demand, limit, cadence_seconds=cadence)
+
+    def line(caps) -> str:
+        state = StatusState(3600, 15, "bandwidth", total=20, polled_seconds=poll_intervals(caps))
+        return "".join(t for t, _ in fit_parts(status_parts(state), 200))
+
+    every_minute = {"a": cap("a", 60.0), "b": cap("b", 60.0)}
+    assert "polled every 1 min" in line(every_minute) and "15" not in line(every_minute)
+    slow = {**every_minute, "c": cap("c", 60.0, demand=1200.0, limit=280.0)}  # 4.3x over its limit
+    assert "polled every 1–4.3 min" in line(slow)
+    assert "polled every 45 s–1 min" in line({"a": cap("a", 45.0), "b": cap("b", 60.0)})
+    assert "polled every 15 s" in line({})  # nothing known (no account): the refresh
+    assert "polled every 1 min" in line({**every_minute, "empty": cap("empty", 5.0, domains=0)})

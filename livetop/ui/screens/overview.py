@@ -21,7 +21,7 @@ from livetop.ui.feed import next_time_change
 from livetop.ui.widgets.error_panel import ErrorPanel
 from livetop.ui.widgets.filter_input import FilterBar, FilterInput
 from livetop.ui.widgets.overview import Overview
-from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses, over_capacity
+from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses, over_capacity, poll_intervals
 
 
 def alerts_stale(alerts) -> bool:
@@ -249,6 +249,7 @@ class OverviewScreen(Screen):
                 alerts_critical=sum(a.level == "critical" for a in firing),
                 alerts_stale=alerts_stale(alerts),
                 over_capacity=over_capacity(snap),
+                polled_seconds=poll_intervals(self.store.capacities()),
             )
         )
 

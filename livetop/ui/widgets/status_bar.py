@@ -1,6 +1,7 @@
-"""The overview's status line: what is on screen (window, refresh, sort, filter, frozen), how many domains are
-healthy or failing, a line when an account does not verify TLS certificates, and a line when an account's
-rate limit cannot serve its domains at the refresh ("1000 domains at 280 req/min: each every 7.2 min").
+"""The overview's status line: what is on screen (window, how often domains are really polled, sort, filter,
+frozen), how many domains are healthy or failing, a line when an account does not verify TLS certificates,
+and a line when an account's rate limit cannot serve its domains at the refresh ("1000 domains at 280
+req/min: each every 7.2 min").
 
 Redrawn only when its text changes: it shows no clock and no age, so an idle screen writes nothing.
 """
@@ -8,6 +9,7 @@ Redrawn only when its text changes: it shows no clock and no age, so an idle scr
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,7 +28,7 @@ from livetop.engine.store import (
     STATUS_STALE,
     StoreSnapshot,
 )
-from livetop.model import format_duration, format_window
+from livetop.model import format_window
 from livetop.ui.partial_writes import refresh_changed_lines, text_lines
 
 
@@ -50,6 +52,9 @@ class StatusState:
     alerts_stale: bool = False
     # Accounts whose rate limit cannot serve the refresh (livetop.engine.capacity).
     over_capacity: tuple[Capacity, ...] = ()
+    # How often a domain is really asked, (fastest, slowest account): the poll schedule's cadence, stretched
+    # where a limit falls short (`poll_intervals`). Empty: nothing known (no accounts), the refresh is said.
+    polled_seconds: tuple[float, ...] = ()
 
 
 MAX_CAPACITY_LINES = 2  # more accounts over their limit are counted on the last line
@@ -76,6 +81,27 @@ def over_capacity(snap: StoreSnapshot | None) -> tuple[Capacity, ...]:
     if snap is None:
         return ()
     return tuple(t.capacity for t in snap.accounts if t.capacity is not None and not t.capacity.fits)
+
+
+def poll_intervals(capacities: Mapping[str, Capacity]) -> tuple[float, ...]:
+    """(fastest, slowest) of how often each account's domains are asked (`Store.capacities()`): the
+    schedule's own figure (`Capacity.interval_seconds`: its cadence, ~1 min where the vendor's data moves once
+    a minute, whatever a shorter refresh says; stretched by demand / limit where the limit falls short).
+    () with no account."""
+    seen = [cap.interval_seconds for cap in capacities.values() if cap.domains]
+    return (min(seen), max(seen)) if seen else ()
+
+
+def polled_text(state: StatusState) -> str:
+    """ "1 min", "1–4.3 min" across accounts, "30 s–4.3 min"; the refresh when nothing better is known."""
+    if not state.polled_seconds:
+        return format_interval(state.refresh_seconds)
+    low, high = (format_interval(t) for t in state.polled_seconds)
+    if low == high:
+        return low
+    low_n, low_unit = low.split(" ")
+    high_n, high_unit = high.split(" ")
+    return f"{low_n}–{high}" if low_unit == high_unit else f"{low}–{high}"
 
 
 def capacity_lines(state: StatusState, width: int) -> list[str]:
@@ -126,7 +152,9 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
     if state.filling:
         window.append((" filling…", "warning"))
     parts.append(window)
-    parts.append([("every ", "dim"), (format_duration(state.refresh_seconds), "body")])
+    # What really happens, not the refresh setting: a domain is asked again only when its data can have
+    # changed (livetop.engine.schedule), about once a minute, or slower under a rate limit.
+    parts.append([("polled every ", "dim"), (polled_text(state), "body")])
     sort = [("sort ", "dim"), (state.sort, "body")]
     if state.flat:
         sort.append((", flat", "body"))
