@@ -111,7 +111,7 @@ class OverviewScreen(Screen):
         self.auto_open_errors = ui.error_panel_auto_open
         self._dirty = True
         self._user_hid_errors = False  # the user closed the panel: it never opens by itself again
-        self._seen_error_kinds: frozenset[tuple[str, str]] = frozenset()
+        self._seen_error_kinds: frozenset[tuple[str, ...]] = frozenset()
         self._snap: StoreSnapshot | None = None
         self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
         self.source_status: tuple[str, str] = ("", "dim")  # a collector's address or trouble (--remote)

@@ -1,6 +1,6 @@
-"""The error panel: every decoded error across all domains, grouped by vendor code, with what it means, what
-to do, how many domains (and which), since when, and the latest raw message (already redacted by the vendor
-layer). A widget per group: only a group that changed is redrawn."""
+"""The error panel: every decoded error across all domains, grouped by vendor code and decoded meaning (one code
+can mean several things), with what it means, what to do, how many domains (and which), since when, and the
+latest raw message (already redacted by the vendor layer). A widget per group: only a group that changed is redrawn."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ class ErrorPanel(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._key: tuple | None = None
         self._groups: list[ErrorGroup] = []
-        self._views: dict[tuple[str, str], ErrorGroupView] = {}
+        self._views: dict[tuple[str, ...], ErrorGroupView] = {}
         self._empty = Static(NO_ERRORS, id="error-panel-empty", markup=False)
 
     def compose(self) -> ComposeResult:

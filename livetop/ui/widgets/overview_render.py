@@ -26,6 +26,7 @@ from livetop.engine.store import (
 )
 from livetop.model import format_bps, format_bytes, format_duration, format_window
 from livetop.ui.columns import GAP, Column
+from livetop.ui.error_groups import error_note
 from livetop.ui.sorts import SORTS  # noqa: F401 - the modes SORT_KEYS implements, for importers of this module
 from livetop.ui.sparkline import window_sparkline
 from livetop.vendors.registry import vendor_mark
@@ -295,7 +296,8 @@ def domain_runs(
     if hostnames:
         name = cut_middle(name, _width_of(columns, "domain"), ascii_mode)
     if d.error:
-        note: Run = (d.error.short(), "error")
+        # A long code is cut so it can still be told apart (its end kept), never cut at its end.
+        note: Run = (error_note(d.error, _width_of(columns, "error"), ascii_mode), "error")
     else:
         note = (FILLING_TEXT, "stale") if d.filling else ("", "error")
     if alert is not None:
