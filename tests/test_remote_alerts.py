@@ -131,6 +131,10 @@ async def test_the_viewer_screen_shows_the_collectors_alerts_not_its_own_config(
             assert f"(as of {lost}: the collector is unreachable)" in " ".join(app.screen.plain().split())
             # The status line's count is the collector's last word too: marked, not shown as current.
             await until(pilot, lambda: "⚑ 1 alert firing (stale)" in screen.status_bar.plain, "a stale count")
+            # ...ahead of the counts, and the rows lose their ⚑ (it would hide their stale mark).
+            line = screen.status_bar.plain.splitlines()[0]
+            assert "domains" not in line or line.index("⚑ 1 alert firing (stale)") < line.index("domains")
+            assert not screen.overview.alert_keys
     finally:
         await service.stop()
         await collector.stop()

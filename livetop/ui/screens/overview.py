@@ -26,10 +26,11 @@ from livetop.ui.widgets.status_bar import StatusBar, StatusState, count_statuses
 
 def alerts_stale(alerts) -> bool:
     """A viewer's alerts (livetop.remote.alerts) that the collector sent once but cannot confirm now: it is
-    unreachable. A local AlertService is always current; a collector that never sent any shows no count."""
+    unreachable. A local AlertService is always current; a collector that never sent any, or has no rules,
+    shows no count."""
     if alerts is None or not getattr(alerts, "remote", False):
         return False
-    return alerts.received is not None and not alerts.current
+    return alerts.received is not None and bool(alerts.rule_count) and not alerts.current
 
 
 class OverviewScreen(Screen):
@@ -228,8 +229,10 @@ class OverviewScreen(Screen):
         alerts = getattr(self.app, "alerts", None)
         firing = alerts.evaluator.firing if alerts is not None else ()
         levels: dict[DomainKey, str] = {}
-        for alert in firing:  # critical first (the evaluator's order): a domain's flag takes its worst level
+        stale = alerts_stale(alerts)
+        for alert in () if stale else firing:  # critical first (the evaluator's order): a domain's worst level
             levels.setdefault(alert.key, alert.level)
+        # A collector out of reach: its flags are not current, and ⚑ would hide the rows' stale mark (◐).
         ov.alert_levels = levels
         self.status_bar.show(
             StatusState(
@@ -247,7 +250,7 @@ class OverviewScreen(Screen):
                 source=self.source_status,
                 alerts=len(firing),
                 alerts_critical=sum(a.level == "critical" for a in firing),
-                alerts_stale=alerts_stale(alerts),
+                alerts_stale=stale,
                 over_capacity=over_capacity(snap),
                 polled_seconds=poll_intervals(self.store.capacities()),
             )

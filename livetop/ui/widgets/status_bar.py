@@ -135,15 +135,24 @@ def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
         label, role = labels[status]
         counts.append((": " if i == 0 else ", ", "dim"))
         counts.append((f"{n} {label}", role))
-    parts.append(counts)
+    alerts: list[tuple[str, str]] = []
     if state.alerts:
         role = "error" if state.alerts_critical else "warning"
-        count = [(f"⚑ {state.alerts} alert{'s' if state.alerts != 1 else ''} firing", role)]
+        alerts = [(f"⚑ {state.alerts} alert{'s' if state.alerts != 1 else ''} firing", role)]
         if state.alerts_stale:  # what the collector said last: it may have resolved or fired more since
-            count.append((" (stale)", "warning"))
-        parts.append([*count, (" (a)", "dim")])
+            alerts.append((" (stale)", "warning"))
+        alerts.append((" (a)", "dim"))
     elif state.alerts_stale:  # none firing when the collector was last heard: not the same as none now
-        parts.append([("⚑ alerts unknown", "warning"), (" (a)", "dim")])
+        alerts = [("⚑ alerts unknown", "warning"), (" (a)", "dim")]
+    if state.alerts_stale:
+        # Beside the collector's trouble, ahead of the counts (every row reads stale then): the part a narrow
+        # line keeps says the alerts are not current either.
+        parts.append(alerts)
+        parts.append(counts)
+    else:
+        parts.append(counts)
+        if alerts:
+            parts.append(alerts)
     if state.filter_text:
         parts.append(
             [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
