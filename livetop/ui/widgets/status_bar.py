@@ -100,7 +100,7 @@ def polled_text(state: StatusState) -> str:
     if low == high:
         return low
     low_n, low_unit = low.split(" ")
-    high_n, high_unit = high.split(" ")
+    high_unit = high.split(" ")[1]
     return f"{low_n}–{high}" if low_unit == high_unit else f"{low}–{high}"
 
 
