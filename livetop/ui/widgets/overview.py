@@ -24,6 +24,7 @@ from livetop.ui.sorts import SORTS, check_sort, next_sort
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_paint import ROLES, OverviewPainter
 from livetop.ui.widgets.overview_render import Row
+from livetop.ui.widgets.overview_rows import RowModel
 
 _AGE_STEP = timedelta(seconds=1)  # ages are recomputed at most once per second of snapshot time
 
@@ -133,7 +134,8 @@ class Overview(OverviewPainter, can_focus=True):
         self._pending: StoreSnapshot | None = None  # the newest snapshot received while frozen
         self._pending_alerts: dict[DomainKey, str] | None = None  # the newest alert marks while frozen
         self._age_now: datetime | None = None
-        self._rows: list[Row] = render.build_rows(None, sort, "")
+        self._model = RowModel()  # the rows, kept up to date per delivery (only the domains that changed)
+        self._rows: list[Row] = self._model.rows
         self._domain_rows: list[int] = []  # row index of each domain row, in display order
         self._domain_pos: dict[DomainKey, int] = {}  # key -> index into _domain_rows
         self._selected: DomainKey | None = None
@@ -308,9 +310,10 @@ class Overview(OverviewPainter, can_focus=True):
 
     def _rebuild(self, follow: bool) -> None:
         """Re-sort and re-filter; keep the cursor on the same domain (or the same position if it left)."""
-        self._rows = render.build_rows(self._snap, self._sort, self._filter_text, self._flat)
-        self._domain_rows = [i for i, row in enumerate(self._rows) if row.kind == "domain"]
-        self._domain_pos = {self._rows[r].ident: p for p, r in enumerate(self._domain_rows)}  # type: ignore[misc]
+        if self._model.update(self._snap, self._sort, self._filter_text, self._flat) or not self._domain_rows:
+            self._rows = self._model.rows
+            self._domain_rows = [i for i, row in enumerate(self._rows) if row.kind == "domain"]
+            self._domain_pos = {self._rows[r].ident: p for p, r in enumerate(self._domain_rows)}  # type: ignore[misc]
         previous = self._selected
         fallback = max(0, min(self._cursor_pos, len(self._domain_rows) - 1))
         self._cursor_pos = self._domain_pos.get(previous, fallback) if previous else fallback

@@ -1,15 +1,13 @@
-"""The overview's pure half: which rows to show in which order, and the text of each row as a few styled runs.
+"""The overview's pure half: the text of each row as a few styled runs (which rows, in which order, is
+`overview_rows`).
 
-No Textual here: rows are built from an immutable StoreSnapshot and rendered to `(text, role)` runs; the widget
-maps roles to theme styles. Adjacent cells of one role are merged so a line costs a handful of style changes.
+No Textual here: rows of an immutable StoreSnapshot are rendered to `(text, role)` runs; the widget maps roles
+to theme styles. Adjacent cells of one role are merged so a line costs a handful of style changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
@@ -21,7 +19,6 @@ from livetop.engine.store import (
     STATUS_STALE,
     DomainKey,
     DomainSnapshot,
-    StoreSnapshot,
     TotalSnapshot,
 )
 from livetop.model import format_bps, format_bytes, format_duration, format_window
@@ -29,6 +26,13 @@ from livetop.ui.columns import GAP, Column
 from livetop.ui.error_groups import error_note
 from livetop.ui.sorts import SORTS  # noqa: F401 - the modes SORT_KEYS implements, for importers of this module
 from livetop.ui.sparkline import window_sparkline
+from livetop.ui.widgets.overview_rows import (  # noqa: F401 - where the rows are built; importers find them here too
+    SORT_KEYS,
+    STATUS_RANK,
+    Row,
+    build_rows,
+    matches,
+)
 from livetop.vendors.registry import vendor_mark
 
 MARKS = {STATUS_OK: "●", STATUS_STALE: "◐", STATUS_ERROR: "✖", STATUS_PAUSED: "‖", STATUS_LOADING: "·"}
@@ -54,93 +58,9 @@ BODY_ROLE = {
     STATUS_PAUSED: "dim",
     STATUS_LOADING: "dim",
 }
-STATUS_RANK = {STATUS_ERROR: 0, STATUS_STALE: 1, STATUS_LOADING: 2, STATUS_PAUSED: 3, STATUS_OK: 4}
 
 Run = tuple[str, str]  # (text, role)
 FILLING_TEXT = "filling…"  # a row whose data covers only part of the window (a zoom's backfill is on its way)
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of the overview. `ident` is stable across snapshots (the strip cache is keyed by it)."""
-
-    kind: str  # "domain" | "total" | "grand" | "note"
-    ident: Hashable
-    domain: DomainSnapshot | None = None
-    total: TotalSnapshot | None = None
-    text: str = ""
-
-
-def _display(d: DomainSnapshot) -> str:
-    return d.display.casefold()
-
-
-SORT_KEYS: dict[str, Callable[[DomainSnapshot], Any]] = {
-    # Biggest audience first; no data yet sinks to the bottom.
-    "bandwidth": lambda d: (d.bandwidth_now is None, -(d.bandwidth_now or 0.0)),
-    # Most negative change of the *settled* bandwidth first (the Δ column): an audience falling off a cliff is
-    # what a live-ops engineer must see first, and a half-filled newest bucket is not a fall.
-    "change": lambda d: (d.change_ratio is None, d.change_ratio or 0.0),
-    "name": lambda d: (_display(d), d.domain),
-    # Vendor, then account, then name: in the grouped view it also gathers the accounts of one vendor.
-    "vendor": lambda d: (d.vendor, d.account, _display(d), d.domain),
-    # Failing first (grouped by error code), then stale, loading, paused, healthy.
-    "errors": lambda d: (STATUS_RANK.get(d.status, 5), d.error.code if d.error else "", _display(d)),
-}
-
-
-def matches(d: DomainSnapshot, needle: str) -> bool:
-    """Case-insensitive substring of domain, label, account, vendor (name or HW/JD) or error code."""
-    haystack = (
-        d.domain,
-        d.label or "",
-        d.account,
-        d.vendor,
-        vendor_mark(d.vendor),
-        d.error.code if d.error else "",
-    )
-    return any(needle in field.casefold() for field in haystack)
-
-
-def build_rows(snap: StoreSnapshot | None, sort: str, filter_text: str, flat: bool = False) -> list[Row]:
-    """Grouped (default): domains grouped by account (config order; the vendor sort orders the groups by
-    vendor), sorted within the group, each group closed by its total line. Flat: every domain ranked across
-    all accounts, like `top`. The grand total last either way. A group with no domain matching the filter is
-    left out entirely."""
-    if snap is None:
-        return [Row("note", ("note",), text="waiting for data…")]
-    if not snap.domains:
-        return [Row("note", ("note",), text="no domains watched")]
-    needle = filter_text.strip().casefold()
-    key = SORT_KEYS[sort]
-    if flat:
-        shown = [d for d in snap.domains if not needle or matches(d, needle)]
-        if not shown:
-            return [Row("note", ("note",), text=f"no domain matches “{filter_text}”")]
-        shown.sort(key=key)  # stable: ties keep config order
-        return [*(Row("domain", d.key, domain=d) for d in shown), Row("grand", ("grand",), total=snap.grand)]
-    groups: dict[str, list[DomainSnapshot]] = {}
-    for d in snap.domains:
-        groups.setdefault(d.account, [])
-        if not needle or matches(d, needle):
-            groups[d.account].append(d)
-    totals = {t.account: t for t in snap.accounts}
-    ordered = list(groups.items())
-    if sort == "vendor":
-        vendor_of = {d.account: d.vendor for d in snap.domains}
-        ordered.sort(key=lambda item: vendor_of.get(item[0], ""))  # stable: config order within a vendor
-    rows: list[Row] = []
-    for account, members in ordered:
-        if not members:
-            continue
-        members.sort(key=key)  # stable: ties keep config order
-        rows.extend(Row("domain", d.key, domain=d) for d in members)
-        if account in totals:
-            rows.append(Row("total", ("total", account), total=totals[account]))
-    if not rows:
-        return [Row("note", ("note",), text=f"no domain matches “{filter_text}”")]
-    rows.append(Row("grand", ("grand",), total=snap.grand))
-    return rows
 
 
 AGE_STEP_SECONDS = 15

@@ -1,0 +1,145 @@
+"""The overview's incremental row model equals the rows built from scratch, whatever arrives in between.
+
+Random deliveries drive a real Store (ManualClock): successes with random and tied figures, failures, pauses,
+time passing (stale marks, settling, the window trimming), domains added, removed and relabelled, and the user
+changing sort, filter and view. After each, `RowModel.update` must hold exactly `build_rows` of that snapshot:
+the same lines in the same order, carrying the snapshot's own objects.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from livetop.clock import ManualClock
+from livetop.engine.store import DomainKey, RequestRecord, Store
+from livetop.model import DecodedError, FetchResult, Sample
+from livetop.ui.sorts import SORTS
+from livetop.ui.widgets.overview_rows import RowModel, build_rows
+
+T0 = datetime(2026, 11, 20, 12, 0, 30, tzinfo=UTC)
+ACCOUNTS = (("hw-a", "huawei"), ("jd-b", "jdcloud"), ("hw-c", "huawei"))
+NEEDLES = ("", "d1", "JD", "hw-c", "err", "label", "zzz")
+
+
+def _key(n: int) -> DomainKey:
+    account = ACCOUNTS[n % len(ACCOUNTS)][0]
+    return DomainKey(account, f"d{n}.example.com")
+
+
+def _vendor(key: DomainKey) -> str:
+    return dict(ACCOUNTS)[key.account]
+
+
+def _record(clock: ManualClock, ok: bool) -> RequestRecord:
+    now = clock.now()
+    return RequestRecord(now, ok, 200 if ok else 400, "" if ok else "E", 10.0, 2, now - timedelta(hours=1), now)
+
+
+def _rows_of(rows) -> list[tuple]:
+    """A row by what it shows and the very objects it carries."""
+    return [(r.kind, r.ident, id(r.domain), id(r.total), r.text) for r in rows]
+
+
+values = st.sampled_from([0.0, 1e6, 5e6, 5e6, 2e9, 7.5e8]) | st.floats(0, 1e10, allow_nan=False)
+
+steps = st.one_of(
+    st.tuples(st.just("success"), st.integers(0, 11), st.lists(values, min_size=1, max_size=4)),
+    st.tuples(st.just("fail"), st.integers(0, 11), st.sampled_from(["err1", "err2", "LIVE.1"])),
+    st.tuples(st.just("pause"), st.integers(0, 11), st.booleans()),
+    st.tuples(st.just("advance"), st.sampled_from([1, 15, 61, 300, 900, 4000])),
+    st.tuples(st.just("add"), st.integers(0, 11)),
+    st.tuples(st.just("remove"), st.integers(0, 11)),
+    st.tuples(st.just("label"), st.integers(0, 11), st.sampled_from([None, "A label", "zeta", "b label"])),
+    st.tuples(st.just("sort"), st.sampled_from(SORTS)),
+    st.tuples(st.just("filter"), st.sampled_from(NEEDLES)),
+    st.tuples(st.just("flat"), st.booleans()),
+    st.tuples(st.just("nothing"),),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(initial=st.integers(0, 9), script=st.lists(steps, max_size=40))
+def test_incremental_rows_equal_a_full_rebuild(initial, script):
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=60)
+    labels: dict[DomainKey, str | None] = {}
+    for n in range(initial):
+        store.ensure(_key(n), _vendor(_key(n)), None, settle_seconds=300)
+    model = RowModel()
+    sort, needle, flat = "bandwidth", "", False
+    for step in script:
+        kind = step[0]
+        if kind == "success":
+            key = _key(step[1])
+            end = clock.now()
+            bw = [Sample(end - timedelta(minutes=5 * (len(step[2]) - i)), v) for i, v in enumerate(step[2])]
+            tr = [Sample(s.bucket_start, s.value * 300 / 8) for s in bw]
+            store.record_success(
+                key, FetchResult(bandwidth=bw, traffic=tr, requests=2), _record(clock, True),
+                covered_from=end - timedelta(hours=1),
+            )
+        elif kind == "fail":
+            key = _key(step[1])
+            error = DecodedError(_vendor(key), step[2], 400, "t", "m", "a", True)
+            store.record_failure(key, error, _record(clock, False), False)
+        elif kind == "pause":
+            store.set_paused(_key(step[1]), step[2])
+        elif kind == "advance":
+            clock.advance(step[1])
+        elif kind == "add":
+            key = _key(step[1])
+            store.ensure(key, _vendor(key), labels.get(key), settle_seconds=300)
+        elif kind == "remove":
+            store.remove(_key(step[1]))
+        elif kind == "label":
+            key = _key(step[1])
+            labels[key] = step[2]
+            if key in store.keys():
+                store.ensure(key, _vendor(key), step[2], settle_seconds=300)
+        elif kind == "sort":
+            sort = step[1]
+        elif kind == "filter":
+            needle = step[1]
+        elif kind == "flat":
+            flat = step[1]
+        snap = store.snapshot()
+        model.update(snap, sort, needle, flat)
+        assert _rows_of(model.rows) == _rows_of(build_rows(snap, sort, needle, flat)), step
+
+
+def _store_with(n: int) -> tuple[ManualClock, Store]:
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=600)
+    for i in range(n):
+        store.ensure(_key(i), _vendor(_key(i)), None)
+    return clock, store
+
+
+def _answer(store: Store, clock: ManualClock, n: int, value: float) -> None:
+    end = clock.now()
+    bw = [Sample(end - timedelta(minutes=5), value)]
+    store.record_success(_key(n), FetchResult(bandwidth=bw, traffic=[], requests=1), _record(clock, True))
+
+
+def test_a_delivery_that_moves_no_row_rebuilds_nothing():
+    clock, store = _store_with(30)
+    for n in range(30):
+        _answer(store, clock, n, 1e6 * (100 - n))  # bandwidth order = config order
+    model = RowModel()
+    model.update(store.snapshot(), "bandwidth", "")
+    builds = model.full_builds
+    _answer(store, clock, 5, 1e6 * 95 + 1)  # a new figure that keeps its place
+    snap = store.snapshot()
+    assert model.update(snap, "bandwidth", "") is False  # the order held: rows replaced in place
+    assert model.full_builds == builds
+    assert _rows_of(model.rows) == _rows_of(build_rows(snap, "bandwidth", ""))
+    _answer(store, clock, 29, 1e12)  # the last domain of its account jumps to the top of its group
+    snap = store.snapshot()
+    assert model.update(snap, "bandwidth", "") is True
+    assert model.full_builds == builds  # re-sorted from the cached keys, not rebuilt
+    first_of_group = [r for r in model.rows if r.kind == "domain" and r.ident.account == _key(29).account][0]
+    assert first_of_group.ident == _key(29)
+    assert _rows_of(model.rows) == _rows_of(build_rows(snap, "bandwidth", ""))
