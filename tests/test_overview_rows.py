@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from livetop.clock import ManualClock
 from livetop.engine.store import DomainKey, RequestRecord, Store
 from livetop.model import DecodedError, FetchResult, Sample
+from livetop.ui.feed import TimeChangeCache, next_time_change
 from livetop.ui.sorts import SORTS
 from livetop.ui.widgets.overview_rows import RowModel, build_rows
 
@@ -56,6 +57,7 @@ steps = st.one_of(
     st.tuples(st.just("sort"), st.sampled_from(SORTS)),
     st.tuples(st.just("filter"), st.sampled_from(NEEDLES)),
     st.tuples(st.just("flat"), st.booleans()),
+    st.tuples(st.just("window"), st.sampled_from([3600, 1800, 7200])),
     st.tuples(st.just("nothing"),),
 )
 
@@ -69,45 +71,70 @@ def test_incremental_rows_equal_a_full_rebuild(initial, script):
     for n in range(initial):
         store.ensure(_key(n), _vendor(_key(n)), None, settle_seconds=300)
     model = RowModel()
-    sort, needle, flat = "bandwidth", "", False
+    view = ("bandwidth", "", False)
     for step in script:
-        kind = step[0]
-        if kind == "success":
-            key = _key(step[1])
-            end = clock.now()
-            bw = [Sample(end - timedelta(minutes=5 * (len(step[2]) - i)), v) for i, v in enumerate(step[2])]
-            tr = [Sample(s.bucket_start, s.value * 300 / 8) for s in bw]
-            store.record_success(
-                key, FetchResult(bandwidth=bw, traffic=tr, requests=2), _record(clock, True),
-                covered_from=end - timedelta(hours=1),
-            )
-        elif kind == "fail":
-            key = _key(step[1])
-            error = DecodedError(_vendor(key), step[2], 400, "t", "m", "a", True)
-            store.record_failure(key, error, _record(clock, False), False)
-        elif kind == "pause":
-            store.set_paused(_key(step[1]), step[2])
-        elif kind == "advance":
-            clock.advance(step[1])
-        elif kind == "add":
-            key = _key(step[1])
-            store.ensure(key, _vendor(key), labels.get(key), settle_seconds=300)
-        elif kind == "remove":
-            store.remove(_key(step[1]))
-        elif kind == "label":
-            key = _key(step[1])
-            labels[key] = step[2]
-            if key in store.keys():
-                store.ensure(key, _vendor(key), step[2], settle_seconds=300)
-        elif kind == "sort":
-            sort = step[1]
-        elif kind == "filter":
-            needle = step[1]
-        elif kind == "flat":
-            flat = step[1]
+        view = _apply(store, clock, labels, view, step)
         snap = store.snapshot()
-        model.update(snap, sort, needle, flat)
-        assert _rows_of(model.rows) == _rows_of(build_rows(snap, sort, needle, flat)), step
+        model.update(snap, *view)
+        assert _rows_of(model.rows) == _rows_of(build_rows(snap, *view)), step
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(initial=st.integers(0, 9), script=st.lists(steps, max_size=40), stale=st.sampled_from([60, 90]))
+def test_remembered_time_changes_equal_computed_ones(initial, script, stale):
+    clock = ManualClock(T0)
+    store = Store(clock, window_seconds=3600, stale_after_seconds=stale)
+    labels: dict[DomainKey, str | None] = {}
+    for n in range(initial):
+        store.ensure(_key(n), _vendor(_key(n)), None, settle_seconds=300)
+    cache = TimeChangeCache()
+    view = ("bandwidth", "", False)
+    for step in script:
+        view = _apply(store, clock, labels, view, step)
+        snap = store.snapshot()
+        assert next_time_change(snap, store.stale_after_for, cache) == next_time_change(snap, store.stale_after_for)
+
+
+def _apply(store: Store, clock: ManualClock, labels: dict, view: tuple, step: tuple) -> tuple:
+    """One step of a script: a change to the store (or the clock), or a new (sort, filter, flat)."""
+    sort, needle, flat = view
+    kind = step[0]
+    if kind == "success":
+        key = _key(step[1])
+        end = clock.now()
+        bw = [Sample(end - timedelta(minutes=5 * (len(step[2]) - i)), v) for i, v in enumerate(step[2])]
+        tr = [Sample(s.bucket_start, s.value * 300 / 8) for s in bw]
+        store.record_success(
+            key, FetchResult(bandwidth=bw, traffic=tr, requests=2), _record(clock, True),
+            covered_from=end - timedelta(hours=1),
+        )
+    elif kind == "fail":
+        key = _key(step[1])
+        error = DecodedError(_vendor(key), step[2], 400, "t", "m", "a", True)
+        store.record_failure(key, error, _record(clock, False), False)
+    elif kind == "pause":
+        store.set_paused(_key(step[1]), step[2])
+    elif kind == "advance":
+        clock.advance(step[1])
+    elif kind == "add":
+        key = _key(step[1])
+        store.ensure(key, _vendor(key), labels.get(key), settle_seconds=300)
+    elif kind == "remove":
+        store.remove(_key(step[1]))
+    elif kind == "label":
+        key = _key(step[1])
+        labels[key] = step[2]
+        if key in store.keys():
+            store.ensure(key, _vendor(key), step[2], settle_seconds=300)
+    elif kind == "window":
+        store.set_window(step[1])
+    elif kind == "sort":
+        sort = step[1]
+    elif kind == "filter":
+        needle = step[1]
+    elif kind == "flat":
+        flat = step[1]
+    return sort, needle, flat
 
 
 def _store_with(n: int) -> tuple[ManualClock, Store]:

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from livetop.engine.store import STATUS_OK, DomainKey, Store, StoreSnapshot
+from livetop.engine.store import STATUS_OK, DomainKey, DomainSnapshot, Store, StoreSnapshot
 
 Deliver = Callable[[frozenset[DomainKey]], None]
 
@@ -82,40 +82,72 @@ class SnapshotFeed:
 
 
 def next_time_change(
-    snap: StoreSnapshot, stale_after_seconds: float | Callable[[str], float]
+    snap: StoreSnapshot,
+    stale_after_seconds: float | Callable[[str], float],
+    cache: TimeChangeCache | None = None,
 ) -> datetime | None:
     """The first time at which the clock alone changes what a snapshot says (None: never): a fresh domain
     turns stale, a bucket leaves the window, a provisional bucket settles, or a new bucket begins (the
     sparkline's span moves). Until then a newer snapshot of an unchanged store differs only in the ages,
     which the overview moves without one. `stale_after_seconds`: one figure, or the store's per-account one
-    (`Store.stale_after_for`: an account its rate limit cannot serve turns stale later)."""
+    (`Store.stale_after_for`: an account its rate limit cannot serve turns stale later). `cache`: remembers
+    each domain's own time per snapshot object, so a thousand domains of which a few changed cost a thousand
+    look-ups, not a thousand computations."""
     stale_after = stale_after_seconds if callable(stale_after_seconds) else lambda _account: stale_after_seconds
     first: datetime | None = None
     window = snap.window_seconds
     now_ts = int(snap.taken_at.timestamp())
-    buckets = {d.bucket_seconds for d in snap.domains if len(d.bandwidth) or len(d.traffic)}
+    buckets: set[int] = set()
+    remembered = cache._times if cache is not None else {}
+    fresh: dict[DomainKey, tuple[DomainSnapshot, float, int, datetime | None]] = {}
+    for d in snap.domains:
+        if len(d.bandwidth) or len(d.traffic):
+            buckets.add(d.bucket_seconds)
+        limit = stale_after(d.key.account)
+        held = remembered.get(d.key)
+        if held is not None and held[0] is d and held[1] == limit and held[2] == window:
+            at = held[3]
+        else:
+            at = _domain_time_change(d, limit, window)
+        fresh[d.key] = (d, limit, window, at)
+        if at is not None and (first is None or at < first):
+            first = at
     for bucket in buckets:
         at = datetime.fromtimestamp(now_ts - now_ts % bucket + bucket, tz=UTC)
         if first is None or at < first:
             first = at
-    for d in snap.domains:
-        if d.settled_before is not None and (len(d.bandwidth) or len(d.traffic)):
-            # The settle edge is floor(now - settle delay, bucket): it moves one bucket on at this time.
-            at = d.settled_before + timedelta(seconds=d.bucket_seconds + d.settle_seconds)
-            if first is None or at < first:
-                first = at
-        if d.status == STATUS_OK and d.updated_at is not None:
-            # Stale once strictly older than stale_after (Store._status).
-            at = d.updated_at + timedelta(seconds=stale_after(d.key.account), microseconds=1)
-            if first is None or at < first:
-                first = at
-        oldest = [s.times[0] for s in (d.bandwidth, d.traffic) if len(s.times)]
-        if oldest:
-            # Trimmed once int(now) - window > the oldest bucket start (Store._window_start).
-            at = datetime.fromtimestamp(min(oldest) + window + 1, tz=UTC)
-            if first is None or at < first:
-                first = at
+    if cache is not None:
+        cache._times = fresh
     return first
+
+
+def _domain_time_change(d: DomainSnapshot, stale_after: float, window: int) -> datetime | None:
+    """The first time the clock alone changes this domain's snapshot (its part of next_time_change)."""
+    first: datetime | None = None
+    has_data = bool(len(d.bandwidth) or len(d.traffic))
+    if d.settled_before is not None and has_data:
+        # The settle edge is floor(now - settle delay, bucket): it moves one bucket on at this time.
+        first = d.settled_before + timedelta(seconds=d.bucket_seconds + d.settle_seconds)
+    if d.status == STATUS_OK and d.updated_at is not None:
+        # Stale once strictly older than stale_after (Store._status).
+        at = d.updated_at + timedelta(seconds=stale_after, microseconds=1)
+        if first is None or at < first:
+            first = at
+    oldest = [s.times[0] for s in (d.bandwidth, d.traffic) if len(s.times)]
+    if oldest:
+        # Trimmed once int(now) - window > the oldest bucket start (Store._window_start).
+        at = datetime.fromtimestamp(min(oldest) + window + 1, tz=UTC)
+        if first is None or at < first:
+            first = at
+    return first
+
+
+class TimeChangeCache:
+    """Each domain's own next time change, remembered for next_time_change by snapshot object (the store hands
+    out the same object until the domain changes), its stale limit and the window."""
+
+    def __init__(self) -> None:
+        self._times: dict[DomainKey, tuple[DomainSnapshot, float, int, datetime | None]] = {}
 
 
 def has_answered(store: Store, key: DomainKey) -> bool:

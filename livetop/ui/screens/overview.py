@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input
 from livetop.config.schema import Config, UiConfig
 from livetop.engine.store import DomainKey, Store, StoreSnapshot
 from livetop.ui.error_groups import error_kinds, group_errors
-from livetop.ui.feed import next_time_change
+from livetop.ui.feed import TimeChangeCache, next_time_change
 from livetop.ui.widgets.error_panel import ErrorPanel
 from livetop.ui.widgets.filter_input import FilterBar, FilterInput
 from livetop.ui.widgets.overview import Overview
@@ -115,6 +115,7 @@ class OverviewScreen(Screen):
         self._seen_error_kinds: frozenset[tuple[str, ...]] = frozenset()
         self._snap: StoreSnapshot | None = None
         self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
+        self._time_changes = TimeChangeCache()  # each domain's part of it, per snapshot object
         self.source_status: tuple[str, str] = ("", "dim")  # a collector's address or trouble (--remote)
         # Set once the widgets exist: with a thousand domains on a busy machine the app's first tick (or feed
         # delivery) can come before this screen has composed, and asking for its Overview then raised.
@@ -212,7 +213,7 @@ class OverviewScreen(Screen):
         self._dirty = False
         snap = self.store.snapshot()
         self._snap = snap
-        self._time_change = next_time_change(snap, self.store.stale_after_for)
+        self._time_change = next_time_change(snap, self.store.stale_after_for, self._time_changes)
         self.overview.set_snapshot(snap)
         kinds = error_kinds(snap)
         new_kinds = kinds - self._seen_error_kinds
