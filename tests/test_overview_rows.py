@@ -171,7 +171,7 @@ def test_a_delivery_that_moves_no_row_rebuilds_nothing():
     snap = store.snapshot()
     assert model.update(snap, "bandwidth", "") is True
     assert model.full_builds == builds  # re-sorted from the cached keys, not rebuilt
-    first_of_group = [r for r in model.rows if r.kind == "domain" and r.ident.account == _key(29).account][0]
+    first_of_group = next(r for r in model.rows if r.kind == "domain" and r.ident.account == _key(29).account)
     assert first_of_group.ident == _key(29)
     assert _rows_of(model.rows) == _rows_of(build_rows(snap, "bandwidth", ""))
 

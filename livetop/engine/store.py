@@ -30,225 +30,30 @@ happened meanwhile (quick zooms, refreshes, config edits).
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime
 from types import MappingProxyType
-from typing import NamedTuple
 
 from livetop.clock import Clock
 from livetop.engine.capacity import Capacity
 from livetop.engine.counters import RequestCounters
-from livetop.engine.series import EMPTY_VIEW, MutableSeries, SeriesView, peak, percentile_95
-from livetop.engine.totals import Member, TotalsCache, TotalSnapshot
+from livetop.engine.domain_state import HISTORY, _DomainState, build_domain_snapshot  # noqa: F401 - re-exported
+from livetop.engine.snapshots import (  # noqa: F401 - the snapshots' module; importers of the store find them here
+    CHANGE_BUCKETS,
+    STATUS_ERROR,
+    STATUS_LOADING,
+    STATUS_OK,
+    STATUS_PAUSED,
+    STATUS_STALE,
+    DomainKey,
+    DomainSnapshot,
+    ErrorEvent,
+    RequestRecord,
+    StoreSnapshot,
+)
+from livetop.engine.totals import Member, TotalsCache, TotalSnapshot  # noqa: F401 - TotalSnapshot re-exported
 from livetop.model import DecodedError, FetchResult
-
-# The change sort and the Δ column compare the newest settled bucket with the settled bucket this many before
-# it (15 minutes at 5-minute buckets): long enough that one noisy bucket does not rank a domain, short enough
-# that an audience falling off a cliff shows within one settle delay.
-CHANGE_BUCKETS = 3
-
-STATUS_LOADING = "loading"  # no answer yet
-STATUS_OK = "ok"
-STATUS_STALE = "stale"  # last good data older than two intervals (Store.stale_after_for)
-STATUS_ERROR = "error"  # the last fetch failed
-STATUS_PAUSED = "paused"
-
-HISTORY = 50  # errors and requests kept per domain
-
-
-class DomainKey(NamedTuple):
-    account: str
-    domain: str
-
-    def __str__(self) -> str:
-        return f"{self.account}/{self.domain}"
-
-
-@dataclass(frozen=True, slots=True)
-class ErrorEvent:
-    at: datetime
-    error: DecodedError
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    """One fetch of one domain (which may be several HTTP requests, e.g. bandwidth + traffic)."""
-
-    at: datetime
-    ok: bool
-    http_status: int | None
-    code: str  # "" when ok, else the decoded error code
-    latency_ms: float
-    requests: int
-    range_start: datetime
-    range_end: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DomainSnapshot:
-    key: DomainKey
-    vendor: str
-    label: str | None
-    status: str
-    bandwidth: SeriesView
-    traffic: SeriesView
-    bandwidth_now: float | None  # the newest bucket as it stands (see now_provisional)
-    bandwidth_prev: float | None  # the bucket before it
-    peak_bps: float | None  # settled buckets only, as every billing figure
-    peak_at: datetime | None
-    p95_bps: float | None
-    mean_bps: float | None
-    traffic_bytes: float | None  # settled traffic over the window
-    last_bucket: datetime | None
-    updated_at: datetime | None  # last successful fetch
-    error: DecodedError | None
-    error_since: datetime | None
-    halted: bool  # non-retryable error: not retried until a refresh or a config change
-    errors: tuple[ErrorEvent, ...]
-    requests: tuple[RequestRecord, ...]
-    notices: tuple[str, ...]
-    version: int
-    # Settling (see the module docstring).
-    settle_seconds: int = 0
-    bucket_seconds: int = 300
-    settled_before: datetime | None = None  # buckets starting before this are settled
-    settled_buckets: int = 0  # how many of `bandwidth`'s buckets (the oldest ones) are settled
-    settled_traffic_buckets: int = 0  # the same for `traffic`
-    provisional_traffic_bytes: float | None = None  # traffic in the provisional buckets (not yet final)
-    # Whole window: the data is complete from `covered_from` on; False while a zoom's backfill is missing.
-    window_complete: bool = False
-    covered_from: datetime | None = None
-    # When the traffic was last answered: the schedule asks traffic when a bucket settles (more often only
-    # for a focused domain), so provisional traffic may be older than `updated_at` (engine/schedule.py).
-    traffic_as_of: datetime | None = None
-
-    @property
-    def account(self) -> str:
-        return self.key.account
-
-    @property
-    def domain(self) -> str:
-        return self.key.domain
-
-    @property
-    def display(self) -> str:
-        return self.label or self.key.domain
-
-    @property
-    def settled_bandwidth(self) -> SeriesView:
-        return self.bandwidth.head(self.settled_buckets)
-
-    @property
-    def settled_traffic(self) -> SeriesView:
-        return self.traffic.head(self.settled_traffic_buckets)
-
-    @property
-    def provisional_buckets(self) -> int:
-        """Bandwidth buckets held that the vendor may still change (the newest ones)."""
-        return len(self.bandwidth) - self.settled_buckets
-
-    @property
-    def newest_settled(self) -> datetime | None:
-        """Start of the newest settled bandwidth bucket (None: none settled yet)."""
-        if not self.settled_buckets:
-            return None
-        return datetime.fromtimestamp(self.bandwidth.times[self.settled_buckets - 1], tz=timezone.utc)
-
-    @property
-    def newest_settled_bps(self) -> float | None:
-        return self.bandwidth.values[self.settled_buckets - 1] if self.settled_buckets else None
-
-    @property
-    def now_provisional(self) -> bool:
-        """`bandwidth_now` comes from a bucket the vendor is still filling."""
-        return self.provisional_buckets > 0
-
-    def is_provisional(self, bucket_start: datetime | int) -> bool:
-        ts = bucket_start if isinstance(bucket_start, int) else int(bucket_start.timestamp())
-        return self.settled_before is not None and ts >= int(self.settled_before.timestamp())
-
-    @property
-    def filling(self) -> bool:
-        """Holds data but not yet for the whole window: its figures cover part of it."""
-        return not self.window_complete and bool(len(self.bandwidth) or len(self.traffic))
-
-    def change_over(self, buckets: int = CHANGE_BUCKETS) -> float | None:
-        """The newest settled bandwidth against the settled bucket `buckets` before it: -0.9 means it fell by
-        90 %. None without enough settled buckets or from zero."""
-        n = self.settled_buckets
-        if n <= buckets:
-            return None
-        values = self.bandwidth.values
-        before, after = values[n - 1 - buckets], values[n - 1]
-        if not before:
-            return None
-        return (after - before) / before
-
-    @property
-    def change_ratio(self) -> float | None:
-        """`change_over(CHANGE_BUCKETS)`: what the change sort and the Δ column show."""
-        return self.change_over(CHANGE_BUCKETS)
-
-
-@dataclass(frozen=True, slots=True)
-class StoreSnapshot:
-    version: int
-    taken_at: datetime
-    window_seconds: int
-    domains: tuple[DomainSnapshot, ...]
-    accounts: tuple[TotalSnapshot, ...]
-    grand: TotalSnapshot
-    by_key: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-
-    def failed(self) -> list[DomainSnapshot]:
-        return [d for d in self.domains if d.status == STATUS_ERROR]
-
-
-class _DomainState:
-    __slots__ = (
-        "key", "vendor", "label", "bandwidth", "traffic", "updated_at", "error", "error_since", "halted",
-        "paused", "errors", "requests", "notices", "version", "cached", "ever_fetched", "bucket_seconds",
-        "settle_seconds", "covered_from", "traffic_as_of", "valid_from", "valid_until", "valid_regime",
-    )
-
-    def __init__(self, key: DomainKey, vendor: str, label: str | None) -> None:
-        self.key = key
-        self.vendor = vendor
-        self.label = label
-        self.bandwidth = MutableSeries()
-        self.traffic = MutableSeries()
-        self.updated_at: datetime | None = None
-        self.error: DecodedError | None = None
-        self.error_since: datetime | None = None
-        self.halted = False
-        self.paused = False
-        self.errors: deque[ErrorEvent] = deque(maxlen=HISTORY)
-        self.requests: deque[RequestRecord] = deque(maxlen=HISTORY)
-        self.notices: tuple[str, ...] = ()
-        self.version = 0
-        self.cached: DomainSnapshot | None = None
-        self.ever_fetched = False
-        self.bucket_seconds = 300
-        self.settle_seconds = 0
-        self.covered_from: int | None = None  # data complete from here on (epoch seconds)
-        self.traffic_as_of: datetime | None = None
-        # `cached` stands, whatever the clock says, from valid_from until valid_until (epoch seconds) under the
-        # store's regime number valid_regime (Store._regime_now): see Store._valid_until.
-        self.valid_from = 0.0
-        self.valid_until = 0.0
-        self.valid_regime = -1
-
-    def settle_edge(self, now_ts: int) -> int:
-        """Buckets starting before this (epoch seconds) are settled: settled by now, and already when the last
-        successful fetch answered (a bucket that settled after it holds a figure the vendor may since have
-        changed: a failing domain's newest buckets stay provisional until a fetch lands)."""
-        t = now_ts - self.settle_seconds
-        if self.updated_at is not None:
-            t = min(t, int(self.updated_at.timestamp()) - self.settle_seconds)
-        return t - t % max(1, self.bucket_seconds)
-
 
 Listener = Callable[[frozenset[DomainKey]], None]
 
@@ -617,50 +422,7 @@ class Store:
                 # the swapped copy so readers see one object until the domain changes again.
                 cached = state.cached = replace(cached, status=status, window_complete=complete)
             return cached
-        bw = state.bandwidth.view() if len(state.bandwidth) else EMPTY_VIEW
-        tr = state.traffic.view() if len(state.traffic) else EMPTY_VIEW
-        values = bw.values
-        settled = bw.count_before(edge)
-        settled_tr = tr.count_before(edge)
-        settled_values = values[:settled]
-        peak_bps, peak_at = peak(bw.head(settled))
-        traffic_values = tr.values
-        last = bw.last() or tr.last()
-        snap = DomainSnapshot(
-            key=state.key,
-            vendor=state.vendor,
-            label=state.label,
-            status=status,
-            bandwidth=bw,
-            traffic=tr,
-            bandwidth_now=values[-1] if len(values) else None,
-            bandwidth_prev=values[-2] if len(values) > 1 else None,
-            peak_bps=peak_bps,
-            peak_at=peak_at,
-            p95_bps=percentile_95(settled_values),
-            mean_bps=(sum(settled_values) / settled) if settled else None,
-            traffic_bytes=sum(traffic_values[:settled_tr]) if settled_tr else None,
-            last_bucket=datetime.fromtimestamp(last[0], tz=timezone.utc) if last else None,
-            updated_at=state.updated_at,
-            error=state.error,
-            error_since=state.error_since,
-            halted=state.halted,
-            errors=tuple(state.errors),
-            requests=tuple(state.requests),
-            notices=state.notices,
-            version=state.version,
-            settle_seconds=state.settle_seconds,
-            bucket_seconds=state.bucket_seconds,
-            settled_before=datetime.fromtimestamp(edge, tz=timezone.utc),
-            settled_buckets=settled,
-            settled_traffic_buckets=settled_tr,
-            provisional_traffic_bytes=sum(traffic_values[settled_tr:]) if len(tr) > settled_tr else None,
-            window_complete=complete,
-            covered_from=None if state.covered_from is None else datetime.fromtimestamp(
-                state.covered_from, tz=timezone.utc
-            ),
-            traffic_as_of=state.traffic_as_of,
-        )
+        snap = build_domain_snapshot(state, status, edge, complete)
         state.cached = snap
         return snap
 
