@@ -177,7 +177,7 @@ def test_a_delivery_that_moves_no_row_rebuilds_nothing():
 
 
 def _comparable(d) -> tuple:
-    """A domain snapshot as plain values (series as lists), to compare two stores' answers."""
+    """A domain's or a total's snapshot as plain values (series as lists), to compare two stores' answers."""
     out = []
     for f in fields(d):
         v = getattr(d, f.name)
@@ -231,5 +231,6 @@ def test_a_domain_snapshot_kept_until_its_time_edge_equals_one_computed_now(init
         a, b = kept.snapshot(), fresh.snapshot()
         assert [_comparable(d) for d in a.domains] == [_comparable(d) for d in b.domains], step
         assert a.version == b.version
+        assert [_comparable(t) for t in (*a.accounts, a.grand)] == [_comparable(t) for t in (*b.accounts, b.grand)]
         for key in kept.keys():
             assert _comparable(kept.domain(key)) == _comparable(fresh.domain(key))

@@ -68,6 +68,7 @@ class Store:
         self._listeners: list[Listener] = []
         self._account_versions: dict[str, int] = {}  # store version at the account's last change
         self._totals = TotalsCache()
+        self._members: dict[DomainKey, tuple[DomainSnapshot, Member]] = {}  # by snapshot object: _member_of
         self.counters = RequestCounters()  # vendor requests by outcome, for the collector's /metrics
         self._account_apis: dict[str, str] = {}  # account -> "api v2", said on its total line
         self._capacities: dict[str, Capacity] = {}  # account -> its rate limit against its domains
@@ -341,13 +342,15 @@ class Store:
             self._totals.account(
                 name,
                 self._account_versions[name],
-                lambda g=group: [_member(d) for d in g],
+                lambda g=group: [self._member_of(d) for d in g],
                 self._account_apis.get(name, ""),
                 self._capacities.get(name),
             )
             for name, group in groups.items()
         )
         self._totals.keep_only(groups.keys())
+        if len(self._members) > len(self._states):  # domains that went away
+            self._members = {k: v for k, v in self._members.items() if k in self._states}
         grand = self._totals.grand(accounts)
         return StoreSnapshot(
             version=self._version,
@@ -358,6 +361,16 @@ class Store:
             grand=grand,
             by_key=MappingProxyType({d.key: d for d in domains}),
         )
+
+    def _member_of(self, d: DomainSnapshot) -> Member:
+        """What the account's total needs of `d`, made once per snapshot object: an account's total is
+        re-summed when any of its domains changed, and its other members are the same objects as before."""
+        held = self._members.get(d.key)
+        if held is not None and held[0] is d:
+            return held[1]
+        member = member_of(d)
+        self._members[d.key] = (d, member)
+        return member
 
     def _status(self, state: _DomainState, now: datetime) -> str:
         if state.paused:
@@ -427,7 +440,7 @@ class Store:
         return snap
 
 
-def _member(d: DomainSnapshot) -> Member:
+def member_of(d: DomainSnapshot) -> Member:
     return Member(
         bandwidth=d.bandwidth,
         traffic_bytes=d.traffic_bytes,
