@@ -78,7 +78,11 @@ def test_incremental_rows_equal_a_full_rebuild(initial, script):
         view = _apply(store, clock, labels, view, step)
         snap = store.snapshot()
         model.update(snap, *view)
-        assert _rows_of(model.rows) == _rows_of(build_rows(snap, *view)), step
+        rows = build_rows(snap, *view)
+        assert _rows_of(model.rows) == _rows_of(rows), step
+        lines = [i for i, row in enumerate(rows) if row.kind == "domain"]
+        assert model.domain_lines == lines
+        assert model.domain_pos == {rows[line].ident: pos for pos, line in enumerate(lines)}
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -310,10 +310,9 @@ class Overview(OverviewPainter, can_focus=True):
 
     def _rebuild(self, follow: bool) -> None:
         """Re-sort and re-filter; keep the cursor on the same domain (or the same position if it left)."""
-        if self._model.update(self._snap, self._sort, self._filter_text, self._flat) or not self._domain_rows:
-            self._rows = self._model.rows
-            self._domain_rows = [i for i, row in enumerate(self._rows) if row.kind == "domain"]
-            self._domain_pos = {self._rows[r].ident: p for p, r in enumerate(self._domain_rows)}  # type: ignore[misc]
+        model = self._model
+        model.update(self._snap, self._sort, self._filter_text, self._flat)  # only what changed
+        self._rows, self._domain_rows, self._domain_pos = model.rows, model.domain_lines, model.domain_pos
         previous = self._selected
         fallback = max(0, min(self._cursor_pos, len(self._domain_rows) - 1))
         self._cursor_pos = self._domain_pos.get(previous, fallback) if previous else fallback

@@ -123,11 +123,15 @@ class RowModel:
     """`rows` = build_rows(the last snapshot, sort, filter, flat), kept up to date incrementally.
 
     `update` returns whether the rows' order (which key is on which line) may have changed; when it returns
-    False, only the Row objects of changed domains and of the totals were replaced in place."""
+    False, only the Row objects of changed domains and of the totals were replaced in place. A group whose
+    order changed has just its own lines rewritten (its size, and so every other line, stays). `domain_lines`
+    (the line of each domain row, top to bottom) and `domain_pos` (key -> index into it) follow the rows."""
 
     def __init__(self) -> None:
         self.rows: list[Row] = build_rows(None, "bandwidth", "")
         self.full_builds = 0  # how often the rows were built from scratch (tests and benches read it)
+        self.domain_lines: list[int] = []
+        self.domain_pos: dict[DomainKey, int] = {}
         self._params: tuple | None = None  # (sort, needle, flat, filter_text) of the rows held
         self._domains: tuple[DomainSnapshot, ...] = ()  # the snapshot's domains the rows were made from
         self._incremental = False  # the state below describes `rows`
@@ -137,6 +141,7 @@ class RowModel:
         self._group_of: list[int] = []  # per config position: index into _groups (-1: not shown)
         self._line_of: dict[DomainKey, int] = {}  # line of each shown domain
         self._total_lines: list[tuple[int, str]] = []  # (line, account) of each account total
+        self._group_starts: list[tuple[int, int]] = []  # per group: (its first line, its first domain_pos)
 
     def update(self, snap: StoreSnapshot | None, sort: str, filter_text: str, flat: bool = False) -> bool:
         needle = filter_text.strip().casefold()
@@ -172,22 +177,29 @@ class RowModel:
         self._domains = new
         moved = False
         keys = self._sort_keys
+        rows = self.rows
         for g in resort:
             members = self._groups[g]
             ordered = sorted(members, key=keys.__getitem__)
-            if ordered != members:
-                self._groups[g] = ordered
-                moved = True
-        if moved:
-            self._lay_out(snap)
-            return True
-        rows = self.rows
+            if ordered == members:
+                continue
+            self._groups[g] = ordered
+            moved = True
+            line, pos = self._group_starts[g]
+            for offset, i in enumerate(ordered):  # the group keeps its lines: only their contents move
+                d = new[i]
+                if rows[line + offset].domain is not d:
+                    rows[line + offset] = Row("domain", d.key, domain=d)
+                self._line_of[d.key] = line + offset
+                self.domain_pos[d.key] = pos + offset
         for i in changed:
             if self._shown[i]:
                 d = new[i]
-                rows[self._line_of[d.key]] = Row("domain", d.key, domain=d)
+                line = self._line_of[d.key]
+                if rows[line].domain is not d:
+                    rows[line] = Row("domain", d.key, domain=d)
         self._replace_totals(snap)
-        return False
+        return moved
 
     def _replace_totals(self, snap: StoreSnapshot) -> None:
         totals = {t.account: t for t in snap.accounts}
@@ -203,6 +215,7 @@ class RowModel:
         self._params = params
         self._incremental = False
         self._domains = snap.domains if snap is not None else ()
+        self.domain_lines, self.domain_pos = [], {}
         if snap is None or not snap.domains:
             self.rows = build_rows(snap, sort, filter_text, flat)
             return True
@@ -244,13 +257,17 @@ class RowModel:
         flat = self._params[2] if self._params else False
         totals = {t.account: t for t in snap.accounts}
         rows: list[Row] = []
-        self._line_of, self._total_lines = {}, []
+        self._line_of, self._total_lines, self._group_starts = {}, [], []
+        self.domain_lines, self.domain_pos = [], {}
         for members in self._groups:
+            self._group_starts.append((len(rows), len(self.domain_lines)))
             if not members:
                 continue
             for i in members:
                 d = domains[i]
                 self._line_of[d.key] = len(rows)
+                self.domain_pos[d.key] = len(self.domain_lines)
+                self.domain_lines.append(len(rows))
                 rows.append(Row("domain", d.key, domain=d))
             if not flat:
                 account = domains[members[0]].account
