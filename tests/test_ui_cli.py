@@ -88,6 +88,28 @@ def read_until(fd: int, needle: bytes, seen: bytearray) -> None:
             seen += chunk
 
 
+def repaint_until(fd: int, needle: bytes, seen: bytearray, rows: int = 30, columns: int = 100) -> None:
+    """Resize the terminal (one column narrower, then back) until `needle` is written: a resize makes the app
+    repaint every line whole, where a change alone writes only the cells that changed."""
+    deadline = time.monotonic() + HANG
+    width = columns
+    while needle not in seen:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} never appeared; last output: {bytes(seen[-400:])!r}")
+        width = columns - 1 if width == columns else columns
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, width, 0, 0))
+        end = time.monotonic() + 3.0
+        while needle not in seen and time.monotonic() < end:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"the program ended before {needle!r}; output: {bytes(seen[-800:])!r}")
+                seen += chunk
+
+
 def wait_exit(pid: int, fd: int | None = None, seen: bytearray | None = None) -> int:
     """Wait for the process to end, reading its terminal meanwhile (as a terminal does: a full pty buffer
     would block its writes), appending what it wrote to `seen` when given."""
@@ -360,7 +382,10 @@ def test_demo_with_a_history_file_records_and_zooms_to_7d(tmp_path: Path):
     try:
         read_until(fd, b"Gbps", seen)
         os.write(fd, b"----")
-        read_until(fd, b"LAST 7d", seen)
+        read_until(fd, b"7d", seen)
+        # The screen writes only the cells that change, so "LAST 24h" -> "LAST 7d" may arrive as "7d" alone;
+        # a resize repaints every line whole, as a terminal's user would see it.
+        repaint_until(fd, b"LAST 7d", seen)
         os.write(fd, b"q")
         assert wait_exit(pid, fd) == 0
     finally:
