@@ -75,7 +75,8 @@ def starter_text() -> str:
 # (An inline secret, e.g. secret_key = "...", is accepted only while the file is chmod 600.)
 # Config location: --config FILE, else $LIVETOP_CONFIG, else $XDG_CONFIG_HOME/livetop/config.toml.
 
-# refresh: how often each domain is polled. window: how much history the screen shows.
+# refresh: the longest a domain goes unasked while its newest figure can still change (it is never asked
+# more often than its data changes: about once a minute). window: how much history the screen shows.
 # Durations are a number of seconds or a string like "30s", "5m", "1h".
 {_toml(_GLOBAL)}
 # Look and feel. sort: bandwidth | change | name | vendor | errors. The `t` key cycles themes and saves here.
