@@ -40,7 +40,8 @@ def test_snapshot_ends_at_its_deadline_with_every_other_domains_data(make_sim, t
     config = thread.sim.write_config(tmp_path / "c.toml", timeout="120s")
     done, took = _snapshot(config, "--timeout", "10s")
     assert done.returncode == 1, done.stderr
-    assert took < 10 + 5, took  # about 10 s: interpreter start-up and output on top, not 600 s
+    # About 10 s, with interpreter start-up and output on top (seconds on a loaded machine), not 300 or 600 s.
+    assert took < 10 + 30, took
     assert "Traceback" not in done.stderr
     by_domain = {d["domain"]: d for d in json.loads(done.stdout)["domains"]}
     for name in HEALTHY:
@@ -62,7 +63,7 @@ def test_quiet_prints_no_progress_and_a_bad_timeout_exits_2(make_sim, tmp_path):
     thread = make_sim(SCENARIO, clock=SYSTEM_CLOCK)
     config = thread.sim.write_config(tmp_path / "c.toml", timeout="120s")
     done, took = _snapshot(config, "--timeout", "4s", "--quiet")
-    assert done.returncode == 1 and took < 4 + 5
+    assert done.returncode == 1 and took < 4 + 30, took
     assert " domains done" not in done.stderr and "deadline of 4s reached" in done.stderr
     for bad in ("0s", "soon", "-5s", "2h"):
         refused, _ = _snapshot(config, f"--timeout={bad}")
