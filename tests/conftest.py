@@ -24,6 +24,28 @@ SIM_START = datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)
 TEST_CLIENT_TIMEOUT = "3s"
 
 
+def last_hour_buckets(begun: datetime, ended: datetime) -> tuple[int, int]:
+    """(least, most) 5-minute buckets holding a completed minute in the last hour, for a `livetop query` run
+    between `begun` and `ended` on the real clock.
+
+    Its "now" is somewhere in between: its hour may start past a 5-minute boundary that `begun`'s did not and
+    lose that first bucket, a minute before a new one completes at the end. So at least the buckets of the
+    latest possible hour as they stood at `begun`, at most those of the earliest possible hour as they stood
+    at `ended` (whole seconds: the wire's start may be floored).
+    """
+    import math
+    from datetime import timedelta
+
+    from livetop.sim.data import buckets
+
+    def held(first: int, now: datetime) -> int:
+        return len(buckets(lambda minute: 1.0, first, 2**40, 300, now.timestamp()))
+
+    least = held(math.ceil((ended - timedelta(hours=1)).timestamp()), begun)
+    most = held(math.floor((begun - timedelta(hours=1)).timestamp()), ended)
+    return least, most
+
+
 def demo_scenario_for_tests() -> Scenario:
     """The shipped demo scenario without its added latency (the requests stay real; the waiting does not)."""
     return load_scenario(None).with_knobs(latency_ms=0.0, latency_jitter_ms=0.0)
