@@ -48,9 +48,9 @@ async def test_zoom_to_7d_and_30d_reads_the_history_and_back(make_sim, sim_clock
             await until(pilot, lambda: app.long_zoom.view.complete_load
                         and screen.overview.snapshot.window_seconds == 7 * DAY
                         and screen.overview.snapshot.by_key[A].window_complete, "the week from disk")
-            await pilot.pause(0.3)
-            assert "window 7d" in screen.status_bar.plain and "filling" not in screen.status_bar.plain
-            assert "LAST 7d" in lines(screen.overview)[0]
+            await until(pilot, lambda: "window 7d" in screen.status_bar.plain
+                        and "filling" not in screen.status_bar.plain
+                        and "LAST 7d" in lines(screen.overview)[0], "the week on screen")
             d = screen.overview.snapshot.by_key[A]
             start = NOW - 7 * DAY - (NOW - 7 * DAY) % 3600
             bw, tr = _truth(full, A, start, int(app.engine.store.domain(A).settled_before.timestamp()))
@@ -59,26 +59,22 @@ async def test_zoom_to_7d_and_30d_reads_the_history_and_back(make_sim, sim_clock
             assert d.peak_bps == pytest.approx(max(v for _, v in bw), abs=0.5)
             # The drilldown at 7d: hourly chart, p95 "computing…" then from disk.
             app.open_drilldown(A)
-            await pilot.pause(0.2)
+            await until(pilot, lambda: isinstance(app.screen, DrilldownScreen)
+                        and app.screen.query("#dd-title"), "the drilldown")
             dd = app.screen
-            assert isinstance(dd, DrilldownScreen)
             await until(pilot, lambda: app.long_zoom.view.domain(A).p95_bps is not None, "p95 from disk")
             dd.update_view()
-            await pilot.pause(0.2)
-            text = str(dd.query_one("#dd-title").render())
-            assert "window 7d" in text
+            await until(pilot, lambda: "window 7d" in str(dd.query_one("#dd-title").render()), "the title at 7d")
             await pilot.press("escape")
             await pilot.press("minus")
             assert app.long_zoom.view.window_seconds == 30 * DAY
             await until(pilot, lambda: screen.overview.snapshot.window_seconds == 30 * DAY
                         and app.long_zoom.view.complete_load, "the month from disk")
-            await pilot.pause(0.3)
-            assert "window 30d" in screen.status_bar.plain
+            await until(pilot, lambda: "window 30d" in screen.status_bar.plain, "the status line at 30d")
             await pilot.press("minus")  # the longest
             await pilot.press("plus", "plus")
             assert app.long_zoom.view is None and app.engine.store.window_seconds == DAY
-            await pilot.pause(0.3)
-            assert "window 1d" in screen.status_bar.plain
+            await until(pilot, lambda: "window 1d" in screen.status_bar.plain, "the status line at 1d")
             assert screen.store is app.engine.store
     finally:
         history.close()

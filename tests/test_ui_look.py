@@ -48,8 +48,9 @@ async def test_the_ansi_theme_draws_every_screen_with_the_16_colours(make_sim, s
         await pilot.pause(0.3)
         assert colour_types(app) <= ANSI_TYPES
         await pilot.press("escape", "t")  # the next theme (dark) is truecolor: the check can tell them apart
-        await pilot.pause(0.3)
-        assert app.theme == "livetop-dark" and ColorType.TRUECOLOR in colour_types(app)
+        await until(
+            pilot, lambda: app.theme == "livetop-dark" and ColorType.TRUECOLOR in colour_types(app), "the dark theme"
+        )
 
 
 async def test_no_color_turns_the_screen_monochrome(make_sim, sim_clock, tmp_path, monkeypatch):

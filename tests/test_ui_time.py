@@ -27,7 +27,7 @@ async def test_the_drilldown_title_turns_stale_with_time_alone(make_sim, sim_clo
     app = make_app(write_config(sim, tmp_path), sim_clock, tick_seconds=0.2)
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot, app)
-        healthy = unthrottled_healthy(app)
+        healthy = await unthrottled_healthy(pilot, app)
         app.open_drilldown(healthy)
         await until(
             pilot,
@@ -156,7 +156,7 @@ async def test_after_a_zoom_out_figures_say_filling_until_the_backfill_lands(mak
     app = make_app(write_config(sim, tmp_path), sim_clock)
     async with app.run_test(size=SIZE) as pilot:
         screen = await started(pilot, app)
-        healthy = unthrottled_healthy(app)
+        healthy = await unthrottled_healthy(pilot, app)
         app.engine.pause(healthy)  # its backfill waits until the test resumes it
         app.open_drilldown(healthy)
         await until(
