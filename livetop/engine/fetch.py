@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import httpx
 
 from livetop.engine.deadline import DEADLINE_CODE, FIRST_ASK
-from livetop.engine.runtime import PACING_WAITS, AccountRuntime, LoopState
+from livetop.engine import schedule
+from livetop.engine.runtime import PACING_KEY, PACING_WAITS, AccountRuntime, LoopState
 from livetop.engine.store import RequestRecord
 from livetop.model import DecodedError, VendorError, floor_to
 from livetop.vendors.base import BOTH_METRICS, METRIC_BANDWIDTH
@@ -77,6 +78,34 @@ def resume_from_history(engine: Engine, lp: LoopState, window_start: datetime, n
     engine.store.preload(lp.key, bandwidth, traffic)
     return max(window_start, min(now, datetime.fromtimestamp(resume, tz=now.tzinfo)))
 
+# Head starts in the account's queue (engine/ratelimit.py), counted in arrivals. What a person asked for
+# (`r`, resume, the drilldown's domain) goes before anything that is not; a fetch that makes a bucket
+# settled goes before the provisional refreshes that fell due up to one round of the account's domains
+# before it (each domain queues one fetch at a time: about everything queued), and after any older one.
+USER_LEAD = 1e12
+
+
+def settles(engine: Engine, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str]) -> bool:
+    """This fetch makes a bucket settled: for one of its metrics, a bucket settled since that metric's last
+    ask (its final value is what alerts and the settled figures wait for)."""
+    provider = runtime.provider
+    edge = schedule.settle_edge(engine.clock.now().timestamp(), provider.bucket_seconds, provider.data_lag_seconds)
+    for metric in metrics:
+        since = lp.bandwidth_since if metric == METRIC_BANDWIDTH else lp.traffic_since
+        if since is not None and edge > since:
+            return True
+    return False
+
+
+def queue_lead(engine: Engine, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str]) -> float:
+    """How many arrivals ahead of its own this fetch queues for the account's slots and tokens (0: in turn)."""
+    if lp.key == engine.focused or (lp.force and engine.store.window_complete(lp.key)):
+        return USER_LEAD  # the drilldown's domain, `r` or resume (a zoom's window fill is in turn)
+    if settles(engine, runtime, lp, metrics):
+        return float(len(runtime.loops))
+    return 0.0
+
+
 async def poll_domain(
     engine: Engine, runtime: AccountRuntime, lp: LoopState, metrics: frozenset[str] = BOTH_METRICS
 ) -> DecodedError | None:
@@ -84,6 +113,7 @@ async def poll_domain(
     None, or the decoded error (the caller backs off)."""
     account = runtime.account
     now = engine.clock.now()
+    key_token = PACING_KEY.set(runtime.queue_key(queue_lead(engine, runtime, lp, metrics)))
     lp.force = False  # an `r` pressed while this fetch is on the wire asks again after it
     start = end = now
     covered: datetime | None = None
@@ -94,7 +124,7 @@ async def poll_domain(
     first_token = FIRST_ASK.set(runtime.deadline is not None and lp.polls == 0)
     lp.in_flight = True
     try:
-        async with runtime.semaphore:
+        async with runtime.semaphore.slot(PACING_KEY.get()):
             # The range ends when the question can go out, not when the domain fell due: with a thousand
             # domains queued for an account's few slots, a `now` read before the queue asked for a range
             # that had ended minutes before the request left (found by bench/schedule.py's lag figure).
@@ -119,6 +149,7 @@ async def poll_domain(
     finally:
         lp.in_flight = False
         PACING_WAITS.reset(token)
+        PACING_KEY.reset(key_token)
         FIRST_ASK.reset(first_token)
     record = RequestRecord(
         at=engine.clock.now(),

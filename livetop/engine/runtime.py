@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
 from contextvars import ContextVar
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from livetop.config.schema import AccountConfig
 from livetop.engine import schedule
 from livetop.engine.deadline import FIRST_ASK, DeadlineReached, deadline_error, until_text
-from livetop.engine.ratelimit import ThrottleGate, TokenBucket, backoff_delay
+from livetop.engine.ratelimit import PrioritySemaphore, ThrottleGate, TokenBucket, backoff_delay
 from livetop.engine.store import DomainKey
 from livetop.model import DecodedError
 from livetop.vendors.base import Provider, make_client
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 # Time a poll spent queued in the account's pacer (rate limit, throttle gate), so the request history shows
 # the vendor's latency and not our own queue. A list in a ContextVar: the provider's own sub-tasks share it.
 PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits", default=None)
+# Where a poll queues for the account's slots and tokens (engine/ratelimit.py: lowest first; None: its
+# arrival moment). Set per fetch by engine/fetch.py (`queue_key`); the provider's sub-tasks share it.
+PACING_KEY: ContextVar[float | None] = ContextVar("livetop_pacing_key", default=None)
 
 
 @dataclass
@@ -72,7 +76,7 @@ class AccountRuntime:
         self.account = account
         limits = effective_limits(account)
         self.concurrency = limits.concurrency
-        self.semaphore = asyncio.Semaphore(limits.concurrency)
+        self.semaphore = PrioritySemaphore(limits.concurrency)
         self.bucket = TokenBucket(limits.rate_per_second, limits.burst)
         self.gate = ThrottleGate()
         self.client = make_client(account, max_connections=limits.concurrency)
@@ -88,6 +92,7 @@ class AccountRuntime:
         self.list_due = 0.0
         self.list_retry_at: float | None = None
         self.lists_off: DecodedError | None = None
+        self._tickets = itertools.count()  # arrivals in the account's queue (engine/ratelimit.py keys)
 
     # --- the schedule's per-account timing (engine/schedule.py) --------------------------------------------
 
@@ -116,6 +121,11 @@ class AccountRuntime:
         for lp in self.loops.values():
             lp.jitter = schedule.jitter_seconds(str(lp.key), n, update, rate)
 
+    def queue_key(self, lead: float = 0.0) -> float:
+        """A place in the account's queue for slots and tokens: the next arrival, `lead` arrivals ahead.
+        Counted in arrivals, not seconds, so a head start means the same however fast the clock runs."""
+        return next(self._tickets) - lead
+
     def gate_until_text(self) -> str:
         """When the throttle gate opens, as a person reads it: `HH:MM UTC` on the engine's clock."""
         return until_text(self.clock, self.gate.remaining)
@@ -138,7 +148,8 @@ class AccountRuntime:
                     past_deadline = True
                 else:
                     await self.gate.wait()
-            await self.bucket.acquire()
+            key = PACING_KEY.get()
+            await self.bucket.acquire(self.queue_key() if key is None else key)
             # The vendor may have said "slow down" while we queued for a token: wait that out too.
             if past_deadline or self.gate.remaining <= 0:
                 break

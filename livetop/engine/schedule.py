@@ -25,8 +25,12 @@ amount of real time. The rules:
 5. Errors are retried with backoff on real time (Retry-After, the throttle gate), as before, not on the data
    cadence; `r` (`Engine.refresh`) and `resume` ask both metrics at once; a window that is not complete (start,
    zoom out, config change) is fetched whole, both metrics, at once; a one-shot poll asks everything once.
-6. Under a rate limit that cannot serve the demand, domains queue for the account's tokens in the order they
-   fell due (the pacer is first come, first served), so the oldest-due goes first and nobody starves; the
+6. Under a rate limit that cannot serve the demand, domains queue for the account's slots and tokens in the
+   order they fell due, so the oldest-due goes first and nobody starves, with bounded head starts
+   (engine/fetch.py `queue_lead`, engine/ratelimit.py): `r`, resume and the drilldown's domain go first; a
+   fetch that makes a bucket settled goes ahead of the provisional refreshes that fell due up to one round
+   of the account's domains before it (a late settled bucket keeps a figure marked provisional and the
+   alerts on settled buckets waiting); the history's backfill goes last. The
    cadence each domain then gets is `served_interval`, and staleness is judged against twice that
    (`stale_after`, through engine/capacity.py's per-account figures), not against twice the refresh, or
    every row would read "stale" (the data's cadence is slower than a 15 s refresh) and every row of an

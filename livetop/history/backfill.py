@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections import deque
 from datetime import UTC, datetime
 
 import httpx
 
+from livetop.engine.runtime import PACING_KEY
 from livetop.engine.store import STATUS_ERROR, STATUS_PAUSED, DomainKey
 from livetop.history.longview import LongView
 from livetop.history.store import DAY
@@ -125,8 +127,9 @@ class Backfill:
             await self._idle(runtime)
             error: DecodedError | None = None
             result = None
+            last = PACING_KEY.set(math.inf)  # after every live poll queued, for a slot and for each token
             try:
-                async with runtime.semaphore:
+                async with runtime.semaphore.slot(math.inf):
                     result = await runtime.provider.fetch(
                         key.domain, datetime.fromtimestamp(lo, tz=UTC), datetime.fromtimestamp(hi, tz=UTC)
                     )
@@ -136,6 +139,8 @@ class Backfill:
                 from livetop.vendors.catalog import transport_error
 
                 error = transport_error(runtime.account.vendor, exc)
+            finally:
+                PACING_KEY.reset(last)
             queue.popleft()
             self.asked.append((key, lo, hi))
             if error is not None:
