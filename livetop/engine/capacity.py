@@ -8,7 +8,16 @@ status line, `livetop snapshot`'s stderr, the snapshot JSON and the exporter's g
 
 The limit is the rate livetop actually keeps to (`livetop.vendors.limits.effective_limits`), per minute: for an
 API counted per minute with a start-up burst (Huawei v1: 300/min, 20 of them a burst), the sustained rate is
-what is left after the burst (280/min), which is what a saturated account gets minute after minute.
+what is left after the burst (280/min), which is what a saturated account gets minute after minute. A vendor
+that answers slowly lowers it further: the engine has at most `concurrency` polls of an account on the wire,
+so it cannot ask more than concurrency / (the time one poll takes) however high the rate limit; with the
+poll time the engine measured (`Live.poll_seconds`) the limit is the lower of the two, and the message names
+the concurrency ceiling when that is what binds.
+
+What the engine knows of an account as it runs (`Live`) corrects the figure too: paused domains ask nothing
+and are not counted; when the vendor's per-domain lists are off or failing (Huawei v2: a list error hands its
+domains back to their own calls, a hundred times the requests), the demand is the per-domain calls' and the
+capacity carries a one-line `notice` saying so.
 
 Demand is computed in ONE place, `requests_per_domain_per_minute`; everything here and elsewhere goes through
 it. It is the data-driven poll schedule's own count (livetop.engine.schedule.demand_per_minute: a domain's
@@ -43,14 +52,33 @@ def requests_per_poll(account: AccountConfig) -> int:
 
 
 def requests_per_domain_per_minute(
-    account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None
+    account: AccountConfig,
+    refresh_seconds: float,
+    update_seconds: float | None = None,
+    *,
+    domains: int | None = None,
+    lists: bool = True,
 ) -> float:
     """Requests a minute one domain of `account` needs at `refresh_seconds`: THE demand figure, the poll
-    schedule's (an account of per-domain lists costs per hundred domains, so this is its share)."""
+    schedule's (an account of per-domain lists costs per hundred domains, so this is its share).
+    `domains`: how many of its domains are polled (default all); `lists`: whether its per-domain lists run."""
     if refresh_seconds <= 0:
         raise ValueError("refresh_seconds must be positive")
-    n = max(1, len(account.domains))
-    return schedule.demand_per_minute(account, n, refresh_seconds, update_seconds) / n
+    n = max(1, len(account.domains) if domains is None else domains)
+    return schedule.demand_per_minute(account, n, refresh_seconds, update_seconds, lists=lists) / n
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """What the engine knows of an account as it runs (AccountRuntime.live): how many of its domains are
+    paused, how long one of its polls takes on the wire (seconds, measured; None before any), and why its
+    per-domain lists are off (for good) or failing (retried), "" when they run or it has none."""
+
+    paused: int = 0
+    poll_seconds: float | None = None
+    requests_per_poll: float = 0.0  # HTTP requests one measured poll sent, on average
+    lists_off: str = ""
+    lists_failing: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +98,18 @@ class Capacity:
     # What to do when it does not fit, most useful first: ("refresh ≥ 7.2 min", 'api = "v2"', "≤ 35 domains
     # per account"); `advice` says them in one line, a narrow place says as many as fit (`advice_within`).
     fixes: tuple[str, ...] = ()
+    paused: int = 0  # domains paused, not in `domains` nor in the demand
+    # The ceiling of `concurrency` polls on the wire at a time, each taking `poll_seconds` (measured):
+    # requests a minute, None before a poll was measured. `limit_per_minute` is the lower of it and the rate.
+    concurrency: int = 0
+    poll_seconds: float | None = None
+    ceiling_per_minute: float | None = None
+    rate_per_minute: float | None = None  # the rate limit alone (None: the same as limit_per_minute)
+    # Per-domain lists: why they are off or failing ("" when they run or the API has none), and the demand
+    # with them running (what the account needs once they are back).
+    lists_off: str = ""
+    lists_failing: str = ""
+    demand_with_lists: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -94,15 +134,41 @@ class Capacity:
         return int(self.limit_per_minute / per_domain * (1 + _SLACK)) if per_domain > 0 else 0
 
     @property
+    def concurrency_bound(self) -> bool:
+        """The vendor's answer time, not its rate limit, is what caps the account."""
+        return self.ceiling_per_minute is not None and self.rate_per_minute is not None and (
+            self.ceiling_per_minute < self.rate_per_minute
+        )
+
+    @property
     def message(self) -> str:
-        """ "1000 domains at 280 req/min: each every 7.2 min", or "" when the limit serves the refresh."""
+        """ "1000 domains at 280 req/min: each every 7.2 min", or "" when the limit serves the refresh. When the
+        vendor's answer time binds: "200 domains at 100 req/min (1 at a time, 1.2 s each): each every 2 min"."""
         if self.fits:
             return ""
         noun = "domain" if self.domains == 1 else "domains"
-        return (
-            f"{self.domains} {noun} at {format_rate(self.limit_per_minute)}: "
-            f"each every {format_interval(self.interval_seconds)}"
-        )
+        rate = format_rate(self.limit_per_minute)
+        if self.concurrency_bound:
+            rate += f" ({self.concurrency} at a time, {_seconds(self.poll_seconds or 0.0)} each)"
+        if self.lists_off or self.lists_failing:
+            rate += ", lists off" if self.lists_off else ", lists failing"
+        return f"{self.domains} {noun} at {rate}: each every {format_interval(self.interval_seconds)}"
+
+    @property
+    def notice(self) -> str:
+        """One line when the account's per-domain lists are off or failing (its domains then ask their own
+        calls): "per-domain lists off (APIGW.0101 …): its domains ask their own calls, 1200 req/min instead
+        of 12"; "" otherwise."""
+        reason = self.lists_off or self.lists_failing
+        if not reason:
+            return ""
+        state = "off" if self.lists_off else "failing, retried"
+        text = f"per-domain lists {state} ({reason}): its domains ask their own calls"
+        if self.demand_with_lists is not None:
+            text += (
+                f", {format_rate(self.demand_per_minute)} instead of {format_rate(self.demand_with_lists)}"
+            )
+        return text
 
     @property
     def advice(self) -> str:
@@ -147,6 +213,19 @@ class Capacity:
             "message": self.message,
             "advice": self.advice,
             "fixes": list(self.fixes),
+            "paused_domains": self.paused,
+            "concurrency": self.concurrency,
+            "poll_seconds": None if self.poll_seconds is None else round(self.poll_seconds, 3),
+            "concurrency_ceiling_per_minute": None
+            if self.ceiling_per_minute is None
+            else round(self.ceiling_per_minute, 3),
+            "rate_limit_per_minute": None if self.rate_per_minute is None else round(self.rate_per_minute, 3),
+            "lists_off": self.lists_off,
+            "lists_failing": self.lists_failing,
+            "requests_per_minute_with_lists": None
+            if self.demand_with_lists is None
+            else round(self.demand_with_lists, 3),
+            "notice": self.notice,
         }
 
     @classmethod
@@ -154,6 +233,11 @@ class Capacity:
         """The inverse of `as_dict` (a viewer mirroring a collector). Raises ValueError/TypeError/KeyError on
         a body that is not one."""
         documented = body.get("documented_requests_per_minute")
+
+        def number(name: str) -> float | None:
+            value = body.get(name)
+            return None if value is None else float(value)
+
         return cls(
             account=account,
             domains=int(body["domains"]),
@@ -164,46 +248,95 @@ class Capacity:
             burst=float(body.get("burst", 1.0)),
             cadence_seconds=float(body.get("cadence_seconds") or 0.0),
             fixes=tuple(str(f) for f in body.get("fixes") or ()),
+            paused=int(body.get("paused_domains") or 0),
+            concurrency=int(body.get("concurrency") or 0),
+            poll_seconds=number("poll_seconds"),
+            ceiling_per_minute=number("concurrency_ceiling_per_minute"),
+            rate_per_minute=number("rate_limit_per_minute"),
+            lists_off=str(body.get("lists_off") or ""),
+            lists_failing=str(body.get("lists_failing") or ""),
+            demand_with_lists=number("requests_per_minute_with_lists"),
         )
 
 
 def account_capacity(
-    account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None
+    account: AccountConfig,
+    refresh_seconds: float,
+    update_seconds: float | None = None,
+    live: Live | None = None,
 ) -> Capacity:
-    """The capacity of `account` at `refresh_seconds`, with what to do when it does not fit."""
-    cap = _capacity(account, refresh_seconds, update_seconds)
+    """The capacity of `account` at `refresh_seconds` (as the engine runs it: `live`), with what to do when
+    it does not fit."""
+    cap = _capacity(account, refresh_seconds, update_seconds, live)
     return cap if cap.fits else replace(cap, fixes=_fixes(account, cap))
 
 
-def _capacity(account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None) -> Capacity:
+def concurrency_ceiling(concurrency: int, poll_seconds: float, requests_per_poll: float) -> float:
+    """Requests a minute `concurrency` polls on the wire at a time can make, each taking `poll_seconds` and
+    sending `requests_per_poll` requests (the engine's cap is per poll, engine/fetch.py)."""
+    return concurrency * max(1.0, requests_per_poll) * 60.0 / max(poll_seconds, 1e-3)
+
+
+def _capacity(
+    account: AccountConfig, refresh_seconds: float, update_seconds: float | None = None, live: Live | None = None
+) -> Capacity:
+    live = live or Live()
     limits = effective_limits(account)
-    limit = limits.rate_per_second * 60.0
+    rate = limits.rate_per_second * 60.0
     documented = None
     if not account.rate_per_second:
         stated = account_api(account).rate_per_second * 60.0
-        if stated > limit * (1 + _SLACK):
+        if stated > rate * (1 + _SLACK):
             documented = stated  # part of it is kept for bursts (see effective_limits)
-    n = len(account.domains)
+    ceiling = None
+    if live.poll_seconds is not None:
+        per_poll = live.requests_per_poll or requests_per_poll(account)
+        ceiling = concurrency_ceiling(limits.concurrency, live.poll_seconds, per_poll)
+    n = max(0, len(account.domains) - live.paused)
+    lists = provider_lists(account)
+    lists_run = lists and not (live.lists_off or live.lists_failing)
+    demand = requests_per_domain_per_minute(account, refresh_seconds, update_seconds, domains=n, lists=lists_run)
+    with_lists = None
+    if lists and not lists_run:
+        with_lists = requests_per_domain_per_minute(account, refresh_seconds, update_seconds, domains=n) * n
     return Capacity(
         account=account.name,
         domains=n,
         refresh_seconds=float(refresh_seconds),
-        demand_per_minute=requests_per_domain_per_minute(account, refresh_seconds, update_seconds) * n,
-        limit_per_minute=limit,
+        demand_per_minute=demand * n,
+        limit_per_minute=rate if ceiling is None else min(rate, ceiling),
         documented_per_minute=documented,
         burst=limits.burst,
         cadence_seconds=schedule.cadence_seconds(account, refresh_seconds, update_seconds),
+        paused=len(account.domains) - n,
+        concurrency=limits.concurrency,
+        poll_seconds=live.poll_seconds,
+        ceiling_per_minute=ceiling,
+        rate_per_minute=rate,
+        lists_off=live.lists_off,
+        lists_failing=live.lists_failing,
+        demand_with_lists=with_lists,
     )
 
 
-def capacities(accounts, refresh_seconds: float, update_seconds: float | None = None) -> dict[str, Capacity]:
+def provider_lists(account: AccountConfig) -> bool:
+    """The account's API answers many domains a call (schedule rule 7)."""
+    from livetop.vendors.registry import provider_class
+
+    return bool(provider_class(account.vendor, account.api or None).list_batch(account))
+
+
+def capacities(
+    accounts, refresh_seconds: float, update_seconds: float | None = None, live: Mapping[str, Live] | None = None
+) -> dict[str, Capacity]:
     """{account name: Capacity} for every account whose API livetop knows (the config loader rejects any
     other; an engine built by hand may hold one, and says nothing about it). `update_seconds`: the engine's
-    override of the APIs' update periods (tests)."""
+    override of the APIs' update periods (tests); `live`: what the engine knows of each account as it runs."""
     out = {}
+    live = live or {}
     for account in accounts:
         try:
-            out[account.name] = account_capacity(account, refresh_seconds, update_seconds)
+            out[account.name] = account_capacity(account, refresh_seconds, update_seconds, live.get(account.name))
         except KeyError:
             continue
     return out
@@ -233,6 +366,10 @@ def _fixes(account: AccountConfig, cap: Capacity) -> tuple[str, ...]:
     refresh = _refresh_that_fits(account, cap)
     if refresh is not None:
         ways.append(f"refresh ≥ {format_interval(refresh)}")
+    if cap.concurrency_bound and cap.ceiling_per_minute:
+        # More polls on the wire at once, up to what the rate limit serves (the vendor may refuse more).
+        wanted = min(cap.demand_per_minute, cap.rate_per_minute or cap.demand_per_minute)
+        ways.append(f"concurrency = {math.ceil(cap.concurrency * wanted / cap.ceiling_per_minute)}")
     api = better_api(account, cap.refresh_seconds)
     if api is not None:
         ways.append(f'api = "{api}"')
@@ -245,8 +382,10 @@ def _refresh_that_fits(account: AccountConfig, cap: Capacity) -> float | None:
     """The shortest refresh (in whole minutes, up to an hour) at which the schedule's demand fits the limit,
     or None: a domain's buckets are asked at least once each as they settle, whatever the refresh."""
     n = max(1, cap.domains)
+    lists = not (cap.lists_off or cap.lists_failing)
     for minutes in range(1, 61):
-        if schedule.demand_per_minute(account, n, minutes * 60.0) <= cap.limit_per_minute * (1 + _SLACK):
+        demand = schedule.demand_per_minute(account, n, minutes * 60.0, lists=lists)
+        if demand <= cap.limit_per_minute * (1 + _SLACK):
             return minutes * 60.0
     return None
 
@@ -310,6 +449,13 @@ def _number(value: float) -> str:
         return f"{value:.0f}"
     text = f"{value:.1f}" if value >= 1 else f"{value:.2f}"
     return text.rstrip("0").rstrip(".") or "0"
+
+
+def _seconds(value: float) -> str:
+    """A poll's time on the wire: "850 ms", "1.2 s", "12 s"."""
+    if value < 1:
+        return f"{max(1, round(value * 1000))} ms"
+    return f"{_number(value)} s"
 
 
 def format_rate(per_minute: float) -> str:

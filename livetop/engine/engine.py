@@ -103,7 +103,8 @@ class Engine:
     def _update_capacity(self) -> None:
         """Say, per account, whether its rate limit serves its domains at the refresh (livetop.engine.capacity):
         on its total line, and in how stale its domains may get. Called whenever accounts or refresh change."""
-        self.store.set_capacities(capacities(self.config.accounts, self.refresh_seconds))
+        live = {name: runtime.live() for name, runtime in self.accounts.items()}
+        self.store.set_capacities(capacities(self.config.accounts, self.refresh_seconds, live=live))
         self._judge_staleness()
 
     def _judge_staleness(self) -> None:
@@ -255,6 +256,7 @@ class Engine:
         for _, lp in self._loops(key):
             lp.paused = True
             self.store.set_paused(lp.key, True)
+        self._update_capacity()  # a paused domain asks nothing: the account's demand falls
 
     def resume(self, key: DomainKey | None = None) -> None:
         for _, lp in self._loops(key):
@@ -263,6 +265,7 @@ class Engine:
             lp.paused = False
             self.store.set_paused(lp.key, False)
             lp.wake.set()
+        self._update_capacity()
 
     def set_window(self, seconds: int) -> None:
         """Change the history window; every domain backfills the whole new window on its next poll, now."""

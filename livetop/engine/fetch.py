@@ -172,6 +172,9 @@ async def poll_domain(
         # asked for: if the window grew meanwhile, the store still finds it incomplete and the next poll,
         # woken by the zoom, asks for the rest).
         engine.store.record_success(lp.key, result, record, covered_from=covered, metrics=metrics)
+        # The poll's time on the wire for its requests: the account's concurrency ceiling (engine/capacity.py).
+        if runtime.poll_measured(record.latency_ms / 1000, result.requests):
+            engine._update_capacity()
         return None
     if error.code == DEADLINE_CODE:  # given up on, not refused: the account's pace stays as it is
         engine.store.record_failure(lp.key, error, record, False)

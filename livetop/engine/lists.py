@@ -11,7 +11,9 @@ store as that domain's fetch.
 When a list call fails, its domains go back to their own detail calls (a domain the tenant lost, say, then
 shows its own decoded error on its row instead of failing the list for a hundred others); a refusal that
 retrying cannot cure (the account may not call the list APIs) turns the lists off for the account. A
-throttling answer slows the account as any other.
+throttling answer slows the account as any other. Off or failing, the account's capacity figure counts its
+domains' own calls (a hundred times the requests) and carries a one-line notice saying why
+(engine/capacity.py `Capacity.notice`), until a cycle succeeds again.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ async def run_lists(engine: Engine, runtime: AccountRuntime) -> None:
         if error is None:
             failures = 0
             runtime.list_retry_at = None
+            if runtime.lists_failing is not None:  # back: the capacity figure and its notice say so
+                runtime.lists_failing = None
+                engine._update_capacity()
             previous = now
             answered = engine.clock.now().timestamp()
             runtime.list_due = schedule.bandwidth_due(answered, engine.refresh_seconds, timing)
@@ -73,7 +78,11 @@ async def run_lists(engine: Engine, runtime: AccountRuntime) -> None:
             runtime.note_throttled(error, engine.refresh_seconds, engine.rng)
         elif not error.retryable:
             runtime.lists_off = error
+            engine._update_capacity()  # its domains on their own calls for good: demand and a notice
             return
+        if not error.throttled and (runtime.lists_failing is None or runtime.lists_failing.code != error.code):
+            runtime.lists_failing = error
+            engine._update_capacity()
         delay = max(backoff_delay(failures, base=1.0, cap=60.0, rng=engine.rng), error.retry_after or 0.0)
         runtime.list_retry_at = loop.time() + max(delay, runtime.gate.remaining)
 

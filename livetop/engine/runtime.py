@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from livetop.config.schema import AccountConfig
 from livetop.engine import schedule
+from livetop.engine.capacity import Live
 from livetop.engine.deadline import FIRST_ASK, DeadlineReached, deadline_error, until_text
 from livetop.engine.ratelimit import PrioritySemaphore, ThrottleGate, TokenBucket, backoff_delay
 from livetop.engine.store import DomainKey
@@ -29,6 +30,15 @@ PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits"
 # Where a poll queues for the account's slots and tokens (engine/ratelimit.py: lowest first; None: its
 # arrival moment). Set per fetch by engine/fetch.py (`queue_key`); the provider's sub-tasks share it.
 PACING_KEY: ContextVar[float | None] = ContextVar("livetop_pacing_key", default=None)
+POLL_SMOOTHING = 0.2  # weight of the newest poll in the account's smoothed poll time
+CEILING_MOVE = 0.1  # the concurrency ceiling is said again when it moves by more than this fraction
+
+
+def _error_words(error: DecodedError | None) -> str:
+    """A decoded error in a few words for a one-line notice: "APIGW.0101: API not subscribed"."""
+    if error is None:
+        return ""
+    return f"{error.code}: {error.title}" if error.title else error.code
 
 
 @dataclass
@@ -93,6 +103,13 @@ class AccountRuntime:
         self.list_retry_at: float | None = None
         self.lists_off: DecodedError | None = None
         self._tickets = itertools.count()  # arrivals in the account's queue (engine/ratelimit.py keys)
+        self.lists_failing: DecodedError | None = None  # the lists' last cycle failed; retried
+        # How long one poll takes on the wire (pacing waits left out), smoothed, and the requests it sends:
+        # the account's concurrency ceiling (engine/capacity.py `Live`). Published to the capacity figure
+        # when it moves by more than CEILING_MOVE (`poll_measured` says when).
+        self.poll_seconds: float | None = None
+        self.poll_requests = 0.0
+        self._published_ceiling: float | None = None
 
     # --- the schedule's per-account timing (engine/schedule.py) --------------------------------------------
 
@@ -125,6 +142,37 @@ class AccountRuntime:
         """A place in the account's queue for slots and tokens: the next arrival, `lead` arrivals ahead.
         Counted in arrivals, not seconds, so a head start means the same however fast the clock runs."""
         return next(self._tickets) - lead
+
+    def live(self) -> Live:
+        """What the capacity figure needs of this account as it runs (engine/capacity.py `Live`)."""
+        return Live(
+            paused=sum(1 for lp in self.loops.values() if lp.paused),
+            poll_seconds=self.poll_seconds,
+            requests_per_poll=self.poll_requests,
+            lists_off=_error_words(self.lists_off),
+            lists_failing="" if self.lists_off else _error_words(self.lists_failing),
+        )
+
+    def poll_measured(self, seconds: float, requests: int) -> bool:
+        """A poll took `seconds` on the wire for `requests` requests. True when the account's
+        concurrency ceiling moved enough (CEILING_MOVE) for its capacity figure to be said again."""
+        if requests <= 0:
+            return False
+        if self.poll_seconds is None:
+            self.poll_seconds, self.poll_requests = seconds, float(requests)
+        else:
+            self.poll_seconds += POLL_SMOOTHING * (seconds - self.poll_seconds)
+            self.poll_requests += POLL_SMOOTHING * (requests - self.poll_requests)
+        ceiling = self.concurrency * self.poll_requests * 60.0 / max(self.poll_seconds, 1e-3)
+        rate = self.bucket.configured_rate * 60.0
+        before = self._published_ceiling
+        # Only a ceiling near or below the rate limit changes the figure; one far above it says nothing new.
+        if before is not None and min(before, 2 * rate) * (1 - CEILING_MOVE) <= min(ceiling, 2 * rate) <= (
+            min(before, 2 * rate) * (1 + CEILING_MOVE)
+        ):
+            return False
+        self._published_ceiling = ceiling
+        return True
 
     def gate_until_text(self) -> str:
         """When the throttle gate opens, as a person reads it: `HH:MM UTC` on the engine's clock."""

@@ -145,11 +145,11 @@ def _fetch_times(span: float, due) -> list[float]:
 
 
 def demand_per_minute(
-    account, n_domains: int, refresh_seconds: float, update_seconds: float | None = None
+    account, n_domains: int, refresh_seconds: float, update_seconds: float | None = None, *, lists: bool = True
 ) -> float:
     """The requests a minute this schedule makes, in steady state, for `n_domains` domains of `account` (an
-    AccountConfig): per-domain calls on rules 3-4, or per-domain lists on rule 7. Start-up backfill, zooms,
-    `r` and retries come on top."""
+    AccountConfig): per-domain calls on rules 3-4, or per-domain lists on rule 7 (`lists` False: as when they
+    are off or failing, each domain on its own calls). Start-up backfill, zooms, `r` and retries come on top."""
     from livetop.vendors.registry import provider_class
 
     if n_domains <= 0:
@@ -158,7 +158,7 @@ def demand_per_minute(
     cls = provider_class(account.vendor, account.api or None)
     span = _DEMAND_SPAN_SECONDS
     bw_times = _fetch_times(span, lambda t: bandwidth_due(t, refresh_seconds, timing))
-    batch = cls.list_batch(account)
+    batch = cls.list_batch(account) if lists else 0
     if batch:
         # Each cycle asks every bucket provisional since the previous one, both metrics, one call per batch.
         calls = 0
