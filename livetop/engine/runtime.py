@@ -31,7 +31,8 @@ PACING_WAITS: ContextVar[list[float] | None] = ContextVar("livetop_pacing_waits"
 # arrival moment). Set per fetch by engine/fetch.py (`queue_key`); the provider's sub-tasks share it.
 PACING_KEY: ContextVar[float | None] = ContextVar("livetop_pacing_key", default=None)
 POLL_SMOOTHING = 0.2  # weight of the newest poll in the account's smoothed poll time
-CEILING_MOVE = 0.1  # the concurrency ceiling is said again when it moves by more than this fraction
+CEILING_MOVE = 0.1  # the concurrency ceiling is said again when it moves by more than this fraction,
+CEILING_EVERY_SECONDS = 10.0  # ... at most this often
 
 
 def _error_words(error: DecodedError | None) -> str:
@@ -110,6 +111,7 @@ class AccountRuntime:
         self.poll_seconds: float | None = None
         self.poll_requests = 0.0
         self._published_ceiling: float | None = None
+        self._published_at = 0.0
 
     # --- the schedule's per-account timing (engine/schedule.py) --------------------------------------------
 
@@ -166,12 +168,15 @@ class AccountRuntime:
         ceiling = self.concurrency * self.poll_requests * 60.0 / max(self.poll_seconds, 1e-3)
         rate = self.bucket.configured_rate * 60.0
         before = self._published_ceiling
-        # Only a ceiling near or below the rate limit changes the figure; one far above it says nothing new.
-        if before is not None and min(before, 2 * rate) * (1 - CEILING_MOVE) <= min(ceiling, 2 * rate) <= (
-            min(before, 2 * rate) * (1 + CEILING_MOVE)
-        ):
-            return False
-        self._published_ceiling = ceiling
+        now = asyncio.get_running_loop().time()
+        if before is not None:
+            # Only a ceiling near or below the rate limit changes the figure (one far above it says nothing
+            # new), and the figure is said again at most every CEILING_EVERY_SECONDS.
+            if min(before, 2 * rate) * (1 - CEILING_MOVE) <= min(ceiling, 2 * rate) <= (
+                min(before, 2 * rate) * (1 + CEILING_MOVE)
+            ) or now - self._published_at < CEILING_EVERY_SECONDS:
+                return False
+        self._published_ceiling, self._published_at = ceiling, now
         return True
 
     def gate_until_text(self) -> str:

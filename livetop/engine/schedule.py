@@ -43,6 +43,7 @@ amount of real time. The rules:
 
 from __future__ import annotations
 
+import functools
 import math
 import zlib
 from dataclasses import dataclass
@@ -144,6 +145,19 @@ def _fetch_times(span: float, due) -> list[float]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _asks(timing: Timing, refresh_seconds: float) -> tuple[int, int, int, int]:
+    """Over _DEMAND_SPAN_SECONDS of steady state: (bandwidth asks, traffic asks, asks when one request answers
+    both, list calls per batch for both lists' buckets). Cached: the capacity figure asks it again whenever
+    an account's state moves (a pause, a measured poll time), with the same timing and refresh."""
+    span = _DEMAND_SPAN_SECONDS
+    bw_times = _fetch_times(span, lambda t: bandwidth_due(t, refresh_seconds, timing))
+    tr_times = _fetch_times(span, lambda t: traffic_due(t, refresh_seconds, timing, False))
+    # Each list cycle asks every bucket provisional since the previous one, one call per batch.
+    calls = sum(len(list_buckets(before, at, timing)) for before, at in zip(bw_times, bw_times[1:]))
+    return len(bw_times), len(tr_times), len(set(bw_times) | set(tr_times)), calls
+
+
 def demand_per_minute(
     account, n_domains: int, refresh_seconds: float, update_seconds: float | None = None, *, lists: bool = True
 ) -> float:
@@ -156,21 +170,13 @@ def demand_per_minute(
         return 0.0
     timing = account_timing(account, update_seconds)
     cls = provider_class(account.vendor, account.api or None)
-    span = _DEMAND_SPAN_SECONDS
-    bw_times = _fetch_times(span, lambda t: bandwidth_due(t, refresh_seconds, timing))
+    minutes = _DEMAND_SPAN_SECONDS / 60
+    bandwidth, traffic, joint, list_calls = _asks(timing, float(refresh_seconds))
     batch = cls.list_batch(account) if lists else 0
     if batch:
-        # Each cycle asks every bucket provisional since the previous one, both metrics, one call per batch.
-        calls = 0
-        for before, at in zip(bw_times, bw_times[1:]):
-            calls += len(list_buckets(before, at, timing))
-        return calls * 2 * math.ceil(n_domains / batch) / (span / 60)
-    tr_times = _fetch_times(span, lambda t: traffic_due(t, refresh_seconds, timing, False))
-    if joint_metrics(account):
-        per_domain = len(set(bw_times) | set(tr_times))
-    else:
-        per_domain = len(bw_times) + len(tr_times)
-    return per_domain * n_domains / (span / 60)
+        return list_calls * 2 * math.ceil(n_domains / batch) / minutes  # both lists
+    per_domain = joint if joint_metrics(account) else bandwidth + traffic
+    return per_domain * n_domains / minutes
 
 
 def joint_metrics(account) -> bool:
@@ -184,8 +190,7 @@ def joint_metrics(account) -> bool:
 def bandwidth_asks_per_minute(account, refresh_seconds: float, update_seconds: float | None = None) -> float:
     """How often, on average, each domain's bandwidth is asked when the limit serves it (rule 3)."""
     timing = account_timing(account, update_seconds)
-    times = _fetch_times(_DEMAND_SPAN_SECONDS, lambda t: bandwidth_due(t, refresh_seconds, timing))
-    return len(times) / (_DEMAND_SPAN_SECONDS / 60)
+    return _asks(timing, float(refresh_seconds))[0] / (_DEMAND_SPAN_SECONDS / 60)
 
 
 def full_poll_per_minute(account, n_domains: int, refresh_seconds: float) -> float:
