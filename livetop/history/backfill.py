@@ -15,6 +15,11 @@ background, through the account's own pacing, after live polling, and written to
   refuses a range entirely older with a client error); a refused range is given up, the domain keeps its
   gap and says so (`failures`).
 - Written through `LongView.reread`, which takes the new disk content of those buckets in.
+- How long: `estimate()` (a `FillEstimate`, "filling, ~12 min") from the requests still to ask and the rate
+  the backfill really gets: what the account's limit leaves over its live demand (engine/capacity.py: the
+  lower of its rate limit and its concurrency ceiling, less the schedule's demand), and at most one request
+  at a time at the account's measured poll time. An account its live polling already saturates leaves
+  nothing: the backfill waits (live figures come first) and the estimate says so instead of a figure.
 """
 
 from __future__ import annotations
@@ -22,16 +27,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections import deque
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 
+from livetop.engine.capacity import format_interval
 from livetop.engine.runtime import PACING_KEY
 from livetop.engine.store import STATUS_ERROR, STATUS_PAUSED, DomainKey
 from livetop.history.longview import LongView
 from livetop.history.store import DAY
 from livetop.model import DecodedError, VendorError
+from livetop.vendors.registry import account_api
 
 PIECE = DAY  # the longest range one backfill request asks for
 MAX_ATTEMPTS = 3  # a retryable error is tried this many times in all
@@ -39,6 +48,32 @@ MAX_THROTTLED = 12  # ... a throttling answer this many times (each after the ac
 IDLE_POLL_SECONDS = 0.2  # how often a backfill waiting for spare capacity looks again
 GATE_GRACE_SECONDS = 1.0  # after a throttle gate opens, live polls go first for this long
 WAITING_RECHECK_SECONDS = 10.0  # how often the ranges of failing or paused domains are looked at again
+
+
+@dataclass(frozen=True, slots=True)
+class FillEstimate:
+    """How long the backfill still needs: `requests` left, at `per_minute` (0: it waits for spare capacity,
+    `blocked` names those accounts), so `seconds` (None while blocked)."""
+
+    requests: int
+    per_minute: float
+    blocked: tuple[str, ...] = ()
+
+    @property
+    def seconds(self) -> float | None:
+        if self.blocked or self.per_minute <= 0:
+            return None
+        return self.requests / self.per_minute * 60.0
+
+    @property
+    def text(self) -> str:
+        """ "filling, ~12 min", "filling, waits for spare capacity (hw-legacy)", or "" when nothing is left."""
+        if not self.requests:
+            return ""
+        seconds = self.seconds
+        if seconds is None:
+            return f"filling, waits for spare capacity ({', '.join(self.blocked)})"
+        return f"filling, ~{format_interval(seconds)}"
 
 
 class Backfill:
@@ -53,12 +88,42 @@ class Backfill:
         self.failures: dict[DomainKey, DecodedError] = {}
         self.waiting: dict[DomainKey, list[tuple[DomainKey, int, int, int]]] = {}  # failing or paused domains
         self.done = 0
+        self.piece_seconds: dict[str, float] = {}  # per account: one backfill request's time, smoothed
         view.on_loaded.append(self.queue)
 
     @property
     def pending(self) -> int:
         """Ranges still to ask (queued or under way)."""
         return sum(len(q) for q in self._queues.values())
+
+    def estimate(self) -> FillEstimate:
+        """The requests still to ask (queued, under way, and those of failing domains waiting to be asked)
+        and the rate the backfill gets: per account, the spare of its limit over its live demand, at most
+        one request at a time at its measured time. Accounts fill side by side: the slowest sets the end."""
+        capacities = self.engine.store.capacities()
+        total, minutes, blocked = 0, [], []
+        for account in sorted({*self._queues, *(k.account for k in self.waiting)}):
+            runtime = self.engine.accounts.get(account)
+            pieces = len(self._queues.get(account, ())) + sum(
+                len(v) for k, v in self.waiting.items() if k.account == account
+            )
+            if not pieces or runtime is None:
+                continue
+            per_piece = account_api(runtime.account).requests_per_poll  # a piece is at most a day
+            requests = pieces * per_piece
+            total += requests
+            cap = capacities.get(account)
+            spare = cap.limit_per_minute - cap.demand_per_minute if cap is not None else math.inf
+            if spare <= 0:
+                blocked.append(account)
+                continue
+            took = self.piece_seconds.get(account) or (cap.poll_seconds if cap is not None else None)
+            rate = min(spare, per_piece * 60.0 / took if took else math.inf)
+            minutes.append(requests / rate if math.isfinite(rate) else 0.0)
+        if blocked:
+            return FillEstimate(total, 0.0, tuple(blocked))
+        longest = max(minutes, default=0.0)
+        return FillEstimate(total, total / longest if longest > 0 else math.inf)
 
     def queue(self, keys: list[DomainKey]) -> None:
         """Queue the missing ranges of these domains (just read from disk) and start their accounts' workers."""
@@ -104,7 +169,8 @@ class Backfill:
             if runtime.gate.remaining > 0:
                 await asyncio.sleep(runtime.gate.remaining + GATE_GRACE_SECONDS)
                 continue
-            if runtime.bucket.idle():
+            # No live poll waiting for a token nor for one of the account's slots (a slow vendor's ceiling).
+            if runtime.bucket.idle() and not runtime.semaphore.waiting and not runtime.semaphore.locked():
                 return
             await asyncio.sleep(IDLE_POLL_SECONDS)
 
@@ -128,6 +194,7 @@ class Backfill:
             error: DecodedError | None = None
             result = None
             last = PACING_KEY.set(math.inf)  # after every live poll queued, for a slot and for each token
+            began = time.perf_counter()
             try:
                 async with runtime.semaphore.slot(math.inf):
                     result = await runtime.provider.fetch(
@@ -155,6 +222,9 @@ class Backfill:
                 self.view.mark_asked(key, lo, hi)  # given up: the gap stays, said by `failures`
                 continue
             self.requests += result.requests
+            took = time.perf_counter() - began
+            before = self.piece_seconds.get(account)
+            self.piece_seconds[account] = took if before is None else before + 0.2 * (took - before)
             bw = [(int(s.bucket_start.timestamp()), s.value) for s in result.bandwidth]
             tr = [(int(s.bucket_start.timestamp()), s.value) for s in result.traffic]
             bw = [(t, v) for t, v in bw if lo <= t < hi]
