@@ -14,7 +14,7 @@ from conftest import load_sim_config
 from livetop.history.backfill import Backfill
 from livetop.history.longview import LongView
 from livetop.history.store import DAY
-from test_history_longview import NOW, SCENARIO, A, _drop_days, _live, _prefill
+from test_history_longview import NOW, SCENARIO, A, _drop_days, _hw_range, _live, _prefill
 
 
 async def _zoomed(make_sim, sim_clock, tmp_path, days_gone: int):
@@ -87,3 +87,47 @@ async def test_an_account_its_live_polls_saturate_leaves_the_backfill_waiting_an
         assert backfill.asked and not backfill.pending
     finally:
         await _close(history, engine, recorder, view, backfill)
+
+
+async def test_nothing_older_than_the_vendors_look_back_is_asked_and_the_gap_is_said(make_sim, sim_clock, tmp_path):
+    thread = make_sim(SCENARIO)
+    config = load_sim_config(thread.sim.write_config(tmp_path / "c.toml", timeout="3s"))
+    path = tmp_path / "history.sqlite"
+    await _prefill(config, sim_clock, path, days=8)
+    old_day, recent_day = NOW // DAY - 6, NOW // DAY - 2
+    _drop_days(path, A.domain, [old_day, recent_day])
+    history, engine, recorder = await _live(config, sim_clock, path)
+    view = LongView(history, engine.store, 7 * DAY)
+    # An API that answers 4 days back (the declared ones all reach past 30 days; the rule is the same).
+    backfill = Backfill(view, engine, lookback=lambda account: 4 * DAY)
+    try:
+        thread.sim.reset()
+        view.start()
+        await view._task
+        await asyncio.gather(*backfill._workers.values())
+        oldest = NOW - 4 * DAY
+        starts = [_hw_range(e)[0] for e in thread.sim.log if e.account == "hw"]
+        assert starts and min(starts) >= oldest  # the recent day asked, nothing older than the look-back
+        assert {s // DAY for s in starts} == {recent_day}
+        assert backfill.beyond_lookback == {A: 4 * DAY}
+        assert backfill.lookback_note() == "older than 4 d: not kept by the vendor (hw)"
+        # The view stops saying "filling…" for what the vendor cannot give.
+        assert view.snapshot().by_key[A].window_complete and not backfill.pending
+    finally:
+        await _close(history, engine, recorder, view, backfill)
+
+
+def test_every_api_declares_its_look_back_with_its_source_as_its_client_clamps():
+    from livetop.vendors.alibaba import timerules as alibaba
+    from livetop.vendors.huawei import timerules as huawei_v1, v2_timerules as huawei_v2
+    from livetop.vendors.jdcloud import openapi_timerules as jd_openapi, timerules as jd_opencdn
+    from livetop.vendors.registry import api_spec
+    from livetop.vendors.tencent import timerules as tencent
+
+    clients = {("huawei", "v1"): huawei_v1.RETENTION, ("huawei", "v2"): huawei_v2.RETENTION,
+               ("jdcloud", "opencdn"): jd_opencdn.LOOKBACK, ("jdcloud", "openapi"): jd_openapi.LOOKBACK,
+               ("alibaba", "live"): alibaba.LOOKBACK, ("tencent", "bill"): tencent.LOOKBACK}
+    for (vendor, api), clamp in clients.items():
+        spec = api_spec(vendor, api)
+        assert spec.lookback_seconds == clamp.total_seconds(), (vendor, api)
+        assert spec.lookback_source, (vendor, api)

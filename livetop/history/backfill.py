@@ -11,9 +11,11 @@ background, through the account's own pacing, after live polling, and written to
   again after the gate opens.
 - A domain failing (or paused) in the live view is not asked: its ranges wait until it answers again, so
   the backfill never adds refusals (or throttling penalties) to an account's live polling.
-- How far back: each vendor's client enforces its look-back (it clamps an older start with a notice, or
-  refuses a range entirely older with a client error); a refused range is given up, the domain keeps its
-  gap and says so (`failures`).
+- How far back: each API declares how far back its vendor answers (`ApiSpec.lookback_seconds`, with its
+  source). Nothing older is asked: those buckets are marked asked (the view stops saying "filling…" for
+  them), the domain is listed in `beyond_lookback` and `lookback_note()` says it in a line ("older than
+  90 d: not kept by the vendor (hw)"). The vendor's client still clamps or refuses what slips through; a
+  refused range is given up, the domain keeps its gap and says so (`failures`).
 - Written through `LongView.reread`, which takes the new disk content of those buckets in.
 - How long: `estimate()` (a `FillEstimate`, "filling, ~12 min") from the requests still to ask and the rate
   the backfill really gets: what the account's limit leaves over its live demand (engine/capacity.py: the
@@ -29,6 +31,7 @@ import contextlib
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -76,8 +79,18 @@ class FillEstimate:
         return f"filling, ~{format_interval(seconds)}"
 
 
+def api_lookback(account) -> int | None:
+    """How far back the account's API answers (its spec's declaration), in seconds; None when undeclared."""
+    try:
+        return account_api(account).lookback_seconds
+    except KeyError:
+        return None
+
+
 class Backfill:
-    def __init__(self, view: LongView, engine) -> None:
+    def __init__(self, view: LongView, engine, lookback: Callable[[object], int | None] | None = None) -> None:
+        """`lookback(account config)`: how far back its vendor answers, in seconds (default: its API's
+        declaration, `ApiSpec.lookback_seconds`)."""
         self.view = view
         self.engine = engine
         self.history = view.history
@@ -89,6 +102,8 @@ class Backfill:
         self.waiting: dict[DomainKey, list[tuple[DomainKey, int, int, int]]] = {}  # failing or paused domains
         self.done = 0
         self.piece_seconds: dict[str, float] = {}  # per account: one backfill request's time, smoothed
+        self.lookback = lookback or api_lookback
+        self.beyond_lookback: dict[DomainKey, int] = {}  # domains with gaps older than their look-back (s)
         view.on_loaded.append(self.queue)
 
     @property
@@ -127,9 +142,15 @@ class Backfill:
 
     def queue(self, keys: list[DomainKey]) -> None:
         """Queue the missing ranges of these domains (just read from disk) and start their accounts' workers."""
+        now = int(self.engine.clock.now().timestamp())
         for key in keys:
+            runtime = self.engine.accounts.get(key.account)
+            back = self.lookback(runtime.account) if runtime is not None else None
+            oldest = now - back if back else None
+            if oldest is not None:
+                self._beyond(key, oldest, back)
             pieces = []
-            for lo, hi in self.view.missing(key):
+            for lo, hi in self.view.missing(key, oldest):
                 end = hi
                 while end > lo:  # newest first: the recent past matters most
                     pieces.append((key, max(lo, end - PIECE), end, 0))
@@ -143,6 +164,27 @@ class Backfill:
                 self._workers[key.account] = asyncio.get_running_loop().create_task(
                     self._work(key.account), name=f"backfill {key.account}"
                 )
+
+    def _beyond(self, key: DomainKey, oldest: int, back: int) -> None:
+        """The gaps of `key` older than its vendor's look-back (whole coarse buckets from `oldest` on are
+        within it): not asked, marked asked, said by `lookback_note`."""
+        step = self.view.step
+        edge = oldest + (-oldest) % step
+        beyond = [(lo, min(hi, edge)) for lo, hi in self.view.missing(key) if lo < edge]
+        for lo, hi in beyond:
+            self.view.mark_asked(key, lo, hi)
+        if beyond:
+            self.beyond_lookback[key] = back
+
+    def lookback_note(self) -> str:
+        """ "older than 90 d: not kept by the vendor (hw-legacy)", or "" when no gap is that old."""
+        if not self.beyond_lookback:
+            return ""
+        shortest = min(self.beyond_lookback.values())
+        accounts = sorted({k.account for k in self.beyond_lookback})
+        named = ", ".join(accounts) if len(accounts) <= 2 else f"{len(accounts)} accounts"
+        span = f"{shortest // DAY} d" if shortest >= 2 * DAY else format_interval(shortest)
+        return f"older than {span}: not kept by the vendor ({named})"
 
     def _requeue_recovered(self, account: str) -> None:
         for key in [k for k in self.waiting if k.account == account]:

@@ -94,6 +94,11 @@ class ApiSpec:
     # so when it is an assumption.
     update_seconds: int = 60
     update_source: str = ""
+    # How far back the vendor answers (seconds; None: not declared). `lookback_source` says where the figure
+    # comes from, and says so when it is livetop's own bound. The history's backfill never asks older
+    # (livetop.history.backfill); the vendor's client clamps a range to it with a notice.
+    lookback_seconds: int | None = None
+    lookback_source: str = ""
     # What one bucket's bandwidth figure is: "peak" or "average" over the bucket, "" when the vendor does not
     # say. The exporter's HELP text states it: a sum or mean across vendors would mix the two.
     bandwidth_figure: str = ""

@@ -37,6 +37,8 @@ LIVE = ApiSpec(
     update_seconds=60,
     update_source="assumed: no cadence published; taken as once a minute like the other vendors' finest data",
     # The API pages: 本接口为监控数据接口，数据采集处理方式不同于计费，不能用于计算用量进行对账参考.
+    lookback_seconds=90 * 86400,
+    lookback_source="vendors.md §D: 90-day look-back (InvalidStartTime.ValueNotSupported beyond)",
     data_note="Alibaba monitoring data, not billing data (its API pages say not to reconcile bills with it): "
     "5-minute points are averages, hourly and daily points the peak of their 5-minute averages; a long window is "
     "split into requests Alibaba answers at the account's step (3 days each at 5 minutes), never coarsened.",

@@ -101,6 +101,8 @@ V1 = ApiSpec(
     update_seconds=60,
     update_source="assumed: no cadence is published for the 5-minute statistics; Huawei's finest are 1-minute "
     "(v2 stats/stream/play-info, vendors.md §A3), so the newest bucket is taken to change once a minute",
+    lookback_seconds=90 * 86400,
+    lookback_source="vendors.md §A2: v1 stream/bandwidth and stream/traffic answer the last 3 months",
     bandwidth_figure="peak",  # bw_bps is the peak of the period (vendors.md §A, v1 response)
     starters=(
         Starter(
@@ -138,6 +140,8 @@ V2 = ApiSpec(
     update_seconds=60,
     update_source="assumed: no cadence is published for detail/peak/summary; the finest v2 statistics are "
     "1-minute (stats/stream/play-info, stats/httpcodes; vendors.md §A3)",
+    lookback_seconds=365 * 86400,
+    lookback_source="vendors.md §A3: v2 statistics look back 1 year (HW-docs-2021 said 90 days)",
     starters=(
         Starter(
             _HW_PROD,

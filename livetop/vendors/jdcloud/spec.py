@@ -38,6 +38,8 @@ OPENCDN = ApiSpec(
     update_seconds=60,
     update_source="assumed: no cadence published; JD's finest live data is 1-minute (queryStreamData, "
     "vendors.md §C1)",
+    lookback_seconds=90 * 86400,
+    lookback_source="not published for bandwidth_flow (vendors.md §C1): livetop's own bound",
     starters=(
         Starter(
             {
@@ -81,6 +83,8 @@ OPENAPI = ApiSpec(
     update_source="assumed: no cadence published; the API serves 1-minute points (step 1), so a bucket "
     "changes at most once a minute",
     # 查询某个时间段内的带宽数据（平均带宽）: the SDK's DescribeLiveStreamBandwidthDataRequest docstring.
+    lookback_seconds=90 * 86400,
+    lookback_source="not published for the JD OpenAPI (vendors.md §C2): livetop's own bound, as for opencdn",
     bandwidth_point="average",
     starters=(
         Starter(

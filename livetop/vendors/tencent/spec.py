@@ -48,6 +48,9 @@ BILL = ApiSpec(
     update_seconds=60,
     update_source="assumed: no cadence published for the billing list; Tencent's finest is 1-minute "
     "(DescribePlayInfoList, ~4 min lag, vendors.md §D)",
+    lookback_seconds=3 * 365 * 86400,
+    lookback_source="Tencent DescribeBillBandwidthAndFluxList: 支持最近3年的数据查询 (the last 3 years; 365-day "
+    "years, the shortest reading)",
     data_note="Tencent billing data (DescribeBillBandwidthAndFluxList): 5-minute points, bandwidth as "
     "billed; a window over a day is fetched one day per request at 5-minute granularity, never coarser.",
     starters=(
