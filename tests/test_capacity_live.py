@@ -123,3 +123,23 @@ def test_lists_turned_off_count_each_domains_own_calls_and_say_why(make_sim, tmp
         "per-domain lists off (APIGW.0101: The API does not exist): its domains ask their own calls, "
         "1200 req/min instead of 60 req/min"
     )
+
+
+
+def test_lists_off_while_the_account_still_fits_get_a_status_line_of_their_own(make_sim, tmp_path):
+    """1000 v2 domains with their lists off need 1200 req/min against a limit that still serves them: nothing
+    is over capacity, but the demand rose twenty times over, and the status line says why."""
+    from types import SimpleNamespace
+
+    from livetop.ui.widgets.status_bar import StatusState, capacity_lines, over_capacity
+
+    thread = make_sim(_v2(_names(1000)))
+    account = _config(thread, tmp_path).accounts[0]
+    running = account_capacity(account, 30.0)
+    off = account_capacity(account, 30.0, live=Live(lists_off="APIGW.0101: The API does not exist"))
+    assert off.fits and running.fits
+    # What over_capacity reads of a StoreSnapshot: its account totals' capacities.
+    snap = SimpleNamespace(accounts=[SimpleNamespace(capacity=running), SimpleNamespace(capacity=off)])
+    assert over_capacity(snap) == (off,)
+    state = StatusState(window_seconds=3600, refresh_seconds=30, sort="bandwidth", over_capacity=(off,))
+    assert capacity_lines(state, 200) == [f"⚠ hw2: {off.notice}"]

@@ -84,8 +84,7 @@ class LongZoom:
         if view.loaded < total:
             return f"reading history {view.loaded}/{total}", "warning"  # short: 80 columns keep the window
         if backfill.pending:
-            n = backfill.pending
-            return f"backfilling, {n} left", "warning"
+            return backfill.estimate().text or f"filling, {backfill.pending} left", "warning"
         if backfill.waiting:
             n = len(backfill.waiting)
             return f"backfill waits for {n} failing", "dim"
@@ -93,4 +92,7 @@ class LongZoom:
             codes = sorted({e.code for e in backfill.failures.values()})
             n = len(backfill.failures)
             return f"{n} with gaps ({', '.join(codes)})", "warning"
+        note = backfill.lookback_note()
+        if note:  # older than the vendor keeps: shown empty in the window, and why
+            return note, "dim"
         return "", "dim"

@@ -77,10 +77,15 @@ def count_statuses(snap: StoreSnapshot | None) -> tuple[tuple[str, int], ...]:
 
 
 def over_capacity(snap: StoreSnapshot | None) -> tuple[Capacity, ...]:
-    """The capacity of each account whose rate limit cannot serve its domains at the refresh."""
+    """The capacity of each account whose rate limit cannot serve its domains at the refresh, or whose
+    per-domain lists are off or failing (its demand then rises many times over, even while it still fits)."""
     if snap is None:
         return ()
-    return tuple(t.capacity for t in snap.accounts if t.capacity is not None and not t.capacity.fits)
+    return tuple(
+        t.capacity
+        for t in snap.accounts
+        if t.capacity is not None and (not t.capacity.fits or t.capacity.notice)
+    )
 
 
 def poll_intervals(capacities: Mapping[str, Capacity]) -> tuple[float, ...]:
@@ -111,6 +116,9 @@ def capacity_lines(state: StatusState, width: int) -> list[str]:
     shown = items if len(items) <= MAX_CAPACITY_LINES else items[: MAX_CAPACITY_LINES - 1]
     lines = []
     for cap in shown:
+        if cap.fits:  # only the lists' notice to give: the limit still serves the refresh
+            lines.append(f"⚠ {cap.account}: {cap.notice}")
+            continue
         line = f"⚠ {cap.account}: {cap.message}, not every {format_interval(cap.refresh_seconds)}"
         if cell_len(line) > width:  # a long account name: the figures before the refresh they miss
             line = f"⚠ {cap.account}: {cap.message}"
@@ -118,7 +126,12 @@ def capacity_lines(state: StatusState, width: int) -> list[str]:
         lines.append(f"{line} · {advice}" if advice else line)
     rest = len(items) - len(shown)
     if rest:
-        lines.append(f"⚠ {rest} more accounts cannot be served at this refresh: see their total lines")
+        why = (
+            "cannot be served at this refresh"
+            if not any(cap.fits for cap in items[len(shown):])
+            else "short of their limit or their lists"
+        )
+        lines.append(f"⚠ {rest} more accounts {why}: see their total lines")
     return lines
 
 
