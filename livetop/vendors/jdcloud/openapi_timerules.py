@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from livetop.model import VENDOR_JDCLOUD, VendorError, ceil_to, iso_utc, utc
 from livetop.vendors.catalog import client_error
+from livetop.vendors.jdcloud.timerules import LOOKBACK, LOOKBACK_TEXT, too_old
 from livetop.vendors.timerange import clamp_start
 
 # step_minutes -> JD's `period`.
@@ -24,9 +25,7 @@ STEP_MINUTES = tuple(PERIODS)
 PERIOD_SECONDS = {name: minutes * 60 for minutes, name in PERIODS.items()}
 MAX_SPAN_ONE_MIN = timedelta(days=7)
 MAX_SPAN = timedelta(days=30)
-# livetop's own bound, not a documented JD rule (the same as for opencdn, see timerules.LOOKBACK).
-LOOKBACK = timedelta(days=90)
-LOOKBACK_TEXT = "livetop asks JD for at most 90 days back"
+# LOOKBACK: livetop's own bound, not a documented JD rule; the same as opencdn's, and said alike (too_old).
 
 
 def max_span(period: str) -> timedelta:
@@ -102,13 +101,7 @@ def _plan_range(start: datetime | None, end: datetime | None, now: datetime, ste
     notices: list[str] = []
     start = clamp_start(
         start, end, now - LOOKBACK, step, LOOKBACK_TEXT, notices,
-        lambda end, clamped: _client_error(
-            "LIVETOP.TIME.TOO_OLD",
-            f"range older than {LOOKBACK.days} days",
-            f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
-            f"{iso_utc(end)}, before {iso_utc(clamped)}.",
-            f"Ask for a range within the last {LOOKBACK.days} days.",
-        ),
+        too_old,
     )  # fmt: skip
     first = ceil_to(start, step)
     if first >= end:

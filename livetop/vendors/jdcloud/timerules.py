@@ -79,6 +79,17 @@ def _client_error(code: str, title: str, meaning: str, action: str) -> VendorErr
     return VendorError(client_error(VENDOR_JDCLOUD, code, title, meaning, action))
 
 
+def too_old(end: datetime, clamped: datetime) -> VendorError:
+    """A range that ends before LOOKBACK (both JD APIs share livetop's bound and its words)."""
+    return _client_error(
+        "LIVETOP.TIME.TOO_OLD",
+        f"range older than {LOOKBACK.days} days",
+        f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
+        f"{iso_utc(end)}, before {iso_utc(clamped)}.",
+        f"Ask for a range within the last {LOOKBACK.days} days.",
+    )
+
+
 def plan_range(start: datetime | None, end: datetime | None, now: datetime) -> JdPlan:
     """Turn an asked-for [start, end) into bandwidth_flow requests. `end` None means now.
 
@@ -104,13 +115,7 @@ def plan_range(start: datetime | None, end: datetime | None, now: datetime) -> J
     notices: list[str] = []
     start = clamp_start(
         start, end, now - LOOKBACK, int(BUCKET.total_seconds()), LOOKBACK_TEXT, notices,
-        lambda end, clamped: _client_error(
-            "LIVETOP.TIME.TOO_OLD",
-            f"range older than {LOOKBACK.days} days",
-            f"livetop asks JD for at most the last {LOOKBACK.days} days; the range ends at "
-            f"{iso_utc(end)}, before {iso_utc(clamped)}.",
-            f"Ask for a range within the last {LOOKBACK.days} days.",
-        ),
+        too_old,
     )  # fmt: skip
     if start >= end:
         notices.append(f"nothing to fetch: {iso_utc(start)} is not in the past")
