@@ -6,6 +6,7 @@ data by advancing it instead of sleeping.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -145,3 +146,33 @@ def _press_returns_once_the_keys_are_handled(monkeypatch: pytest.MonkeyPatch) ->
                 return
 
     monkeypatch.setattr(Pilot, "press", press_and_settle)
+
+
+def paint_pending(app) -> bool:
+    """The screen has something still to write: a message not yet handled by a node of the screen, a widget's
+    refresh not yet passed to the screen, or the screen's own layout or repaint not yet run."""
+    screen = app.screen
+    if any(node.message_queue_size for node in (app, *screen.walk_children(with_self=True))):
+        return True
+    if (
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._recompose_required
+        or screen._dirty_widgets
+    ):
+        return True
+    return any(w._repaint_required or w._layout_required for w in screen.walk_children())
+
+
+async def painted(pilot, timeout: float = 60.0) -> None:
+    """Wait until the screen has written all it was asked to. `pilot.pause()` alone trusts Textual's idle check,
+    which a loaded machine passes before the paint: a test that spies on what is written then saw the paint
+    from before its spy (the whole overview, in a test that asserts one row is not redrawn) or missed its own."""
+    await pilot.pause()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while paint_pending(pilot.app):
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the screen to paint")
+        await pilot.pause(0.02)

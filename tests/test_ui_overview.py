@@ -22,6 +22,7 @@ from livetop.ui.sparkline import levels, resample_max, sparkline
 from livetop.ui.widgets import Overview
 from livetop.ui.widgets import overview_render as render
 from livetop.ui.widgets.overview_render import age_text, build_rows, fit
+from tests.conftest import painted
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 BLOCK_GLYPHS = set("▁▂▃▄▅▆▇█●◐✖‖·Σ…↓")
@@ -412,7 +413,7 @@ async def test_only_changed_cells_are_written():
     clock, store = make_store()
     app = OverviewApp(store)
     async with app.run_test(size=(120, 20)) as pilot:
-        await pilot.pause()
+        await painted(pilot)
         ov = app.query_one(Overview)
         written = wire_spy(app)
         rendered: Counter[int] = Counter()
@@ -424,11 +425,11 @@ async def test_only_changed_cells_are_written():
 
         ov.render_line = spy_render
         ov.set_snapshot(store.snapshot())  # nothing changed: nothing repainted, nothing written
-        await pilot.pause()
+        await painted(pilot)
         assert not rendered and not written
         _success(store, clock, D, [600e6])  # one jd-backup domain changes, order unchanged
         ov.set_snapshot(store.snapshot())
-        await pilot.pause()
+        await painted(pilot)
         assert set(rendered) == {5, 7, 8}  # D, then the jd-backup total and the grand total
         now = column_span(ov._columns(ov.scrollable_content_region.width), "now")
         cells = drawn_cells(written)
@@ -441,7 +442,7 @@ async def test_only_changed_cells_are_written():
         rendered.clear()
         clock.advance(15)  # every age moves from "0s" to "15s": only those cells
         ov.set_snapshot(store.snapshot())
-        await pilot.pause()
+        await painted(pilot)
         age = column_span(ov._columns(ov.scrollable_content_region.width), "age")
         cells = drawn_cells(written)
         assert cells == [(y + 1, age[0] + age[1] - 3 + 1, "15") for y in (1, 2, 3, 5)]
@@ -691,12 +692,12 @@ async def test_the_alert_flag_replaces_the_mark_in_its_level_style(monkeypatch, 
     clock, store = make_store()
     app = OverviewApp(store)
     async with app.run_test(size=(80, 20)) as pilot:
-        await pilot.pause()
+        await painted(pilot)
         ov = app.query_one(Overview)
         ov.select_key(A)
         written = wire_spy(app)
         ov.alert_levels = {B: "warning", E: "critical"}  # E is failing: the flag wins, its error stays
-        await pilot.pause()
+        await painted(pilot)
         text = lines(ov)
         b_line = next(t for t in text if "play-b" in t)
         e_line = next(t for t in text if "play-e" in t)
@@ -731,13 +732,13 @@ async def test_a_layout_elsewhere_on_the_screen_writes_nothing_in_the_overview()
     clock, store = make_store()
     app = WithNote(store)
     async with app.run_test(size=(120, 6)) as pilot:  # 5 domain rows and 3 totals: the overview scrolls
-        await pilot.pause()
+        await painted(pilot)
         ov = app.query_one(Overview)
         assert ov.show_vertical_scrollbar
         written = wire_spy(app)
         for text in ("note 1", "note 2", "note 3"):
             app.query_one("#note", Static).update(text)  # a layout refresh; nothing moves
-            await pilot.pause()
+            await painted(pilot)
         assert written, "the note's own cells are written"
         overview_rows = range(ov.region.y + 1, ov.region.bottom + 1)
         assert [cell for cell in drawn_cells(written) if cell[0] in overview_rows] == []

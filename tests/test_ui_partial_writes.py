@@ -57,6 +57,7 @@ async def test_the_status_line_writes_only_the_counts_that_moved():
     from livetop.engine.store import STATUS_ERROR, STATUS_OK, STATUS_STALE
     from livetop.ui.partial_writes import use_partial_writes
     from livetop.ui.widgets.status_bar import StatusBar, StatusState
+    from tests.conftest import painted
     from tests.test_ui_overview import drawn_cells, wire_spy
 
     class Bar(App):
@@ -74,10 +75,10 @@ async def test_the_status_line_writes_only_the_counts_that_moved():
     async with app.run_test(size=(120, 3)) as pilot:
         bar = app.query_one(StatusBar)
         bar.show(state)
-        await pilot.pause()
+        await painted(pilot)
         written = wire_spy(app)
         bar.show(replace(state, counts=((STATUS_OK, 798), (STATUS_ERROR, 13), (STATUS_STALE, 189))))
-        await pilot.pause()
+        await painted(pilot)
         assert "798 ok" in bar.plain and "189 stale" in bar.plain
         cells = drawn_cells(written)
         assert [text for _, _, text in cells] == ["8", "89"]  # "797" -> "798", "190" -> "189"
