@@ -47,6 +47,8 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
     # Sent after `body`, chunk by chunk as it yields, with no Content-Length; the connection ends with it.
     stream: AsyncIterator[bytes] | None = None
+    # A stream's Content-Length, when it declares one (the simulator's huge answers): sent as is.
+    length: int | None = None
 
 
 def json_response(status: int, payload: object, headers: list[tuple[str, str]] | None = None) -> Response:
@@ -159,6 +161,8 @@ class HttpServer:
             headers.append(("Content-Length", str(len(response.body))))
         else:
             headers.append(("Cache-Control", "no-store"))
+            if response.length is not None:
+                headers.append(("Content-Length", str(response.length)))
             close = True
         if close:
             headers.append(("Connection", "close"))

@@ -25,6 +25,7 @@ from livetop.model import floor_to, iso_utc
 from livetop.sim import data, faults
 from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
+from livetop.sim.huge import HUGE_FAULTS, huge_answer
 from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import SimAccount
 from livetop.vendors.alibaba import signer
@@ -235,6 +236,9 @@ def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
         if fault == faults.FAULT_HTML_502:
             outcome.response, outcome.code = faults.html_502(), "HTTP.502"
             return outcome
+        if (huge := huge_answer(ctx, fault)) is not None:
+            outcome.response, outcome.code = huge, fault
+            return outcome
         if fault == faults.FAULT_TIMEOUT:
             outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
             raise _Refused(503, "ServiceUnavailable", "The request has failed due to a temporary failure of "
@@ -315,7 +319,7 @@ SIM = SimApi(
     api=API,
     routes=_routes,
     auth_modes=("aksk",),
-    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout"),
+    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", *HUGE_FAULTS),
     # 100 calls per second per account (the API pages' QPS limit, vendors.md §E).
     default_rate=100.0,
     identities=lambda account: [(("alibaba-ak", account.access_key), "access_key")],

@@ -14,6 +14,7 @@ from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, floor_to, iso_utc
 from livetop.sim import data, faults
 from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
+from livetop.sim.huge import HUGE_FAULTS
 from livetop.sim.huawei_gateway import (
     Refused,
     authenticate,
@@ -139,7 +140,10 @@ SIM = SimApi(
     api="v1",
     routes=_routes,
     auth_modes=("aksk", "password", "token"),
-    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "concurrency_500"),
+    faults=(
+        "not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "concurrency_500",
+        *HUGE_FAULTS,
+    ),
     # Huawei v1 documents 300/min per user (vendors.md §E).
     default_rate=5.0,
     username_suffix="-ops",

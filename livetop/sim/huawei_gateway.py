@@ -13,6 +13,7 @@ from livetop.model import VENDOR_HUAWEI
 from livetop.sim import faults
 from livetop.sim.context import SimContext
 from livetop.sim.http11 import Request, Response, json_response
+from livetop.sim.huge import huge_answer
 from livetop.sim.iam import iam_service
 from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import SimAccount
@@ -176,6 +177,9 @@ def fault_answer(
         return outcome
     if fault == faults.FAULT_HTML_502:
         outcome.response, outcome.code = faults.html_502(), "HTTP.502"
+        return outcome
+    if (huge := huge_answer(ctx, fault)) is not None:
+        outcome.response, outcome.code = huge, fault
         return outcome
     if fault == faults.FAULT_TIMEOUT:
         outcome.hold_seconds = ctx.scenario.timeout_hold_seconds

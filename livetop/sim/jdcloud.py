@@ -18,6 +18,7 @@ from livetop.model import VENDOR_JDCLOUD
 from livetop.sim import data, faults
 from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
+from livetop.sim.huge import HUGE_FAULTS, huge_answer
 from livetop.sim.outcome import Outcome
 from livetop.sim.ratelimit import retry_after_header
 from livetop.sim.scenario import SimAccount
@@ -103,6 +104,9 @@ def handle_bandwidth_flow(ctx: SimContext, request: Request, request_id: str) ->
     if fault == faults.FAULT_HTML_502:
         outcome.response, outcome.code = faults.html_502(), "HTTP.502"
         return outcome
+    if (huge := huge_answer(ctx, fault)) is not None:
+        outcome.response, outcome.code = huge, fault
+        return outcome
     if fault == faults.FAULT_TIMEOUT:
         outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
         outcome.response = gateway_error(504, "UNAVAILABLE", "Backend timeout", request_id)
@@ -184,7 +188,10 @@ SIM = SimApi(
     api="opencdn",
     routes=_routes,
     auth_modes=("md5",),
-    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "jd_status"),
+    faults=(
+        "not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", "jd_status",
+        *HUGE_FAULTS,
+    ),
     # JD publishes no limit (vendors.md §E); 10/s as livetop assumes.
     default_rate=10.0,
     username_suffix="_pin",

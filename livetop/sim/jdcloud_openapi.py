@@ -27,6 +27,7 @@ from livetop.model import ISO_UTC_FORMAT, VENDOR_JDCLOUD, iso_utc
 from livetop.sim import data, faults
 from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
+from livetop.sim.huge import HUGE_FAULTS, huge_answer
 from livetop.sim.outcome import Outcome
 from livetop.sim.ratelimit import retry_after_header
 from livetop.sim.scenario import SimAccount
@@ -48,7 +49,10 @@ _TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 # Faults an OpenAPI domain can have (jd_status is an opencdn body status; forbidden: 403 HTTP_FORBIDDEN, a
 # sub-user without permission to read this domain's statistics).
 FAULT_FORBIDDEN = "forbidden"
-FAULTS = ("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", FAULT_FORBIDDEN)
+FAULTS = (
+    "not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", FAULT_FORBIDDEN,
+    *HUGE_FAULTS,
+)
 
 
 def error_body(status: int, name: str, message: str, request_id: str, headers=None) -> Response:
@@ -174,6 +178,9 @@ def handle(
         return _refuse(outcome, refused, request_id)
     if fault == faults.FAULT_HTML_502:
         outcome.response, outcome.code = faults.html_502(), "HTTP.502"
+        return outcome
+    if (huge := huge_answer(ctx, fault)) is not None:
+        outcome.response, outcome.code = huge, fault
         return outcome
     if fault == faults.FAULT_TIMEOUT:
         outcome.hold_seconds = ctx.scenario.timeout_hold_seconds

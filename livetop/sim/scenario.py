@@ -107,6 +107,7 @@ class Scenario:
     event_period_seconds: int = 7200  # broadcast events repeat with this period
     timeout_hold_seconds: float = 120.0  # how long a "timeout" domain holds a request before a 504
     throttle_retry_after: int = 5  # Retry-After of a "throttle" domain's 429
+    huge_bytes: int = 4 << 30  # the size of a huge-answer fault's body (livetop.sim.huge)
     knobs: FaultKnobs = NO_FAULTS
 
     @property
@@ -198,6 +199,7 @@ _TOP_KEYS = {
     "latency_jitter_ms",
     "error_rate",
     "malformed_rate",
+    "huge_bytes",
     "accounts",
 }
 _KNOB_KEYS = {"latency_ms", "latency_jitter_ms", "error_rate", "malformed_rate"}
@@ -304,6 +306,7 @@ def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
         event_period_seconds=int(top.duration("event_period", 7200)),
         timeout_hold_seconds=top.duration("timeout_hold", 120.0),
         throttle_retry_after=int(top.number("throttle_retry_after", 5, low=1, high=3600)),
+        huge_bytes=int(top.number("huge_bytes", 4 << 30, low=1, high=1 << 50)),
         knobs=knobs,
     )
 

@@ -113,6 +113,13 @@ class Simulator:
         return iam_service(self.context)
 
     @property
+    def huge(self):
+        """What the huge-answer faults have sent (livetop.sim.huge)."""
+        from livetop.sim.huge import huge_answers
+
+        return huge_answers(self.context)
+
+    @property
     def iam_calls(self) -> int:
         return self.iam.calls
 

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl
 from livetop.sim import data, faults
 from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response
+from livetop.sim.huge import HUGE_FAULTS, huge_answer
 from livetop.sim.outcome import Outcome
 from livetop.sim.scenario import SimAccount
 from livetop.vendors.tencent import VENDOR_TENCENT, signer
@@ -235,6 +236,9 @@ def handle(ctx: SimContext, request: Request, request_id: str) -> Outcome:
     if fault == faults.FAULT_HTML_502:
         outcome.response, outcome.code = faults.html_502(), "HTTP.502"
         return outcome
+    if (huge := huge_answer(ctx, fault)) is not None:
+        outcome.response, outcome.code = huge, fault
+        return outcome
     if fault == faults.FAULT_TIMEOUT:
         outcome.hold_seconds = ctx.scenario.timeout_hold_seconds
         return _refuse(ctx, outcome, _Refused("InternalError", "Backend timeout."), request_id)
@@ -340,7 +344,7 @@ SIM = SimApi(
     api="bill",
     routes=_routes,
     auth_modes=("tc3",),
-    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout"),
+    faults=("not_owned", "malformed", "html_502", "internal_500", "throttle", "timeout", *HUGE_FAULTS),
     default_rate=100.0,  # DescribeBillBandwidthAndFluxList: 100 requests/s (vendors.md §E)
     identities=lambda account: [(("tencent-secret-id", account.access_key), "access_key")],
     config_entry=_config_entry,

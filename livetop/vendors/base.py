@@ -18,7 +18,8 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import DecodedError, FetchResult, Sample, VendorError, utc
-from livetop.vendors.catalog import client_error, transport_error
+from livetop.vendors.answer import vendor_request
+from livetop.vendors.catalog import client_error
 from livetop.vendors.transport import PooledTransport
 
 METRIC_BANDWIDTH = "bandwidth"
@@ -79,12 +80,9 @@ class Provider(ABC):
 
     async def send(self, method: str, url: str, **kwargs) -> httpx.Response:
         """One request on the account's client (`kwargs` as httpx's `request` takes them: auth, content,
-        headers). No answer at all (timeout, refused connection, TLS failure) is a decoded transport error;
-        an auth flow's own VendorError (a failed token request) passes as it is."""
-        try:
-            return await self.client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(self.vendor, exc)) from None
+        headers), its answer read at most MAX_BODY_BYTES deep (`answer.vendor_request`: no answer at all,
+        or one past the cap, is a decoded error; an auth flow's own VendorError passes as it is)."""
+        return await vendor_request(self.client, self.vendor, method, url, **kwargs)
 
     def utc_range(
         self, start: datetime | None, end: datetime | None

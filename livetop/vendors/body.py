@@ -37,12 +37,25 @@ class BodyError(ValueError):
         self.unreadable = unreadable
 
 
+def oversized_detail(
+    cap: int = MAX_BODY_BYTES, *, size: int | None = None, read: int = 0, declared: int | None = None
+) -> str:
+    """The one wording of an answer past the cap, completing "the body …" / "the bandwidth answer …":
+    its `size` when it was read whole, its `declared` Content-Length when that alone refused it, else the
+    `read` bytes after which reading stopped (livetop.httpread)."""
+    if size is not None:
+        return f"is {size:,} bytes, more than any answer (cap {cap:,})"
+    if declared is not None:
+        return f"announced {declared:,} bytes, more than any answer (cap {cap:,}): not read"
+    return f"passed {read:,} bytes, more than any answer (cap {cap:,}): reading stopped there"
+
+
 def load_json(body: bytes, *, decimals: bool = False, lenient_keys: Iterable[str] = ()) -> object:
     """The JSON document in `body`. `decimals`: numbers with a fraction or exponent as Decimal (exact:
     "6.1" Mbps is 6_100_000 bit/s), else float. `lenient_keys`: top-level keys holding only words (JD's
     `msg`), where bytes that are not UTF-8 are replaced rather than refused. Raises BodyError."""
     if len(body) > MAX_BODY_BYTES:
-        raise BodyError(f"is {len(body):,} bytes, more than any answer ({MAX_BODY_BYTES:,})")
+        raise BodyError(oversized_detail(size=len(body)))
     parse_float = Decimal if decimals else float
     lenient = tuple(lenient_keys)
     try:

@@ -19,7 +19,7 @@ from functools import cache
 import httpx
 
 from livetop.model import DecodedError, VendorError
-from livetop.vendors.body import MAX_BODY_BYTES, BodyError, json_object
+from livetop.vendors.body import MAX_BODY_BYTES, BodyError, json_object, oversized_detail
 
 # Re-exported: callers need only this module.
 from livetop.vendors.catalog_data import (  # noqa: F401
@@ -130,7 +130,9 @@ def decode(
     secrets = tuple(secrets)
     retry_after = parse_retry_after(headers, now)
     if len(body) > MAX_BODY_BYTES:  # parsing it could hold the event loop for seconds (vendors/body.py)
-        return _body_transport(vendor, http_status, "", retry_after, secrets, size=len(body))
+        return _body_transport(
+            vendor, http_status, "", retry_after, secrets, oversized=oversized_detail(size=len(body))
+        )
     text = body.decode("utf-8", errors="replace") if body else ""
     try:
         doc = json.loads(text)
@@ -224,12 +226,12 @@ def _body_transport(
     text: str,
     retry_after: float | None,
     secrets: tuple[str, ...],
-    size: int | None = None,
+    oversized: str | None = None,
 ) -> DecodedError:
     stripped = text.strip()
     name = vendor_display(vendor)
-    if size is not None:  # no excerpt: a cut through a secret would show part of it
-        title, what = "oversized answer", f"{size:,} bytes, more than any answer ({MAX_BODY_BYTES:,})"
+    if oversized is not None:  # no excerpt: a cut through a secret would show part of it
+        title, what = "oversized answer", f"a body that {oversized}"
     elif not stripped:
         title, what = "empty answer", "an empty body"
     elif stripped.startswith("<"):
@@ -241,7 +243,12 @@ def _body_transport(
         title, what = "truncated answer", "JSON that is cut off or invalid (the connection may have dropped)"
     else:
         title, what = "non-JSON answer", "a body that is not JSON"
-    if status is not None and 400 <= status < 500 and status not in (408, 429):
+    if oversized is not None:
+        action = (
+            "livetop retries. If it lasts, check the account's endpoint URL and any proxy between livetop "
+            "and the vendor: no answer of this API is that large."
+        )
+    elif status is not None and 400 <= status < 500 and status not in (408, 429):
         action = "Check the account's endpoint in the config: it may point at the wrong host, port or path."
     else:
         action = (
@@ -262,6 +269,19 @@ def _body_transport(
         throttled=status == 429,
         retry_after=retry_after,
     )
+
+
+def oversized(
+    vendor: str,
+    http_status: int | None,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> DecodedError:
+    """An answer past the cap that was not read whole (`body.oversized_detail` says how far reading got),
+    decoded like one read whole: "oversized answer", its status, no excerpt."""
+    return _body_transport(vendor, http_status, "", parse_retry_after(headers, now), (), oversized=detail)
 
 
 def _chain(exc: BaseException) -> Iterable[BaseException]:

@@ -22,9 +22,11 @@ import httpx
 
 from livetop.clock import Clock
 from livetop.config.schema import AUTH_AKSK, AUTH_PASSWORD, AUTH_TOKEN, AccountConfig, Secret
+from livetop.httpread import read_bounded
 from livetop.model import VENDOR_HUAWEI, DecodedError, VendorError
-from livetop.vendors.body import BodyError, load_json
-from livetop.vendors.catalog import client_error, decode, malformed, transport_error
+from livetop.vendors.answer import vendor_request
+from livetop.vendors.body import MAX_BODY_BYTES, BodyError, load_json
+from livetop.vendors.catalog import client_error, decode, malformed
 from livetop.vendors.huawei import signer
 
 DEFAULT_RENEW_BEFORE_SECONDS = 300.0
@@ -198,7 +200,8 @@ class PasswordAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
-        await response.aread()
+        # Read within the cap like every answer (a refusal ends the request as "oversized answer").
+        await read_bounded(response, MAX_BODY_BYTES)
         decoded = decode(VENDOR_HUAWEI, 401, response.content, response.headers, secrets=self.secrets())
         if not decoded.token_expired:
             return
@@ -257,14 +260,14 @@ class PasswordAuth(httpx.Auth):
         body = iam_token_request_body(
             self._username, self._password.reveal(), self._domain_name, self._project_id
         )
-        try:
-            response = await self._client.post(
-                self._iam_url,
-                content=json.dumps(body).encode("utf-8"),
-                headers={"Content-Type": "application/json;charset=utf8"},
-            )
-        except httpx.HTTPError as exc:
-            raise VendorError(transport_error(VENDOR_HUAWEI, exc)) from None
+        response = await vendor_request(
+            self._client,
+            VENDOR_HUAWEI,
+            "POST",
+            self._iam_url,
+            content=json.dumps(body).encode("utf-8"),
+            headers={"Content-Type": "application/json;charset=utf8"},
+        )
         if not 200 <= response.status_code < 300:
             raise VendorError(
                 decode(VENDOR_HUAWEI, response.status_code, response.content, response.headers,

@@ -1,0 +1,128 @@
+"""Reading an HTTP answer without trusting its size: at most a cap of decoded bytes, then stop.
+
+httpx's `client.request` (and `aread`) reads a whole body into memory before anyone can look at it, so a
+broken or hostile server sending 2 GB, an endless chunked stream, or a small gzip bomb that inflates to GBs
+takes the process's memory and event loop with it. `send_bounded` sends a request in streaming mode and
+`read_bounded` reads its body: a Content-Length above the cap is refused before a byte of the body is read;
+otherwise decoded chunks are counted (a gzip bomb counts inflated bytes) and reading stops, and the response
+is closed, as soon as they pass the cap. Either way `AnswerTooLarge` says what happened. An answer within the
+cap is read whole and behaves as `client.request`'s would: `.content`, `.headers`, `.status_code`.
+
+One decoded chunk is what one raw chunk inflates to: httpx inflates each network read (up to 64 KiB) in one
+call, and deflate reaches ~1030:1, so one read of a bomb would be ~64 MiB at once, past any cap. An encoded
+answer is therefore fed to httpx's decoder in raw slices of RAW_SLICE_BYTES, bounding one decoded chunk to
+about a MiB (`DECODED_CHUNK_BOUND`); an answer without Content-Encoding is read as it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+
+RAW_SLICE_BYTES = 1024
+# deflate's largest expansion is 1032:1 (zlib's technical notes), for gzip and deflate alike: the most one
+# raw slice can add to what has been read. httpx decodes only gzip and deflate unless brotli or zstandard
+# is installed (livetop depends on neither).
+DECODED_CHUNK_BOUND = 1032 * RAW_SLICE_BYTES
+
+
+class AnswerTooLarge(Exception):
+    """An answer past the cap: `declared` is its Content-Length when that alone refused it (nothing read),
+    else `read` is the decoded bytes read when reading stopped."""
+
+    def __init__(
+        self, response: httpx.Response, cap: int, *, read: int = 0, declared: int | None = None
+    ) -> None:
+        super().__init__(f"answer past {cap} bytes (read {read}, declared {declared})")
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.cap = cap
+        self.read = read
+        self.declared = declared
+        self.raw_read = response.num_bytes_downloaded
+
+
+class _RawSlices(httpx.AsyncByteStream):
+    """A response's raw stream, in slices of at most RAW_SLICE_BYTES (see the module's docstring)."""
+
+    def __init__(self, inner: httpx.AsyncByteStream) -> None:
+        self._inner = inner
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            for start in range(0, len(chunk), RAW_SLICE_BYTES):
+                yield chunk[start : start + RAW_SLICE_BYTES]
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def declared_length(response: httpx.Response) -> int | None:
+    """The answer's Content-Length, or None when it has none (chunked) or an unreadable one."""
+    value = response.headers.get("content-length", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+async def decoded_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """The decoded body of a streaming response, each chunk at most DECODED_CHUNK_BOUND bytes inflated
+    from one raw slice (an unencoded chunk is as the network delivered it, at most 64 KiB)."""
+    if response.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
+        response.stream = _RawSlices(response.stream)
+    async for chunk in response.aiter_bytes():
+        yield chunk
+
+
+async def read_bounded(response: httpx.Response, cap: int) -> bytes:
+    """The whole decoded body of a streaming `response`, if it is at most `cap` bytes; then `.content` holds
+    it too. Past the cap, the response is closed unread to its end and AnswerTooLarge raised. A response
+    already read (an auth flow read it) is only checked."""
+    try:
+        content = response.content
+    except httpx.ResponseNotRead:
+        pass
+    else:
+        if len(content) > cap:
+            raise AnswerTooLarge(response, cap, read=len(content))
+        return content
+    declared = declared_length(response)
+    if declared is not None and declared > cap:
+        await response.aclose()
+        raise AnswerTooLarge(response, cap, declared=declared)
+    chunks: list[bytes] = []
+    read = 0
+    try:
+        async for chunk in decoded_chunks(response):
+            read += len(chunk)
+            if read > cap:
+                chunks.clear()
+                raise AnswerTooLarge(response, cap, read=read)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()  # after a refusal: drops the connection instead of reading the rest
+    content = b"".join(chunks)
+    # What httpx's `aread` stores: the response then reads as one `client.request` returned (httpx < 0.29
+    # is pinned; tests/test_httpread.py checks `.content`, `.json()` and `.text` after a bounded read).
+    response._content = content
+    return content
+
+
+async def send_bounded(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    cap: int,
+    *,
+    auth: object = httpx.USE_CLIENT_DEFAULT,
+    **kwargs,
+) -> httpx.Response:
+    """`client.request(method, url, auth=..., **kwargs)` with its body read by `read_bounded`. Raises
+    httpx.HTTPError as `request` does, and AnswerTooLarge."""
+    request = client.build_request(method, url, **kwargs)
+    response = await client.send(request, auth=auth, stream=True)
+    try:
+        await read_bounded(response, cap)
+    except BaseException:
+        await response.aclose()
+        raise
+    return response

@@ -1,0 +1,35 @@
+"""One vendor request, its answer read at most MAX_BODY_BYTES deep: every call livetop makes to a vendor
+(the API calls of `Provider.send`, Huawei's IAM token call) goes through `vendor_request`.
+
+No answer at all (timeout, refused connection, TLS failure) is a decoded transport error; an answer past the
+cap is the decoded "oversized answer" (livetop.httpread stops reading it; vendors/body.py words it); an auth
+flow's own VendorError (a failed token request) passes as it is.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from livetop.httpread import AnswerTooLarge, send_bounded
+from livetop.model import VendorError
+from livetop.vendors.body import MAX_BODY_BYTES, oversized_detail
+from livetop.vendors.catalog import oversized, transport_error
+
+
+def oversized_error(vendor: str, exc: AnswerTooLarge) -> VendorError:
+    """The decoded error of an answer `httpread` refused."""
+    detail = oversized_detail(exc.cap, read=exc.read, declared=exc.declared)
+    return VendorError(oversized(vendor, exc.status_code, detail, exc.headers))
+
+
+async def vendor_request(
+    client: httpx.AsyncClient, vendor: str, method: str, url: str, **kwargs
+) -> httpx.Response:
+    """`client.request(method, url, **kwargs)` (auth, content, headers, params as httpx takes them), its
+    body read whole only within MAX_BODY_BYTES. Raises VendorError."""
+    try:
+        return await send_bounded(client, method, url, MAX_BODY_BYTES, **kwargs)
+    except httpx.HTTPError as exc:
+        raise VendorError(transport_error(vendor, exc)) from None
+    except AnswerTooLarge as exc:
+        raise oversized_error(vendor, exc) from None
