@@ -40,7 +40,6 @@ class AnswerTooLarge(Exception):
         self.cap = cap
         self.read = read
         self.declared = declared
-        self.raw_read = response.num_bytes_downloaded
 
 
 class _RawSlices(httpx.AsyncByteStream):

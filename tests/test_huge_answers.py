@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
-
 from conftest import load_sim_config
+
 from livetop.clock import SYSTEM_CLOCK
 from livetop.engine import DomainKey, Engine
 from livetop.engine.store import STATUS_ERROR
@@ -66,9 +67,9 @@ async def test_huge_answers_become_decoded_errors_while_other_domains_keep_updat
     }  # fmt: skip
     thread = make_sim(scenario, clock=SYSTEM_CLOCK)
     config = load_sim_config(thread.sim.write_config(tmp_path / "c.toml", timeout="30s"))
-    from dataclasses import replace
-
-    engine = Engine(replace(config, refresh_seconds=0.2), clock=SYSTEM_CLOCK, stagger=False, update_seconds=0.1)
+    engine = Engine(
+        replace(config, refresh_seconds=0.2), clock=SYSTEM_CLOCK, stagger=False, update_seconds=0.1
+    )
     await engine.start()
     try:
         keys = {name: DomainKey("hw", name) for name in [*healthy, *faults]}
@@ -131,7 +132,9 @@ class _HostileIam:
             body = json.dumps({"token": {"expires_at": expires}}).encode()
             return Response(201, body, headers=[("X-Subject-Token", "MIIhostile")])
         body = b'{"error_code": "APIGW.0307", "error_msg": "The token has expired."}'
-        return self.huge.response(self.live_fault, HUGE, status=401) if self.live_fault else Response(401, body)
+        return (
+            self.huge.response(self.live_fault, HUGE, status=401) if self.live_fault else Response(401, body)
+        )
 
 
 async def _password_fetch(make_sim, tmp_path, hostile: _HostileIam) -> VendorError:
@@ -140,8 +143,6 @@ async def _password_fetch(make_sim, tmp_path, hostile: _HostileIam) -> VendorErr
          "domains": ["a.example.com"]}]}  # fmt: skip
     thread = make_sim(scenario, clock=SYSTEM_CLOCK)
     config = load_sim_config(thread.sim.write_config(tmp_path / "c.toml", timeout="30s"))
-    from dataclasses import replace
-
     await hostile.server.start()
     url = f"http://127.0.0.1:{hostile.server.port}"
     account = replace(config.accounts[0], endpoint=url, iam_endpoint=url)
@@ -175,7 +176,9 @@ async def test_a_huge_401_is_not_read_whole_to_learn_whether_the_token_expired(m
     error = (await _password_fetch(make_sim, tmp_path, hostile)).error
     assert (error.title, error.http_status) == ("oversized answer", 401), error
     assert "reading stopped there" in error.meaning
-    assert hostile.huge.sent[FAULT_HUGE_CHUNKED] <= hostile.huge.answers[FAULT_HUGE_CHUNKED] * (CAP + SOCKET_SLACK)
+    assert hostile.huge.sent[FAULT_HUGE_CHUNKED] <= hostile.huge.answers[FAULT_HUGE_CHUNKED] * (
+        CAP + SOCKET_SLACK
+    )
 
 
 # --- the helper itself -----------------------------------------------------------------------------------------

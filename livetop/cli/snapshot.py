@@ -200,24 +200,37 @@ async def _poll(config, timeout: float, progress: bool = True):
 async def _remote(url: str, token, window: int | None, timeout: float):
     """The collector's current state, mirrored into a store: rendered by the same code as a local poll."""
     import asyncio
+    import json
 
+    from livetop.httpread import AnswerTooLarge, read_bounded
+    from livetop.remote import sse
     from livetop.remote.source import RemoteSource, describe
+    from livetop.vendors.body import oversized_detail
+
+    async def state() -> tuple[int, bytes]:
+        async with source.client().stream("GET", "/api/v1/state") as response:
+            if response.status_code != 200:
+                return response.status_code, b""
+            return 200, await read_bounded(response, sse.MAX_SNAPSHOT_BYTES)
 
     source = RemoteSource(url, token)
     try:
         try:
-            response = await asyncio.wait_for(source.client().get("/api/v1/state"), timeout)
+            status, body = await asyncio.wait_for(state(), timeout)
         except TimeoutError:
             return _remote_failed(url, f"no answer within --timeout {timeout:g}s")
+        except AnswerTooLarge as exc:
+            detail = oversized_detail(exc.cap, read=exc.read, declared=exc.declared)
+            return _remote_failed(url, f"the answer {detail}")
         except Exception as exc:  # noqa: BLE001 - any transport failure is one line for the user
             return _remote_failed(url, describe(exc))
-        if response.status_code == 401:
+        if status == 401:
             return _remote_failed(url, "the collector wants a token (--token-env NAME, or remote_token_env)")
-        if response.status_code != 200:
-            return _remote_failed(url, f"the collector answered HTTP {response.status_code}")
+        if status != 200:
+            return _remote_failed(url, f"the collector answered HTTP {status}")
         try:
-            source.store.apply(response.json(), whole=True)
-        except (ValueError, KeyError, TypeError):
+            source.store.apply(json.loads(body), whole=True)
+        except (ValueError, KeyError, TypeError, RecursionError):
             return _remote_failed(url, "the answer is not a livetop collector's state")
         store = source.store
         store.set_connected(True)

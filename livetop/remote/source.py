@@ -194,14 +194,16 @@ class RemoteSource:
     async def _refresh(self, key: DomainKey | None) -> None:
         body = {} if key is None else {"account": key.account, "domain": key.domain}
         try:
-            response = await self.client().post("/api/v1/refresh", json=body)
+            # Only the status matters: the answer's body is never read (a broken one could be any size).
+            async with self.client().stream("POST", "/api/v1/refresh", json=body) as response:
+                status = response.status_code
         except httpx.HTTPError as exc:
             self._say(f"refresh not sent: the collector is unreachable ({describe(exc)})", "error")
             return
-        if response.status_code == 202:
+        if status == 202:
             return
         reason = {401: "it wants a token", 403: "it refuses refreshes", 404: "it does not watch that domain"}
-        why = reason.get(response.status_code, f"HTTP {response.status_code}")
+        why = reason.get(status, f"HTTP {status}")
         self._say(f"the collector refused the refresh: {why}", "warning")
 
     def set_window(self, seconds: int) -> str | None:

@@ -22,7 +22,6 @@ from livetop.model import ISO_UTC_FORMAT, VENDOR_HUAWEI, floor_to, iso_utc
 from livetop.sim import data, faults
 from livetop.sim.context import Route, SimApi, SimContext
 from livetop.sim.http11 import Request, Response, json_response
-from livetop.sim.huge import HUGE_FAULTS
 from livetop.sim.huawei_gateway import (
     Refused,
     authenticate,
@@ -33,6 +32,7 @@ from livetop.sim.huawei_gateway import (
     param_error,
     refuse,
 )
+from livetop.sim.huge import HUGE_FAULTS
 from livetop.sim.outcome import Outcome
 from livetop.sim.ratelimit import TokenBucket, retry_after_header
 from livetop.sim.scenario import SimAccount, SimDomain

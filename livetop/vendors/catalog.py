@@ -31,8 +31,8 @@ from livetop.vendors.catalog_data import (  # noqa: F401
     load_catalog,
     parse_catalog,
 )
-from livetop.vendors.registry import load_object, vendor_display, vendor_spec
 from livetop.vendors.redact import EXCERPT_CHARS, RAW_MESSAGE_CHARS, excerpt, redact  # noqa: F401
+from livetop.vendors.registry import load_object, vendor_display, vendor_spec
 
 CODE_CHARS = 60  # longer than any catalog code
 RETRY_AFTER_CAP_SECONDS = 3600.0  # a broken or hostile Retry-After must not park an account for days
