@@ -25,8 +25,9 @@ from livetop.http11 import HttpServer, Request, Response
 from livetop.httpread import DECODED_CHUNK_BOUND, AnswerTooLarge, send_bounded
 from livetop.model import VendorError
 from livetop.sim.huge import FAULT_HUGE_CHUNKED, FAULT_HUGE_GZIP, FAULT_HUGE_LENGTH, HugeAnswers
+from livetop.ui.error_groups import error_kind
 from livetop.vendors.body import MAX_BODY_BYTES
-from livetop.vendors.registry import make_provider
+from livetop.vendors.registry import make_provider, vendor_display
 
 CAP = MAX_BODY_BYTES
 HUGE = 64 << 20
@@ -34,6 +35,10 @@ HUGE = 64 << 20
 # connection (loopback send and receive buffers autotune to a few MiB each).
 SOCKET_SLACK = 16 << 20
 CAP_TEXT = f"more than any answer (cap {CAP:,})"
+MEANING = (
+    "{} answered HTTP 200 with a body larger than any answer it sends"
+    " (livetop reads at most {:,} bytes of one)."
+)
 
 
 async def _wait_for(predicate, timeout: float = 60.0) -> None:
@@ -44,9 +49,9 @@ async def _wait_for(predicate, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
-def _read_figure(meaning: str) -> int:
+def _read_figure(detail: str) -> int:
     """N of "the body passed N bytes": what livetop says it read before it stopped."""
-    return int(meaning.split("passed ", 1)[1].split(" bytes", 1)[0].replace(",", ""))
+    return int(detail.split("passed ", 1)[1].split(" bytes", 1)[0].replace(",", ""))
 
 
 async def test_huge_answers_become_decoded_errors_while_other_domains_keep_updating(make_sim, tmp_path):
@@ -59,8 +64,9 @@ async def test_huge_answers_become_decoded_errors_while_other_domains_keep_updat
     scenario = {
         "seed": "huge", "latency_ms": 0, "latency_jitter_ms": 0, "huge_bytes": HUGE,
         "accounts": [
-            {"name": "hw", "vendor": "huawei", "auth": "aksk", "project_id": "0c" * 16, "rate_per_second": 1000.0,
-             "burst": 200.0, "domains": healthy + [{"name": n, "fault": f} for n, f in faults.items()]},
+            {"name": "hw", "vendor": "huawei", "auth": "aksk", "project_id": "0c" * 16,
+             "rate_per_second": 1000.0, "burst": 200.0,
+             "domains": healthy + [{"name": n, "fault": f} for n, f in faults.items()]},
             {"name": "jd", "vendor": "jdcloud", "rate_per_second": 1000.0, "burst": 50.0,
              "domains": ["j.example.com", {"name": "jbomb.example.com", "fault": FAULT_HUGE_GZIP}]},
         ],
@@ -92,15 +98,18 @@ async def test_huge_answers_become_decoded_errors_while_other_domains_keep_updat
             error = domain.error
             assert domain.status == STATUS_ERROR
             assert (error.kind, error.code, error.http_status) == ("transport", "HTTP 200", 200)
-            assert CAP_TEXT in error.meaning and error.raw_message == ""
+            assert error.meaning == MEANING.format(vendor_display(error.vendor), CAP)
+            assert CAP_TEXT in error.raw_message  # how far it read: where the vendor's words would be
+        # One kind on the error panel however far each was read (the counts are in the raw message).
+        assert len({error_kind("huawei", engine.store.domain(keys[n]).error) for n in faults}) == 1
         length = engine.store.domain(keys["length.example.com"]).error
-        assert f"a body that announced {HUGE:,} bytes, {CAP_TEXT}: not read" in length.meaning
+        assert length.raw_message == f"the body announced {HUGE:,} bytes, {CAP_TEXT}: not read"
         for name, bound in (("chunked.example.com", 64 << 10), ("bomb.example.com", DECODED_CHUNK_BOUND),
                             ("jbomb.example.com", DECODED_CHUNK_BOUND)):  # fmt: skip
             error = engine.store.domain(keys[name]).error
-            assert "reading stopped there" in error.meaning
+            assert error.raw_message.endswith("reading stopped there")
             # It read past the cap by at most one decoded chunk, then stopped.
-            assert CAP < _read_figure(error.meaning) <= CAP + bound, error.meaning
+            assert CAP < _read_figure(error.raw_message) <= CAP + bound, error.raw_message
     finally:
         await engine.stop()
     huge = thread.sim.huge
@@ -111,7 +120,7 @@ async def test_huge_answers_become_decoded_errors_while_other_domains_keep_updat
     assert huge.sent[FAULT_HUGE_CHUNKED] <= huge.answers[FAULT_HUGE_CHUNKED] * (CAP + SOCKET_SLACK)
 
 
-# --- Huawei IAM: the token call and the 401 that says whether a token expired --------------------------------
+# --- Huawei IAM: the token call and the 401 that says whether a token expired ----------------------------
 
 
 class _HostileIam:
@@ -165,8 +174,8 @@ async def test_a_huge_iam_token_answer_is_refused_like_any_answer(make_sim, tmp_
         hostile = _HostileIam(token_fault=fault)
         error = (await _password_fetch(make_sim, tmp_path, hostile)).error
         assert (error.title, error.http_status) == ("oversized answer", 201), error
-        assert CAP_TEXT in error.meaning and "reading stopped there" in error.meaning
-        assert _read_figure(error.meaning) <= CAP + DECODED_CHUNK_BOUND
+        assert CAP_TEXT in error.raw_message and "reading stopped there" in error.raw_message
+        assert _read_figure(error.raw_message) <= CAP + DECODED_CHUNK_BOUND
         if fault == FAULT_HUGE_CHUNKED:
             assert hostile.huge.sent[fault] <= CAP + SOCKET_SLACK
 
@@ -175,13 +184,13 @@ async def test_a_huge_401_is_not_read_whole_to_learn_whether_the_token_expired(m
     hostile = _HostileIam(token_fault=None, live_fault=FAULT_HUGE_CHUNKED)
     error = (await _password_fetch(make_sim, tmp_path, hostile)).error
     assert (error.title, error.http_status) == ("oversized answer", 401), error
-    assert "reading stopped there" in error.meaning
+    assert "reading stopped there" in error.raw_message
     assert hostile.huge.sent[FAULT_HUGE_CHUNKED] <= hostile.huge.answers[FAULT_HUGE_CHUNKED] * (
         CAP + SOCKET_SLACK
     )
 
 
-# --- the helper itself -----------------------------------------------------------------------------------------
+# --- the helper itself -------------------------------------------------------------------------------------
 
 
 async def test_an_answer_within_the_cap_reads_as_client_request_would():

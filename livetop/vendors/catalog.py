@@ -38,7 +38,6 @@ CODE_CHARS = 60  # longer than any catalog code
 RETRY_AFTER_CAP_SECONDS = 3600.0  # a broken or hostile Retry-After must not park an account for days
 
 
-
 def _no_reader(doc: object) -> None:
     return None
 
@@ -230,8 +229,13 @@ def _body_transport(
 ) -> DecodedError:
     stripped = text.strip()
     name = vendor_display(vendor)
-    if oversized is not None:  # no excerpt: a cut through a secret would show part of it
-        title, what = "oversized answer", f"a body that {oversized}"
+    if oversized is not None:
+        # The same meaning whatever the size, so the error panel shows one kind; how far livetop read goes
+        # where the vendor's own words would, in place of an excerpt (a cut through a secret would show part).
+        title = "oversized answer"
+        what = (
+            f"a body larger than any answer it sends (livetop reads at most {MAX_BODY_BYTES:,} bytes of one)"
+        )
     elif not stripped:
         title, what = "empty answer", "an empty body"
     elif stripped.startswith("<"):
@@ -264,7 +268,7 @@ def _body_transport(
         action=action,
         # A 2xx that is not JSON is a body cut short or rewritten on the way: asking again can help.
         retryable=_retryable_status(status) or (status is not None and 200 <= status < 300),
-        raw_message=excerpt(text, secrets),
+        raw_message=f"the body {oversized}" if oversized is not None else excerpt(text, secrets),
         kind="transport",
         throttled=status == 429,
         retry_after=retry_after,
