@@ -73,6 +73,18 @@ async def test_a_slow_vendor_caps_the_account_at_concurrency_over_its_answer_tim
         await engine.stop()
 
 
+def lists_up(engine: Engine) -> dict[str, float]:
+    """`livetop_account_lists_up` as the collector's /metrics renders it, per account."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from livetop.serve.metrics import render
+    from livetop.serve.server import account_facts
+
+    text = render(engine.store, lambda: account_facts(engine)).decode()
+    [family] = [f for f in text_string_to_metric_families(text) if f.name == "livetop_account_lists_up"]
+    return {s.labels["account"]: s.value for s in family.samples}
+
+
 def _v2(names, **account) -> dict:
     acct = {"name": "hw2", "vendor": "huawei", "api": "v2", "auth": "aksk", "rate_per_second": 1000.0,
             "burst": 1000.0, "domains": list(names), **account}
@@ -92,6 +104,7 @@ async def test_failing_lists_say_so_and_count_each_domains_own_calls(make_sim, s
         await _wait_for(lambda: all(runtime.loops[n].listed for n in names))
         running = engine.store.capacities()["hw2"]
         assert running.notice == "" and running.demand_with_lists is None
+        assert lists_up(engine) == {"hw2": 1.0}
         sim_clock.advance(runtime.list_due - sim_clock.now().timestamp())
         engine.tick()
         await _wait_for(lambda: engine.store.capacities()["hw2"].notice != "")
@@ -106,6 +119,7 @@ async def test_failing_lists_say_so_and_count_each_domains_own_calls(make_sim, s
         body = cap.as_dict()
         assert body["notice"] == cap.notice and body["lists_failing"] == cap.lists_failing
         assert Capacity.from_dict("hw2", body).as_dict() == body and Capacity.from_dict("hw2", body).notice == cap.notice
+        assert lists_up(engine) == {"hw2": 0.0}  # and the exporter, for an alert rule
     finally:
         await engine.stop()
 

@@ -51,6 +51,7 @@ class AccountFacts:
     bucket_seconds: int
     settle_seconds: int
     token_renewals: int | None  # IAM tokens obtained so far; None when the auth has no tokens to renew
+    list_batch: int = 0  # domains per per-domain-list call (0: the account's API has no such lists)
 
 
 class StoreCollector(Collector):
@@ -188,6 +189,14 @@ class StoreCollector(Collector):
             "else longer by livetop_account_capacity_ratio. Data older than twice this is marked stale.",
             labels=ACCOUNT_LABELS,
         )
+        lists = GaugeMetricFamily(
+            "livetop_account_lists_up",
+            "1 while the account's per-domain lists (one call for up to a hundred domains' newest buckets) "
+            "answer, 0 while they are off (the vendor refused them for good) or failing (retried): its domains "
+            "then ask their own calls and livetop_account_capacity_ratio counts those. Only for accounts whose "
+            "API has such lists.",
+            labels=ACCOUNT_LABELS,
+        )
         for name, cap in self.store.capacities().items():
             f = facts.get(name)
             if f is None:
@@ -195,7 +204,9 @@ class StoreCollector(Collector):
             if math.isfinite(cap.ratio):
                 ratio.add_metric((f.vendor, name), cap.ratio)
             interval.add_metric((f.vendor, name), cap.interval_seconds)
-        yield from (ratio, interval)
+            if f.list_batch:
+                lists.add_metric((f.vendor, name), 0.0 if cap.lists_off or cap.lists_failing else 1.0)
+        yield from (ratio, interval, lists)
 
 
 def render(store: Store, accounts: Callable[[], dict[str, AccountFacts]]) -> bytes:

@@ -44,6 +44,7 @@ def account_facts(engine: Engine) -> dict[str, AccountFacts]:
             bucket_seconds=provider.bucket_seconds,
             settle_seconds=provider.data_lag_seconds,
             token_renewals=renewals if isinstance(renewals, int) else None,
+            list_batch=runtime.list_batch,
         )
     return out
 
