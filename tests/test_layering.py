@@ -39,6 +39,7 @@ CORE_MODULES = [
     "livetop.serve.metrics",
     "livetop.serve.feed",
     "livetop.cli.serve",
+    "livetop.remote.source",
 ]
 
 

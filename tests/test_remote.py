@@ -73,7 +73,8 @@ async def test_the_mirror_holds_what_the_collector_holds_as_it_changes(make_sim,
                         "the feed to send them")
             await until(lambda: equal(source.store.snapshot(), store.snapshot()), "the viewer to get them")
             same_domains(source.store.snapshot(), store.snapshot())
-        assert source.status() == (f"⇄ {collector.url.split('://')[1]}", "dim")
+        said = source.status()
+        assert (said.text, said.role, said.heard) == (f"⇄ {collector.url.split('://')[1]}", "dim", True)
     finally:
         await source.stop()
         await collector.stop()
@@ -96,8 +97,8 @@ async def test_a_collector_that_goes_away_shows_stale_and_the_viewer_reconnects(
         assert {d.status for d in source.store.snapshot().domains} == {STATUS_STALE}
         assert len(changed[-1]) == 5
         await until(lambda: source.retry_at is not None, "a retry to be planned")
-        text, role = source.status()
-        assert role == "error" and "gone (" in text and "reconnecting in" in text
+        said = source.status()
+        assert said.role == "error" and "gone (" in said.text and "reconnecting in" in said.text
         # The collector is back on the same address: the viewer attaches again by itself.
         engine = Engine(collector.config, sim_clock, stagger=False)
         again = Collector(collector.config, engine, "127.0.0.1", port, feed_interval=0.05)
@@ -122,8 +123,10 @@ async def test_a_viewer_without_the_token_is_told_so(make_sim, sim_clock, tmp_pa
         await good.start()
         assert await good.wait_connected(20)
         await until(lambda: bad.retry_at is not None, "the refusal")
-        assert "wants a token" in bad.status()[0] and not bad.connected
-        assert TOKEN not in bad.status()[0]
+        said = bad.status()
+        assert "wants a token" in said.text and not bad.connected
+        assert TOKEN not in f"{said.text} {said.shorter} {said.note}"
+        assert said.note.startswith(f"no data from the collector at {bad.where}: the collector wants a token")
     finally:
         await bad.stop()
         await good.stop()

@@ -160,3 +160,33 @@ async def test_a_collector_without_rules_says_so_on_the_viewer(make_sim, sim_clo
     finally:
         await service.stop()
         await collector.stop()
+
+
+async def test_at_80_columns_a_collector_gone_keeps_its_stale_alert_count_and_the_counts(
+    make_sim, sim_clock, tmp_path
+):
+    """The status line at 80 columns: the alert count and the domain counts stay, marked stale, beside the
+    collector's trouble said briefly; the window and the sort (in the header too) are what give way."""
+    thread = make_sim(SCENARIO)
+    collector, service = await collector_with_alerts(thread, tmp_path, sim_clock)
+    service.evaluate()
+    source = RemoteSource(collector.url, clock=sim_clock)
+    app = LivetopApp(replace(collector.config, alerts=()), source, clock=sim_clock, persist_theme=False,
+                     watch_terminal=False, watch_config=False, tick_seconds=0.1)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await started(pilot, app)
+
+            def line() -> str:
+                return screen.status_bar.plain.splitlines()[0]
+
+            await until(pilot, lambda: "⚑ 1" in line(), "the count")
+            assert "2 domains: 2 ok" in line() and "(stale)" not in line(), line()
+            await collector.stop()
+            await until(pilot, lambda: "(stale)" in line() and "retry in" in line(), "the collector gone")
+            shown = line()
+            assert shown.startswith("⇄ gone") and "⚑ 1 " in shown and "2 domains: 2 stale" in shown, shown
+            assert "sort" not in shown and len(shown) <= 78, shown
+    finally:
+        await service.stop()
+        await collector.stop()

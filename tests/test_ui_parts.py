@@ -8,6 +8,7 @@ import os
 import pty
 import re
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -430,9 +431,61 @@ def test_the_status_line_says_how_often_domains_are_really_polled():
     assert "polled every 1 min" in line({**every_minute, "empty": cap("empty", 5.0, domains=0)})
 
 
-def test_a_stale_alert_count_goes_beside_the_collectors_trouble_ahead_of_the_counts():
-    gone = ("⇄ 127.0.0.1:9360 gone (connection refused): data stale, reconnecting in 3s", "error")
-    state = StatusState(3600, 30, "bandwidth", total=30, counts=(("stale", 30),), source=gone, alerts=1,
-                        alerts_stale=True)
-    line = "".join(t for t, _ in fit_parts(status_parts(state), 118))
-    assert line == f"{gone[0]} · ⚑ 1 alert firing (stale) (a)"  # the counts (all stale) give way
+def fitted(state: StatusState, width: int) -> str:
+    return "".join(t for t, _ in fit_parts(status_parts(state), width))
+
+
+GONE = ("⇄ 127.0.0.1:9360 gone (connection refused): data stale, reconnecting in 3s", "error")
+GONE_SHORTER = (  # as RemoteSource.status() gives them
+    "⇄ 127.0.0.1:9360 gone (connection refused): retry in 3s",
+    "⇄ gone (connection refused): stale, retry in 3s",
+    "⇄ gone: stale, retry in 3s",
+)
+
+
+def test_a_collector_out_of_reach_keeps_its_trouble_the_alerts_and_the_counts_at_120_and_80_columns():
+    """The counts and the alerts' truth (stale, unknown) stay whatever the width; the collector's trouble is
+    said shorter rather than dropped; the window and the sort (also in the overview's header) give way first,
+    and how often the collector polls is not said while it is out of reach. The widths are the terminal's
+    less the status line's padding."""
+    state = StatusState(3600, 30, "bandwidth", total=30, counts=(("stale", 30),), source=GONE,
+                        source_shorter=GONE_SHORTER, alerts=1, alerts_stale=True, polled_seconds=(60.0, 60.0),
+                        live=False)
+    assert fitted(state, 118) == (
+        "⇄ 127.0.0.1:9360 gone (connection refused): retry in 3s · ⚑ 1 alert firing (stale) (a) · "
+        "30 domains: 30 stale"
+    )
+    assert fitted(state, 78) == "⇄ gone: stale, retry in 3s · ⚑ 1 firing (stale) · 30 domains: 30 stale"
+    unknown = replace(state, alerts=0)  # none firing when last heard: not "none now"
+    assert fitted(unknown, 78) == "⇄ gone: stale, retry in 3s · ⚑ alerts unknown (a) · 30 domains: 30 stale"
+    quiet = replace(state, alerts=0, alerts_stale=False)  # a collector without rules: the reason fits
+    assert fitted(quiet, 78) == (
+        "⇄ 127.0.0.1:9360 gone (connection refused): retry in 3s · 30 domains: 30 stale"
+    )
+    # A source without shorter forms keeps its whole text ahead of the alerts' long form.
+    whole = replace(state, source_shorter=())
+    assert fitted(whole, 118) == f"{GONE[0]} · ⚑ 1 firing (stale) · 30 domains: 30 stale"
+
+
+def test_a_narrow_status_line_drops_decoration_before_any_count():
+    local = StatusState(3600, 30, "bandwidth", total=12, counts=(("ok", 9), ("error", 2), ("stale", 1)),
+                        alerts=2, polled_seconds=(60.0, 60.0))
+    assert fitted(local, 118) == (
+        "12 domains: 9 ok, 2 failing, 1 stale · ⚑ 2 alerts firing (a) · window 1h · polled every 1 min · "
+        "sort bandwidth"
+    )
+    assert fitted(local, 78) == "12 domains: 9 ok, 2 failing, 1 stale · ⚑ 2 firing · polled every 1 min"
+    # A thousand domains in every state, frozen and alerting: the counts merge what matters least to leave the
+    # alerts room at 80 columns.
+    busy = replace(local, total=1000, frozen=True, counts=(("ok", 950), ("error", 20), ("stale", 10),
+                                                            ("loading", 15), ("paused", 5)))
+    assert fitted(busy, 78) == " FROZEN  · 1000: 950 ok, 20 failing, 10 stale, 20 loading/paused · ⚑ 2 firing"
+    assert fitted(busy, 118).startswith(
+        " FROZEN  · 1000 domains: 950 ok, 20 failing, 10 stale, 15 loading, 5 paused · ⚑ 2 firing"
+    )
+    # A viewer that has not heard from its collector: how many domains is not known, nor how they are polled.
+    waiting = StatusState(3600, 30, "bandwidth", source=("⇄ 127.0.0.1:9360: connecting…", "warning"),
+                          source_shorter=("⇄ connecting…",), domains_known=False, live=False)
+    assert fitted(waiting, 118) == (
+        "⇄ 127.0.0.1:9360: connecting… · domains unknown · window 1h · sort bandwidth"
+    )

@@ -3,9 +3,11 @@
 It keeps one streaming request open on the collector's change feed and applies each event to a MirrorStore.
 When the collector goes away (the stream ends, the connection is refused, nothing arrives for three keep-alive
 periods) every row turns stale and it reconnects by itself, backing off to at most RECONNECT_MAX_SECONDS,
-with the time of the next try there for the screen's countdown. Actions that would call vendors are forwarded:
-`r` becomes `POST /api/v1/refresh`; a zoom within the collector's window is cut locally (a zoom back out
-re-reads the feed's snapshot), and one beyond it is refused with a message saying where the window is set.
+with the time of the next try there for the screen's countdown. Until the collector's first snapshot the
+viewer knows nothing of its domains: `status()` says it waits for the collector, or why it cannot reach it.
+Actions that would call vendors are forwarded: `r` becomes `POST /api/v1/refresh`; a zoom within the
+collector's window is cut locally (a zoom back out re-reads the feed's snapshot), and one beyond it is refused
+with a message saying where the window is set.
 The collector's alerts (`event: alerts`) fill `alerts` (livetop.remote.alerts): the collector runs the rules.
 """
 
@@ -14,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -30,6 +34,19 @@ RECONNECT_MAX_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 50.0  # the feed sends a keep-alive every 15 s: silence this long means it is gone
 
 Notify = Callable[[str, str], None]  # (message, severity: "information" | "warning" | "error")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """What the screen says of the collector: a part of the status line and, while the overview has no domain
+    to show, its line there. Read by the UI (which duck-types it); no Textual here."""
+
+    text: str  # the status line's part, whole
+    role: str  # "dim" (all well) | "warning" | "error"
+    shorter: tuple[str, ...] = ()  # the same in fewer cells, longest first, for a narrow line
+    note: str = ""  # the overview's line while it shows no domain (none yet, or the collector watches none)
+    heard: bool = True  # the collector has said which domains it watches (its first snapshot came)
+    live: bool = True  # its feed is up: the figures, and how often the collector polls, are current
 
 
 def describe(exc: BaseException) -> str:
@@ -51,7 +68,8 @@ def describe(exc: BaseException) -> str:
 
 
 class RemoteSource:
-    """Engine-like: `store`, `refresh_seconds`, `start`, `stop`, `refresh`, `set_window`."""
+    """Engine-like: `store`, `refresh_seconds`, `start`, `stop`, `refresh`, `set_window`; and `status()` for
+    the screen (a local engine has none: the UI asks with getattr)."""
 
     fetches_on_zoom = False  # a zoom never waits for a vendor backfill here
 
@@ -64,6 +82,9 @@ class RemoteSource:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        split = urlsplit(self.url)
+        # Where the screen says the data comes from: host, port and path, never a user:password@ part.
+        self.where = split.netloc.rpartition("@")[2] + split.path
         self.token = token
         self.store = MirrorStore(clock)
         self.alerts = RemoteAlerts(self)  # the collector's alerts, as its feed says them
@@ -71,6 +92,9 @@ class RemoteSource:
         self.problem = "connecting"
         self.retry_at: float | None = None  # loop time of the next attempt while the collector is away
         self.connects = 0
+        self.heard = False  # a snapshot came at least once: the collector said which domains it watches
+        self._answered = False  # the last finished attempt got an HTTP answer (a refusal, or a feed)
+        self._awaiting_snapshot = False  # the feed is open, its first event (the snapshot) not in yet
         self.events = 0
         self.bytes_received = 0
         self._connected = asyncio.Event()
@@ -145,13 +169,16 @@ class RemoteSource:
 
     async def _follow(self) -> str:
         """Follow the feed until it ends; return why it ended."""
+        answered = False
         try:
             async with self.client().stream("GET", "/api/v1/events") as response:
+                answered = True
                 if response.status_code == 401:
                     return "the collector wants a token (remote_token_env in the config, or $LIVETOP_TOKEN)"
                 if response.status_code != 200:
                     return f"the collector answered HTTP {response.status_code}"
                 self.connects += 1
+                self._awaiting_snapshot = True
                 base = self.bytes_received
                 async for event, body in sse_events(response):
                     self.events += 1
@@ -159,6 +186,8 @@ class RemoteSource:
                     if event == "snapshot":
                         self.store.apply(body, whole=True)
                         self.problem = ""
+                        self.heard = True
+                        self._awaiting_snapshot = False
                         self.store.set_connected(True)
                         self._connected.set()
                     elif event == "change":
@@ -170,16 +199,54 @@ class RemoteSource:
             return describe(exc)
         except (KeyError, TypeError, ValueError) as exc:
             return f"not a livetop feed ({type(exc).__name__})"
+        finally:
+            self._awaiting_snapshot = False
+            self._answered = answered
 
-    def status(self) -> tuple[str, str]:
-        """(text, role) for the status line: where the data comes from, or why it does not and when next."""
-        where = self.url.split("://", 1)[-1]
+    def status(self) -> SourceStatus:
+        """Where the data comes from, or why it does not and when the next try is. Until the collector's first
+        snapshot the viewer knows nothing of its domains: it says it is waiting, or that the collector is out
+        of reach, never "no domains watched" (that only when the collector said so)."""
+        where = self.where
         if self.store.connected:
-            return f"⇄ {where}", "dim"
+            return SourceStatus(f"⇄ {where}", "dim", note=f"no domains watched by the collector at {where}")
+        heard = self.heard
+        if self._awaiting_snapshot:
+            text = f"⇄ {where}: connected, waiting for its first snapshot…"
+            short = "⇄ waiting for a snapshot…"
+            note = f"connected to the collector at {where}, waiting for its first snapshot…"
+            return SourceStatus(text, "warning", (short,), note, heard, live=False)
+        problem = self.problem
+        if problem in ("", "connecting"):  # the first attempt (or one after the window grew) under way
+            if heard:
+                text, short = f"⇄ {where}: reconnecting…, data stale", "⇄ reconnecting…, stale"
+                note = f"reconnecting to the collector at {where}… (it watched no domains)"
+            else:
+                text, short = f"⇄ {where}: connecting…", "⇄ connecting…"
+                note = f"waiting for the collector at {where}…"
+            return SourceStatus(text, "warning", (short,), note, heard, live=False)
+        # The last attempt failed: its reason stays on screen through the next one, with when that is.
         if self.retry_at is None:
-            return f"⇄ {where}: connecting…", "warning"
-        left = max(0, math.ceil(self.retry_at - asyncio.get_running_loop().time()))
-        return f"⇄ {where} gone ({self.problem}): data stale, reconnecting in {left}s", "error"
+            when = "now"
+        else:
+            when = f"in {max(0, math.ceil(self.retry_at - asyncio.get_running_loop().time()))}s"
+        if heard:  # the rows it sent stay, stale
+            text = f"⇄ {where} gone ({problem}): data stale, reconnecting {when}"
+            shorter: tuple[str, ...] = (
+                f"⇄ {where} gone ({problem}): retry {when}",
+                f"⇄ gone ({problem}): stale, retry {when}",
+                f"⇄ gone: stale, retry {when}",
+            )
+            note = f"collector at {where} gone ({problem}), retrying; it watched no domains"
+        elif self._answered:  # it answered, but not with a feed (a token wanted, an HTTP error, not livetop)
+            text = f"⇄ {where}: {problem}; retrying {when}"
+            shorter = (f"⇄ {problem}; retry {when}", f"⇄ no feed, retry {when}")
+            note = f"no data from the collector at {where}: {problem}; retrying"
+        else:
+            text = f"⇄ {where} unreachable ({problem}): retrying {when}"
+            shorter = (f"⇄ unreachable ({problem}): retry {when}", f"⇄ unreachable, retry {when}")
+            note = f"collector at {where} unreachable ({problem}), retrying"
+        return SourceStatus(text, "error", shorter, note, heard, live=False)
 
     # --- actions ------------------------------------------------------------------------------------------
 

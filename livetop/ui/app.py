@@ -182,12 +182,14 @@ class LivetopApp(ThemeSwitch):
 
     def get_default_screen(self) -> Screen:
         insecure = tuple(a.name for a in self.config.accounts if not a.verify_tls)
-        return OverviewScreen(
+        screen = OverviewScreen(
             self.store,
             self.config.ui,
             refresh_seconds=self.engine.refresh_seconds,
             insecure_accounts=insecure,
         )
+        self._show_source_status([screen])  # a viewer's first frame says it waits for its collector
+        return screen
 
     async def on_mount(self) -> None:
         problems = self._load_themes()
@@ -248,6 +250,9 @@ class LivetopApp(ThemeSwitch):
     def _deliver(self, changed: frozenset[DomainKey]) -> None:
         if self._shutting_down:
             return
+        # A viewer's first snapshot (or its collector gone): the status line says so with the rows it brings,
+        # not "connecting…" beside them until the next tick.
+        self._show_source_status()
         for screen in self.screen_stack:
             handler = getattr(screen, "store_changed", None)
             if handler is not None:
@@ -276,15 +281,20 @@ class LivetopApp(ThemeSwitch):
         hang-up reaches without exit()) has begun removing them; a tick or delivery then finds none."""
         return self._exit or not self._running
 
-    def _show_source_status(self) -> None:
-        """A remote source's state (connected, or gone with a reconnect countdown) on the status line."""
+    def _show_source_status(self, screens=None) -> None:
+        """A remote source's state (connected, waiting for its collector, or gone with a reconnect countdown)
+        on the status line, and in the overview while it has no domain to show (livetop.remote.source)."""
         status = getattr(self.engine, "status", None)
         if status is None:
             return
-        text, role = status()
-        for screen in self.screen_stack:
+        said = status()
+        note = (said.note, said.role) if said.note else None
+        for screen in self.screen_stack if screens is None else screens:
             if isinstance(screen, OverviewScreen):
-                screen.show_source(text, role, self.engine.refresh_seconds)
+                screen.show_source(
+                    said.text, said.role, self.engine.refresh_seconds,
+                    shorter=said.shorter, note=note, domains_known=said.heard, live=said.live,
+                )  # fmt: skip
 
     def _source_message(self, message: str, severity: str) -> None:
         self.notify(message, severity=severity, timeout=6, markup=False)  # type: ignore[arg-type]

@@ -117,6 +117,11 @@ class OverviewScreen(Screen):
         self._time_change: datetime | None = None  # when the clock alone next changes the snapshot
         self._time_changes = TimeChangeCache()  # each domain's part of it, per snapshot object
         self.source_status: tuple[str, str] = ("", "dim")  # a collector's address or trouble (--remote)
+        self.source_shorter: tuple[str, ...] = ()  # the same in fewer cells, for a narrow status line
+        # (text, role): what the overview says while it has no domain to show; None: "no domains watched".
+        self.empty_note: tuple[str, str] | None = None
+        self.domains_known = True  # False: a viewer whose collector has not said which domains it watches
+        self.source_live = True  # False: a viewer whose collector is out of reach (its figures are its last)
         # Set once the widgets exist: with a thousand domains on a busy machine the app's first tick (or feed
         # delivery) can come before this screen has composed, and asking for its Overview then raised.
         self._ready = False
@@ -151,6 +156,7 @@ class OverviewScreen(Screen):
         # Enter pushes the drilldown in its binding, so keys typed right behind it (Esc, j) reach the drilldown.
         self.overview.open_domain = getattr(self.app, "open_drilldown", None)
         self.overview.focus()
+        self.overview.empty_note = self.empty_note
         self.refresh_view()
 
     def apply_config(self, config: Config, refresh_seconds: float) -> None:
@@ -249,6 +255,9 @@ class OverviewScreen(Screen):
                 filling=bool(snap and any(d.filling for d in snap.domains)),
                 flat=ov.flat,
                 source=self.source_status,
+                source_shorter=self.source_shorter,
+                domains_known=self.domains_known,
+                live=self.source_live,
                 alerts=len(firing),
                 alerts_critical=sum(a.level == "critical" for a in firing),
                 alerts_stale=stale,
@@ -257,13 +266,31 @@ class OverviewScreen(Screen):
             )
         )
 
-    def show_source(self, text: str, role: str, refresh_seconds: float) -> None:
-        """Where the data comes from (a collector), said on the status line; redrawn only when it changes."""
-        if (text, role) != self.source_status or refresh_seconds != self.refresh_seconds:
-            self.source_status = (text, role)
+    def show_source(
+        self,
+        text: str,
+        role: str,
+        refresh_seconds: float,
+        *,
+        shorter: tuple[str, ...] = (),
+        note: tuple[str, str] | None = None,
+        domains_known: bool = True,
+        live: bool = True,
+    ) -> None:
+        """Where the data comes from (a collector, or the long zoom's history), said on the status line (in
+        `shorter` forms on a narrow one); `note`: what the overview says while it has no domain to show (a
+        viewer waiting for its collector, or told it is unreachable). Redrawn only when something changes."""
+        said = ((text, role), shorter, domains_known, live)
+        held = (self.source_status, self.source_shorter, self.domains_known, self.source_live)
+        if said != held or refresh_seconds != self.refresh_seconds:
+            self.source_status, self.source_shorter, self.domains_known, self.source_live = said
             self.refresh_seconds = refresh_seconds
             if self._ready:
                 self.update_status()
+        if note != self.empty_note:
+            self.empty_note = note
+            if self._ready:
+                self.overview.empty_note = note
 
     # --- the error panel ----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from livetop.ui.widgets.overview_render import Row
 from livetop.ui.widgets.overview_rows import RowModel
 
 _AGE_STEP = timedelta(seconds=1)  # ages are recomputed at most once per second of snapshot time
+_NOTE_ROLES = {"dim": "dim", "warning": "stale", "error": "error"}  # a status role -> the overview's colour
 
 
 class _DomainMessage(Message):
@@ -268,6 +269,21 @@ class Overview(OverviewPainter, can_focus=True):
         if accounts != self._insecure:
             self._insecure = frozenset(accounts)
             self._restyle()
+
+    @property
+    def empty_note(self) -> tuple[str, str] | None:
+        return self._model.empty_note
+
+    @empty_note.setter
+    def empty_note(self, note: tuple[str, str] | None) -> None:
+        """(text, role) of the line shown while there is no domain at all ("waiting for the collector…"; role
+        "dim", "warning" or "error"); None: the default ("no domains watched")."""
+        if note is not None:
+            note = (note[0], _NOTE_ROLES.get(note[1], "dim"))
+        if note != self._model.empty_note:
+            self._model.empty_note = note
+            if not self._domain_rows:  # a note is on screen: say the new one
+                self._rebuild(follow=False)
 
     @property
     def alert_keys(self) -> frozenset[DomainKey]:

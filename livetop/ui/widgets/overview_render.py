@@ -342,7 +342,7 @@ def row_key(
             "total", row.ident, t.label, t.errors, t.bandwidth_now, t.peak_bps, t.traffic_bytes, values,
             t.settled_before, t.complete, span, t.capacity,
         )
-    return ("note", row.ident, row.text)
+    return ("note", row.ident, row.text, row.role)
 
 
 def row_runs(
@@ -384,7 +384,7 @@ def row_runs(
             now_ts=now_ts,
             window_seconds=window_seconds,
         )
-    return note_runs(row.text, width, ascii_mode)
+    return note_runs(row.text, width, ascii_mode, row.role)
 
 
 def header_runs(
@@ -436,7 +436,7 @@ def runs_of_lines(lines: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def note_runs(text: str, width: int, ascii_mode: bool) -> list[Run]:
+def note_runs(text: str, width: int, ascii_mode: bool, role: str = "dim") -> list[Run]:
     if ascii_mode:
         text = text.replace("…", "...").replace("“", '"').replace("”", '"')
-    return [(fit(text, width, ascii_mode=ascii_mode), "dim")] if width > 0 else []
+    return [(fit(text, width, ascii_mode=ascii_mode), role)] if width > 0 else []

@@ -41,6 +41,7 @@ class Row:
     domain: DomainSnapshot | None = None
     total: TotalSnapshot | None = None
     text: str = ""
+    role: str = "dim"  # a note's colour: "stale" (warning) or "error" when it says something is wrong
 
 
 def _display(d: DomainSnapshot) -> str:
@@ -74,19 +75,26 @@ def matches(d: DomainSnapshot, needle: str) -> bool:
     return any(needle in field.casefold() for field in haystack)
 
 
-def _note(text: str) -> list[Row]:
-    return [Row("note", ("note",), text=text)]
+def _note(text: str, role: str = "dim") -> list[Row]:
+    return [Row("note", ("note",), text=text, role=role)]
 
 
-def build_rows(snap: StoreSnapshot | None, sort: str, filter_text: str, flat: bool = False) -> list[Row]:
+def build_rows(
+    snap: StoreSnapshot | None,
+    sort: str,
+    filter_text: str,
+    flat: bool = False,
+    empty: tuple[str, str] | None = None,
+) -> list[Row]:
     """Grouped (default): domains grouped by account (config order; the vendor sort orders the groups by
     vendor), sorted within the group, each group closed by its total line. Flat: every domain ranked across
     all accounts, like `top`. The grand total last either way. A group with no domain matching the filter is
-    left out entirely."""
-    if snap is None:
-        return _note("waiting for data…")
-    if not snap.domains:
-        return _note("no domains watched")
+    left out entirely. `empty` (text, role): the line while there is no domain at all, when the source knows
+    better than "no domains watched" (a viewer waiting for its collector, or told it is unreachable)."""
+    if snap is None or not snap.domains:
+        if empty is not None:
+            return _note(*empty)
+        return _note("waiting for data…" if snap is None else "no domains watched")
     needle = filter_text.strip().casefold()
     key = SORT_KEYS[sort]
     if flat:
@@ -130,6 +138,7 @@ class RowModel:
     def __init__(self) -> None:
         self.rows: list[Row] = build_rows(None, "bandwidth", "")
         self.full_builds = 0  # how often the rows were built from scratch (tests and benches read it)
+        self.empty_note: tuple[str, str] | None = None  # build_rows' `empty`: read when there is no domain
         self.domain_lines: list[int] = []
         self.domain_pos: dict[DomainKey, int] = {}
         self._params: tuple | None = None  # (sort, needle, flat, filter_text) of the rows held
@@ -217,7 +226,7 @@ class RowModel:
         self._domains = snap.domains if snap is not None else ()
         self.domain_lines, self.domain_pos = [], {}
         if snap is None or not snap.domains:
-            self.rows = build_rows(snap, sort, filter_text, flat)
+            self.rows = build_rows(snap, sort, filter_text, flat, self.empty_note)
             return True
         key_of = SORT_KEYS[sort]
         domains = snap.domains

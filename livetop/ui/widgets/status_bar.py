@@ -3,6 +3,10 @@ frozen), how many domains are healthy or failing, a line when an account does no
 and a line when an account's rate limit cannot serve its domains at the refresh ("1000 domains at 280
 req/min: each every 7.2 min").
 
+Each part has forms and ranks (`Part`): on a narrow terminal the line keeps, in this order, FROZEN and the
+counts, the alerts' truth (stale, unknown) and a collector's trouble said briefly, a filter, then how often
+domains are polled, then the longer wordings, the window and the sort (both also in the overview's header).
+
 Redrawn only when its text changes: it shows no clock and no age, so an idle screen writes nothing.
 """
 
@@ -46,6 +50,11 @@ class StatusState:
     filling: bool = False  # some domain's data covers only part of the window (a zoom's backfill)
     flat: bool = False  # every domain ranked across accounts
     source: tuple[str, str] = ("", "dim")  # (text, role): the collector a viewer reads, or its trouble
+    source_shorter: tuple[str, ...] = ()  # the source's text in fewer cells, longest first (a narrow line)
+    # False: a viewer that has not heard from its collector yet: how many domains it watches is not known.
+    domains_known: bool = True
+    # False: a viewer's collector is out of reach: how often it polls is its last word, not said as current.
+    live: bool = True
     alerts: int = 0  # firing alerts (livetop.alerts), `alerts_critical` of them critical
     alerts_critical: int = 0
     # The count is the last a collector sent before it became unreachable (livetop --remote): not current.
@@ -135,69 +144,139 @@ def capacity_lines(state: StatusState, width: int) -> list[str]:
     return lines
 
 
-def status_parts(state: StatusState) -> list[list[tuple[str, str]]]:
-    """The line as parts, most important first; each part is a list of (text, role) runs."""
-    parts: list[list[tuple[str, str]]] = []
-    if state.frozen:
-        parts.append([(" FROZEN ", "frozen")])
-    if state.source[0]:
-        parts.append([state.source])
+Runs = list[tuple[str, str]]  # (text, role) runs
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of the line in the forms it can take, longest first, each with its rank: how much a live-ops
+    engineer needs that form (0: always; higher ranks give way first on a narrow line)."""
+
+    forms: tuple[tuple[Runs, int], ...]
+
+
+# Ranks. Truth first: what is frozen, how many domains are in which state, what the alerts are (or that they
+# are not known), why the collector's data is stale, that a filter hides rows. Then what explains the figures
+# (how often domains are polled); decoration last: the window and the sort are also in the overview's header
+# (LAST 1h, ↓bandwidth), a healthy collector's address was typed by the user.
+ALWAYS, TRUTH, EXPLAINS, WORDY, DECORATION = 0, 1, 4, 6, 7
+
+
+def _source_part(state: StatusState) -> Part:
+    text, role = state.source
+    forms = [text, *state.source_shorter]
+    if role == "dim":  # nothing wrong: where the data comes from, or a note on the history's look-back
+        return Part(tuple(([(t, role)], WORDY) for t in forms))
+    # Trouble (a collector out of reach, a backfill under way): the shortest form stays whatever the width;
+    # the longer ones add the reason, then the address, then wording.
+    ranks = (TRUTH, EXPLAINS, WORDY)
+    return Part(tuple(
+        ([(t, role)], ranks[i] if i < len(ranks) else DECORATION) for i, t in enumerate(reversed(forms))
+    ))
+
+
+def _counts_part(state: StatusState) -> Part:
+    if not state.domains_known:  # a viewer that has not heard from its collector: not "0 domains"
+        return Part((([("domains unknown", "warning")], ALWAYS),))
     labels = {status: (label, role) for status, label, role in _COUNT_ORDER}
-    counts: list[tuple[str, str]] = [(f"{state.total} domain{'s' if state.total != 1 else ''}", "body")]
-    for i, (status, n) in enumerate(state.counts):
-        label, role = labels[status]
-        counts.append((": " if i == 0 else ", ", "dim"))
-        counts.append((f"{n} {label}", role))
-    alerts: list[tuple[str, str]] = []
+
+    def runs(head: str, counts: list[tuple[int, str, str]]) -> Runs:
+        out: Runs = [(head, "body")]
+        for i, (n, label, role) in enumerate(counts):
+            out += [(": " if i == 0 else ", ", "dim"), (f"{n} {label}", role)]
+        return out
+
+    counts = [(n, *labels[status]) for status, n in state.counts]
+    whole = runs(f"{state.total} domain{'s' if state.total != 1 else ''}", counts)
+    if len(counts) < 3:
+        return Part(((whole, ALWAYS),))
+    # Many states (a thousand domains while some load): at 80 columns the alerts and the filter still fit
+    # beside "1000: 950 ok, 20 failing, 10 stale, 20 loading/paused" (loading and paused matter least).
+    idle = [c for c in counts if c[1] in ("loading", "paused")]
+    if len(idle) == 2:
+        counts = [c for c in counts if c not in idle] + [(idle[0][0] + idle[1][0], "loading/paused", "dim")]
+    return Part(((whole, EXPLAINS), (runs(f"{state.total}", counts), ALWAYS)))
+
+
+def _alerts_part(state: StatusState) -> Part | None:
     if state.alerts:
         role = "error" if state.alerts_critical else "warning"
-        alerts = [(f"⚑ {state.alerts} alert{'s' if state.alerts != 1 else ''} firing", role)]
-        if state.alerts_stale:  # what the collector said last: it may have resolved or fired more since
-            alerts.append((" (stale)", "warning"))
-        alerts.append((" (a)", "dim"))
-    elif state.alerts_stale:  # none firing when the collector was last heard: not the same as none now
-        alerts = [("⚑ alerts unknown", "warning"), (" (a)", "dim")]
-    if state.alerts_stale:
-        # Beside the collector's trouble, ahead of the counts (every row reads stale then): the part a narrow
-        # line keeps says the alerts are not current either.
-        parts.append(alerts)
-        parts.append(counts)
-    else:
-        parts.append(counts)
-        if alerts:
-            parts.append(alerts)
-    if state.filter_text:
-        parts.append(
-            [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
-        )
-    window = [("window ", "dim"), (format_window(state.window_seconds), "body")]
-    if state.filling:
+        # What the collector said last when it is unreachable: it may have resolved or fired more since.
+        stale = [(" (stale)", "warning")] if state.alerts_stale else []
+        plural = "s" if state.alerts != 1 else ""
+        whole = [(f"⚑ {state.alerts} alert{plural} firing", role), *stale, (" (a)", "dim")]
+        return Part(((whole, WORDY), ([(f"⚑ {state.alerts} firing", role), *stale], TRUTH)))
+    if state.alerts_stale:  # none firing when the collector was last heard: not the same as none now
+        unknown = ("⚑ alerts unknown", "warning")
+        return Part((([unknown, (" (a)", "dim")], WORDY), ([unknown], TRUTH)))
+    return None
+
+
+def status_parts(state: StatusState) -> list[Part]:
+    """The line's parts in the order they are shown; `fit_parts` chooses the forms that fit by rank."""
+    parts: list[Part] = []
+    if state.frozen:
+        parts.append(Part((([(" FROZEN ", "frozen")], ALWAYS),)))
+    if state.source[0]:
+        parts.append(_source_part(state))
+    counts, alerts = _counts_part(state), _alerts_part(state)
+    # A collector out of reach: the alerts (not current either) beside its trouble, ahead of the counts.
+    parts.extend([p for p in ((alerts, counts) if state.alerts_stale else (counts, alerts)) if p is not None])
+    if state.filter_text:  # rows are hidden: the counts are of all domains, the screen shows fewer
+        shown = [("filter ", "dim"), (f"“{state.filter_text}”", "accent"), (f" {state.shown} shown", "dim")]
+        parts.append(Part(((shown, TRUTH),)))
+    window: Runs = [("window ", "dim"), (format_window(state.window_seconds), "body")]
+    if state.filling:  # part of the window has no data yet: the sparklines and totals are short of it
         window.append((" filling…", "warning"))
-    parts.append(window)
-    # What really happens, not the refresh setting: a domain is asked again only when its data can have
-    # changed (livetop.engine.schedule), about once a minute, or slower under a rate limit.
-    parts.append([("polled every ", "dim"), (polled_text(state), "body")])
-    sort = [("sort ", "dim"), (state.sort, "body")]
-    if state.flat:
-        sort.append((", flat", "body"))
-    parts.append(sort)
+    parts.append(Part(((window, TRUTH if state.filling else WORDY),)))
+    if state.live:  # a viewer whose collector is out of reach does not know how it polls now
+        # What really happens, not the refresh setting: a domain is asked again only when its data can have
+        # changed (livetop.engine.schedule), about once a minute, or slower under a rate limit.
+        parts.append(Part((([("polled every ", "dim"), (polled_text(state), "body")], EXPLAINS),)))
+    sort: Runs = [("sort ", "dim"), (state.sort, "body")]
+    if state.flat:  # not in the header: the rows are ranked across accounts, without their totals
+        parts.append(Part(((sort + [(", flat", "body")], DECORATION), ([("flat", "body")], EXPLAINS))))
+    else:
+        parts.append(Part(((sort, DECORATION),)))
     return parts
 
 
-def fit_parts(parts: list[list[tuple[str, str]]], width: int, sep: str = " · ") -> list[tuple[str, str]]:
-    """Keep the leading parts that fit in `width` cells, joined by `sep`."""
-    runs: list[tuple[str, str]] = []
+def _cells(runs: Runs) -> int:
+    return sum(cell_len(t) for t, _ in runs)
+
+
+def fit_parts(parts: list[Part], width: int, sep: str = " · ") -> Runs:
+    """The forms that fit in `width` cells, joined by `sep` in the parts' order. Forms are taken by rank (the
+    most needed first; a part's shorter forms before its longer ones): each takes its place, or replaces its
+    part's shorter form, if the line still fits. So a narrow line drops decoration and says the truth briefly
+    before it would drop a count. The most needed form is shown (cut) even when nothing fits."""
+    gap = cell_len(sep)
+    offers = sorted(
+        (rank, index, -_cells(runs), runs)
+        for index, part in enumerate(parts)
+        for runs, rank in part.forms
+    )
+    chosen: dict[int, Runs] = {}
     used = 0
-    for part in parts:
-        size = sum(cell_len(t) for t, _ in part)
-        extra = size + (cell_len(sep) if runs else 0)
-        if used + extra > width and runs:
-            break
-        if runs:
-            runs.append((sep, "dim"))
-        runs.extend(part)
+    for _rank, index, _size, runs in offers:
+        before = chosen.get(index)
+        size = _cells(runs)
+        if before is not None:
+            if size <= _cells(before):
+                continue  # a shorter form than the one taken: never a step back
+            extra = size - _cells(before)
+        else:
+            extra = size + (gap if chosen else 0)
+        if used + extra > width and chosen:
+            continue
+        chosen[index] = runs
         used += extra
-    return runs
+    out: Runs = []
+    for index in sorted(chosen):
+        if out:
+            out.append((sep, "dim"))
+        out.extend(chosen[index])
+    return out
 
 
 class StatusBar(Widget):
