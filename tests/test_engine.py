@@ -58,6 +58,9 @@ async def _wait_for(predicate, timeout: float = 20.0, step: float = 0.02) -> Non
         await asyncio.sleep(step)
 
 
+ARRIVAL_JITTER = 0.5  # seconds a request may take from livetop's pacer to the simulator's clock under load
+
+
 def _max_in_any_second(times: list[float]) -> int:
     times = sorted(times)
     best = lo = 0
@@ -88,8 +91,11 @@ async def test_200_domains_poll_concurrently_and_a_paced_account_never_exceeds_i
     jd_times = [e.mono for e in thread.sim.log if e.account == "jd"]
     assert len(jd_times) == 60  # one request per domain, none refused
     assert all(e.status == 200 for e in thread.sim.log if e.account == "jd")
-    # 20/s with a burst of one second's worth: no second ever holds more than rate + burst requests.
-    assert _max_in_any_second(jd_times) <= 40
+    # 20/s with a burst of one second's worth: no second ever holds more than rate + burst requests as they
+    # leave livetop. The simulator stamps arrivals, not departures: on a loaded machine requests that waited
+    # behind the GIL or in the loopback arrive together, so a second of arrivals may also hold what left in
+    # the ARRIVAL_JITTER before it (CI once counted 41). Without pacing all 60 arrive within one second.
+    assert _max_in_any_second(jd_times) <= 20 + 20 * (1 + ARRIVAL_JITTER)
     # The Huawei accounts were not held back by the paced JD account: both metrics for all 140 domains.
     hw = [e for e in thread.sim.log if e.account.startswith("hw-") and "/stream/" in e.path]
     assert len(hw) == 280
