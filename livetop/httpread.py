@@ -12,10 +12,16 @@ One decoded chunk is what one raw chunk inflates to: httpx inflates each network
 call, and deflate reaches ~1030:1, so one read of a bomb would be ~64 MiB at once, past any cap. An encoded
 answer is therefore fed to httpx's decoder in raw slices of RAW_SLICE_BYTES, bounding one decoded chunk to
 about a MiB (`DECODED_CHUNK_BOUND`); an answer without Content-Encoding is read as it arrives.
+
+A size cap does not bound time: httpx's timeout is per read, so a server sending one byte every few seconds
+holds a request open for ever. `send_bounded` takes a `deadline` for the whole exchange (sending, the head,
+the whole body): past it the connection is closed and `AnswerTooSlow` says how far it got. A long-lived
+stream (the remote viewer's change feed) reads `decoded_chunks` itself and has no deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -40,6 +46,25 @@ class AnswerTooLarge(Exception):
         self.cap = cap
         self.read = read
         self.declared = declared
+
+
+class AnswerTooSlow(Exception):
+    """An answer not read whole within `deadline` seconds: after `seconds`, `read` decoded body bytes had
+    arrived; `status_code` is None when not even the answer's head had."""
+
+    def __init__(self, deadline: float, seconds: float, read: int, response: httpx.Response | None) -> None:
+        super().__init__(f"answer not whole after {seconds:.1f} s (read {read}, deadline {deadline:g} s)")
+        self.deadline = deadline
+        self.seconds = seconds
+        self.read = read
+        self.status_code = response.status_code if response is not None else None
+        self.headers = response.headers if response is not None else None
+
+
+class _Progress:
+    """How many decoded body bytes `read_bounded` has read so far (for AnswerTooSlow)."""
+
+    read = 0
 
 
 class _RawSlices(httpx.AsyncByteStream):
@@ -72,7 +97,7 @@ async def decoded_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def read_bounded(response: httpx.Response, cap: int) -> bytes:
+async def read_bounded(response: httpx.Response, cap: int, progress: _Progress | None = None) -> bytes:
     """The whole decoded body of a streaming `response`, if it is at most `cap` bytes; then `.content` holds
     it too. Past the cap, the response is closed unread to its end and AnswerTooLarge raised. A response
     already read (an auth flow read it) is only checked."""
@@ -90,9 +115,11 @@ async def read_bounded(response: httpx.Response, cap: int) -> bytes:
         raise AnswerTooLarge(response, cap, declared=declared)
     chunks: list[bytes] = []
     read = 0
+    progress = progress or _Progress()
     try:
         async for chunk in decoded_chunks(response):
             read += len(chunk)
+            progress.read = read
             if read > cap:
                 chunks.clear()
                 raise AnswerTooLarge(response, cap, read=read)
@@ -113,15 +140,30 @@ async def send_bounded(
     cap: int,
     *,
     auth: object = httpx.USE_CLIENT_DEFAULT,
+    deadline: float | None = None,
     **kwargs,
 ) -> httpx.Response:
-    """`client.request(method, url, auth=..., **kwargs)` with its body read by `read_bounded`. Raises
-    httpx.HTTPError as `request` does, and AnswerTooLarge."""
+    """`client.request(method, url, auth=..., **kwargs)` with its body read by `read_bounded`, the whole
+    exchange within `deadline` seconds (None: no bound but the client's per-read timeout). Raises
+    httpx.HTTPError as `request` does, AnswerTooLarge and AnswerTooSlow."""
     request = client.build_request(method, url, **kwargs)
-    response = await client.send(request, auth=auth, stream=True)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    progress = _Progress()
+    response: httpx.Response | None = None
+    bound = asyncio.timeout(deadline)
     try:
-        await read_bounded(response, cap)
-    except BaseException:
-        await response.aclose()
-        raise
+        async with bound:
+            response = await client.send(request, auth=auth, stream=True)
+            try:
+                await read_bounded(response, cap, progress)
+            except BaseException:
+                await response.aclose()  # closing drops the connection: nothing more is read from it
+                raise
+    except TimeoutError:
+        if not bound.expired():
+            raise
+        if response is not None:
+            await response.aclose()
+        raise AnswerTooSlow(deadline or 0.0, loop.time() - started, progress.read, response) from None
     return response

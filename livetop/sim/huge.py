@@ -7,6 +7,8 @@ simulator do so, so livetop's refusal is tested over real HTTP (livetop.httpread
 - `huge_chunked`: chunked transfer, no length, `huge_bytes` bytes (the default is endless for any client).
 - `huge_gzip`: `Content-Encoding: gzip`, a valid gzip stream that inflates to `huge_bytes` (rounded up to a
   MiB) from about a thousandth of that on the wire: a gzip bomb.
+- `trickle`: a small answer that never finishes in time: the head at once, then one byte of the body every
+  `trickle_every` seconds (`huge_bytes` of them), so no single read waits long enough to time out.
 
 Every variant answers HTTP 200, as a gateway in between would, and starts like a JSON answer. The body is a
 fixed block written again and again (the gzip one is precompressed once: after a full flush, deflate
@@ -17,6 +19,7 @@ inflate to), so a test asserts what a client could have read.
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 from collections import Counter
@@ -32,7 +35,8 @@ if TYPE_CHECKING:
 FAULT_HUGE_LENGTH = "huge_length"
 FAULT_HUGE_CHUNKED = "huge_chunked"
 FAULT_HUGE_GZIP = "huge_gzip"
-HUGE_FAULTS = (FAULT_HUGE_LENGTH, FAULT_HUGE_CHUNKED, FAULT_HUGE_GZIP)
+FAULT_TRICKLE = "trickle"
+HUGE_FAULTS = (FAULT_HUGE_LENGTH, FAULT_HUGE_CHUNKED, FAULT_HUGE_GZIP, FAULT_TRICKLE)
 
 _PREFIX = b'{"data": ['
 _BLOCK = b"0," * (32 << 10)  # 64 KiB a write
@@ -54,9 +58,12 @@ class HugeAnswers:
         self.sent.clear()
         self.inflated = 0
 
-    def response(self, fault: str, size: int, status: int = 200) -> Response:
-        """The answer of a huge fault, `size` bytes (inflated, for the gzip bomb)."""
+    def response(self, fault: str, size: int, status: int = 200, every: float = 1.0) -> Response:
+        """The answer of a huge fault, `size` bytes (inflated, for the gzip bomb; a trickle's one byte
+        every `every` seconds)."""
         self.answers[fault] += 1
+        if fault == FAULT_TRICKLE:
+            return Response(status, stream=self._trickle(size, every))
         if fault == FAULT_HUGE_GZIP:
             blocks = max(1, -(-size // len(_GZIP_BLOCK)))
             return Response(status, headers=[("Content-Encoding", "gzip")], stream=self._gzip(blocks))
@@ -74,6 +81,12 @@ class HugeAnswers:
             self.sent[fault] += len(chunk)  # resumed: the server wrote it
             left -= len(chunk)
             chunk = _BLOCK[:left]
+
+    async def _trickle(self, size: int, every: float) -> AsyncIterator[bytes]:
+        for i in range(size):
+            yield b"{" if i == 0 else b" "  # JSON that never ends
+            self.sent[FAULT_TRICKLE] += 1
+            await asyncio.sleep(every)  # wall-clock on purpose: the slowness is what is being tested
 
     async def _gzip(self, blocks: int) -> AsyncIterator[bytes]:
         first, again = _gzip_blocks()
@@ -109,4 +122,4 @@ def huge_answer(ctx: SimContext, fault: str | None) -> Response | None:
     """The answer of a huge-answer fault (any vendor API: a gateway in between sends it), else None."""
     if fault not in HUGE_FAULTS:
         return None
-    return huge_answers(ctx).response(fault, ctx.scenario.huge_bytes)
+    return huge_answers(ctx).response(fault, ctx.scenario.huge_bytes, every=ctx.scenario.trickle_seconds)

@@ -108,6 +108,7 @@ class Scenario:
     timeout_hold_seconds: float = 120.0  # how long a "timeout" domain holds a request before a 504
     throttle_retry_after: int = 5  # Retry-After of a "throttle" domain's 429
     huge_bytes: int = 4 << 30  # the size of a huge-answer fault's body (livetop.sim.huge)
+    trickle_seconds: float = 1.0  # a "trickle" fault's pace: one byte of its answer every this many seconds
     knobs: FaultKnobs = NO_FAULTS
 
     @property
@@ -200,6 +201,7 @@ _TOP_KEYS = {
     "error_rate",
     "malformed_rate",
     "huge_bytes",
+    "trickle_every",
     "accounts",
 }
 _KNOB_KEYS = {"latency_ms", "latency_jitter_ms", "error_rate", "malformed_rate"}
@@ -307,6 +309,7 @@ def parse_scenario(data: dict[str, Any], source: str | None = None) -> Scenario:
         timeout_hold_seconds=top.duration("timeout_hold", 120.0),
         throttle_retry_after=int(top.number("throttle_retry_after", 5, low=1, high=3600)),
         huge_bytes=int(top.number("huge_bytes", 4 << 30, low=1, high=1 << 50)),
+        trickle_seconds=top.duration("trickle_every", 1.0),
         knobs=knobs,
     )
 

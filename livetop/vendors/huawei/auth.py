@@ -210,6 +210,11 @@ class PasswordAuth(httpx.Auth):
         request.headers["X-Auth-Token"] = token
         yield request
 
+    async def ready(self) -> None:
+        """Have a valid token (an IAM call when there is none), before a Live request's answer deadline
+        starts: the IAM call has its own (answer.py), and a slow IAM is then named as the slow answer."""
+        await self._valid_token()
+
     # --- token cache ----------------------------------------------------------------------------------------
 
     def _fresh(self) -> bool:

@@ -152,7 +152,9 @@ class HuaweiProvider(Provider):
         """GET `url` (paced, authenticated) and `parse(response)`: (parsed, requests sent). Raises VendorError;
         a token expiry that renewing cannot fix becomes a final, non-retryable error."""
         await self.pacer()
-        response = await self.send("GET", url, auth=self.auth)  # an IAM failure raises as decoded
+        if isinstance(self.auth, PasswordAuth):
+            await self.auth.ready()  # an IAM failure raises as decoded; its time is not the Live answer's
+        response = await self.send("GET", url, auth=self.auth)
         sent = 1 + len(response.history)
         try:
             parsed = parse(response)
