@@ -37,7 +37,7 @@ from livetop.sim.huge import HUGE_FAULTS
 from livetop.sim.scenario import parse_scenario
 from livetop.sim.server import SimulatorThread
 from livetop.vendors.base import Provider, make_client
-from livetop.vendors.catalog import transport_error
+from livetop.vendors.transport_errors import transport_error
 from livetop.vendors.registry import make_provider
 
 _READ = re.compile(r"(?:is|passed) ([\d,]+) bytes")

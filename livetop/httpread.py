@@ -17,6 +17,11 @@ A size cap does not bound time: httpx's timeout is per read, so a server sending
 holds a request open for ever. `send_bounded` takes a `deadline` for the whole exchange (sending, the head,
 the whole body): past it the connection is closed and `AnswerTooSlow` says how far it got. A long-lived
 stream (the remote viewer's change feed) reads `decoded_chunks` itself and has no deadline.
+
+Only gzip and deflate are decoded: httpx would also decode br and zstd when `brotli` or `zstandard` happen to
+be installed, and nothing bounds what one raw slice of those inflates to. Clients reading through here send
+`Accept-Encoding: ACCEPT_ENCODING`, and an answer in any other Content-Encoding is refused, closed
+unread, by `EncodingRefused`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ RAW_SLICE_BYTES = 1024
 # raw slice can add to what has been read. httpx decodes only gzip and deflate unless brotli or zstandard
 # is installed (livetop depends on neither).
 DECODED_CHUNK_BOUND = 1032 * RAW_SLICE_BYTES
+# What livetop asks for (clients send it explicitly: httpx's default adds br and zstd when their libraries
+# are installed) and the encodings it decodes; any other Content-Encoding is refused undecoded.
+ACCEPT_ENCODING = "gzip, deflate"
+_DECODED = frozenset({"identity", "gzip", "deflate"})
+ENCODING_SHOWN_CHARS = 40  # of a refused Content-Encoding (the header is the server's text, any length)
 
 
 class AnswerTooLarge(Exception):
@@ -59,6 +69,24 @@ class AnswerTooSlow(Exception):
         self.read = read
         self.status_code = response.status_code if response is not None else None
         self.headers = response.headers if response is not None else None
+
+
+class EncodingRefused(Exception):
+    """An answer in a Content-Encoding livetop did not ask for: refused before any of it was decoded."""
+
+    def __init__(self, response: httpx.Response, encoding: str) -> None:
+        shown = encoding[:ENCODING_SHOWN_CHARS] + ("…" if len(encoding) > ENCODING_SHOWN_CHARS else "")
+        super().__init__(f"answer in an encoding livetop did not ask for: {shown}")
+        self.encoding = shown
+        self.status_code = response.status_code
+        self.headers = response.headers
+
+
+def check_encoding(response: httpx.Response) -> None:
+    """Raise EncodingRefused when `response` is encoded in anything but ACCEPT_ENCODING's (or identity)."""
+    value = response.headers.get("content-encoding", "").strip()
+    if any(part.strip().lower() not in _DECODED for part in value.split(",") if part.strip()):
+        raise EncodingRefused(response, value)
 
 
 class _Progress:
@@ -90,7 +118,9 @@ def declared_length(response: httpx.Response) -> int | None:
 
 async def decoded_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     """The decoded body of a streaming response, each chunk at most DECODED_CHUNK_BOUND bytes inflated
-    from one raw slice (an unencoded chunk is as the network delivered it, at most 64 KiB)."""
+    from one raw slice (an unencoded chunk is as the network delivered it, at most 64 KiB). An encoding
+    livetop did not ask for raises EncodingRefused before a byte is read."""
+    check_encoding(response)
     if response.headers.get("content-encoding", "").strip().lower() not in ("", "identity"):
         response.stream = _RawSlices(response.stream)
     async for chunk in response.aiter_bytes():
@@ -100,7 +130,13 @@ async def decoded_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
 async def read_bounded(response: httpx.Response, cap: int, progress: _Progress | None = None) -> bytes:
     """The whole decoded body of a streaming `response`, if it is at most `cap` bytes; then `.content` holds
     it too. Past the cap, the response is closed unread to its end and AnswerTooLarge raised. A response
-    already read (an auth flow read it) is only checked."""
+    already read (an auth flow read it) is only checked. An answer in an encoding livetop did not ask for
+    is closed unread: EncodingRefused."""
+    try:
+        check_encoding(response)
+    except EncodingRefused:
+        await response.aclose()
+        raise
     try:
         content = response.content
     except httpx.ResponseNotRead:
@@ -145,7 +181,7 @@ async def send_bounded(
 ) -> httpx.Response:
     """`client.request(method, url, auth=..., **kwargs)` with its body read by `read_bounded`, the whole
     exchange within `deadline` seconds (None: no bound but the client's per-read timeout). Raises
-    httpx.HTTPError as `request` does, AnswerTooLarge and AnswerTooSlow."""
+    httpx.HTTPError as `request` does, AnswerTooLarge, AnswerTooSlow and EncodingRefused."""
     request = client.build_request(method, url, **kwargs)
     loop = asyncio.get_running_loop()
     started = loop.time()

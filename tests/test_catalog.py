@@ -14,7 +14,7 @@ import pytest
 
 from livetop.config.schema import AccountConfig, Credentials, Secret
 from livetop.model import VENDOR_HUAWEI, VENDOR_JDCLOUD
-from livetop.vendors import catalog
+from livetop.vendors import catalog, transport_errors
 from livetop.vendors.catalog import CatalogError, decode, load_catalog, parse_catalog
 from livetop.vendors.limits import effective_limits
 
@@ -360,14 +360,14 @@ async def test_refused_connection_over_a_real_socket():
     async with httpx.AsyncClient() as client:
         with pytest.raises(httpx.HTTPError) as info:
             await client.get(f"http://127.0.0.1:{_free_port()}/v1/x/stream/bandwidth")
-    err = catalog.transport_error(VENDOR_HUAWEI, info.value)
+    err = transport_errors.transport_error(VENDOR_HUAWEI, info.value)
     assert (err.kind, err.code, err.http_status, err.retryable) == ("transport", "NET.CONNECT", None, True)
     assert "endpoint" in err.action
 
 
 def test_transport_error_kinds():
     req = httpx.Request("GET", "https://live.example.com/")
-    timeout = catalog.transport_error(VENDOR_HUAWEI, httpx.ReadTimeout("timed out", request=req))
+    timeout = transport_errors.transport_error(VENDOR_HUAWEI, httpx.ReadTimeout("timed out", request=req))
     assert (timeout.code, timeout.retryable) == ("NET.TIMEOUT", True) and "timeout" in timeout.action
     try:
         try:
@@ -377,13 +377,13 @@ def test_transport_error_kinds():
         except ssl.SSLError as inner:
             raise httpx.ConnectError("TLS failed", request=req) from inner
     except httpx.ConnectError as exc:
-        tls = catalog.transport_error(VENDOR_JDCLOUD, exc)
+        tls = transport_errors.transport_error(VENDOR_JDCLOUD, exc)
     assert (tls.code, tls.retryable) == ("NET.TLS", False) and "verify_tls" in tls.action
-    url = catalog.transport_error(
+    url = transport_errors.transport_error(
         VENDOR_JDCLOUD, httpx.UnsupportedProtocol("Request URL has an unsupported protocol")
     )
     assert url.code == "NET.URL" and not url.retryable
-    dropped = catalog.transport_error(VENDOR_JDCLOUD, httpx.RemoteProtocolError("peer closed", request=req))
+    dropped = transport_errors.transport_error(VENDOR_JDCLOUD, httpx.RemoteProtocolError("peer closed", request=req))
     assert dropped.code == "NET.DROPPED" and dropped.retryable
 
 

@@ -20,7 +20,7 @@ from livetop.engine.store import STATUS_ERROR
 from livetop.http11 import HttpServer, Request, Response
 from livetop.model import VendorError
 from livetop.sim.huge import FAULT_TRICKLE, HugeAnswers
-from livetop.vendors.answer import ANSWER_DEADLINE_TIMEOUTS
+from livetop.vendors.transport_errors import ANSWER_DEADLINE_TIMEOUTS
 from livetop.vendors.registry import make_provider
 
 ACCOUNT_TIMEOUT = 0.4

@@ -126,7 +126,7 @@ async def _query(account, domain, start, end, metrics, as_json: bool) -> int:
     from livetop.engine.engine import internal_error
     from livetop.model import VendorError
     from livetop.vendors.base import make_client
-    from livetop.vendors.catalog import transport_error
+    from livetop.vendors.transport_errors import transport_error
     from livetop.vendors.registry import make_provider
 
     try:

@@ -202,7 +202,7 @@ async def _remote(url: str, token, window: int | None, timeout: float):
     import asyncio
     import json
 
-    from livetop.httpread import AnswerTooLarge, read_bounded
+    from livetop.httpread import AnswerTooLarge, EncodingRefused, read_bounded
     from livetop.remote import sse
     from livetop.remote.source import RemoteSource, describe
     from livetop.vendors.body import oversized_detail
@@ -222,6 +222,8 @@ async def _remote(url: str, token, window: int | None, timeout: float):
         except AnswerTooLarge as exc:
             detail = oversized_detail(exc.cap, read=exc.read, declared=exc.declared)
             return _remote_failed(url, f"the answer {detail}")
+        except EncodingRefused as exc:
+            return _remote_failed(url, str(exc))
         except Exception as exc:  # noqa: BLE001 - any transport failure is one line for the user
             return _remote_failed(url, describe(exc))
         if status == 401:

@@ -40,7 +40,7 @@ def decoded(vendor: str, exc: BaseException) -> DecodedError:
     if isinstance(exc, VendorError):
         return exc.error
     if isinstance(exc, (httpx.HTTPError, OSError)):
-        from livetop.vendors.catalog import transport_error
+        from livetop.vendors.transport_errors import transport_error
 
         return transport_error(vendor, exc)
     return internal_error(vendor, exc)
@@ -140,7 +140,7 @@ async def poll_domain(
             except asyncio.CancelledError:
                 raise
             except (httpx.HTTPError, OSError) as exc:
-                from livetop.vendors.catalog import transport_error
+                from livetop.vendors.transport_errors import transport_error
 
                 error = transport_error(account.vendor, exc)
             except Exception as exc:  # a bug must not stop this domain's loop, nor any other

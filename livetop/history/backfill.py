@@ -245,7 +245,7 @@ class Backfill:
             except VendorError as exc:
                 error = exc.error
             except (httpx.HTTPError, OSError) as exc:
-                from livetop.vendors.catalog import transport_error
+                from livetop.vendors.transport_errors import transport_error
 
                 error = transport_error(runtime.account.vendor, exc)
             finally:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from livetop import __version__
+from livetop.httpread import ACCEPT_ENCODING
 from livetop.clock import SYSTEM_CLOCK, Clock
 from livetop.config.schema import Secret
 from livetop.engine.store import DomainKey
@@ -111,7 +112,7 @@ class RemoteSource:
         return self.store.connected
 
     def _headers(self) -> dict[str, str]:
-        headers = {"User-Agent": f"livetop/{__version__}"}
+        headers = {"User-Agent": f"livetop/{__version__}", "Accept-Encoding": ACCEPT_ENCODING}
         if self.token is not None:
             headers["Authorization"] = f"Bearer {self.token.reveal()}"
         return headers

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-from livetop.httpread import decoded_chunks
+from livetop.httpread import EncodingRefused, check_encoding, decoded_chunks
 
 # The most a viewer reads of one collector document: the feed's snapshot event or `GET /api/v1/state`.
 # Measured (bench/README.md, "A collector's state"): 1000 domains are 1.4 MB with a 1-hour window and
@@ -26,6 +26,10 @@ class FeedError(Exception):
 async def _lines(response: httpx.Response) -> AsyncIterator[bytes]:
     """The stream's lines without their endings (CRLF, LF or CR, as the SSE format allows). A line still
     unfinished past MAX_SNAPSHOT_BYTES raises FeedError before more of it is read."""
+    try:
+        check_encoding(response)
+    except EncodingRefused as exc:
+        raise FeedError(str(exc)) from None
     pending = bytearray()
     after_cr = False  # the last chunk ended in CR: a LF opening the next one belongs to it
     async for chunk in decoded_chunks(response):

@@ -7,6 +7,8 @@ simulator do so, so livetop's refusal is tested over real HTTP (livetop.httpread
 - `huge_chunked`: chunked transfer, no length, `huge_bytes` bytes (the default is endless for any client).
 - `huge_gzip`: `Content-Encoding: gzip`, a valid gzip stream that inflates to `huge_bytes` (rounded up to a
   MiB) from about a thousandth of that on the wire: a gzip bomb.
+- `encoding_br`: a small JSON body labelled `Content-Encoding: br`, whatever the request's Accept-Encoding
+  (as a proxy recompressing answers might): a client must refuse it, not decode it.
 - `trickle`: a small answer that never finishes in time: the head at once, then one byte of the body every
   `trickle_every` seconds (`huge_bytes` of them), so no single read waits long enough to time out.
 
@@ -36,7 +38,8 @@ FAULT_HUGE_LENGTH = "huge_length"
 FAULT_HUGE_CHUNKED = "huge_chunked"
 FAULT_HUGE_GZIP = "huge_gzip"
 FAULT_TRICKLE = "trickle"
-HUGE_FAULTS = (FAULT_HUGE_LENGTH, FAULT_HUGE_CHUNKED, FAULT_HUGE_GZIP, FAULT_TRICKLE)
+FAULT_ENCODING_BR = "encoding_br"
+HUGE_FAULTS = (FAULT_HUGE_LENGTH, FAULT_HUGE_CHUNKED, FAULT_HUGE_GZIP, FAULT_TRICKLE, FAULT_ENCODING_BR)
 
 _PREFIX = b'{"data": ['
 _BLOCK = b"0," * (32 << 10)  # 64 KiB a write
@@ -62,6 +65,8 @@ class HugeAnswers:
         """The answer of a huge fault, `size` bytes (inflated, for the gzip bomb; a trickle's one byte
         every `every` seconds)."""
         self.answers[fault] += 1
+        if fault == FAULT_ENCODING_BR:
+            return Response(status, b'{"data": []}', headers=[("Content-Encoding", "br")])
         if fault == FAULT_TRICKLE:
             return Response(status, stream=self._trickle(size, every))
         if fault == FAULT_HUGE_GZIP:

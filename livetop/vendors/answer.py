@@ -5,52 +5,31 @@ livetop makes to a vendor (the API calls of `Provider.send`, Huawei's IAM token 
 No answer at all (timeout, refused connection, TLS failure) is a decoded transport error; an answer past the
 cap is the decoded "oversized answer" (livetop.httpread stops reading it; vendors/body.py words it); one that
 trickles in so slowly that no single read times out is "answer too slow" once the whole exchange has taken
-ANSWER_DEADLINE_TIMEOUTS times the account's timeout (livetop closes the connection); an auth flow's own
-VendorError (a failed token request) passes as it is.
+ANSWER_DEADLINE_TIMEOUTS times the account's timeout (livetop closes the connection); one in an encoding
+livetop did not ask for is refused undecoded; an auth flow's own VendorError (a failed token request) passes
+as it is.
 """
 
 from __future__ import annotations
 
 import httpx
 
-from livetop.httpread import AnswerTooLarge, AnswerTooSlow, send_bounded
-from livetop.model import DecodedError, VendorError
+from livetop.httpread import AnswerTooLarge, AnswerTooSlow, EncodingRefused, send_bounded
+from livetop.model import VendorError
 from livetop.vendors.body import MAX_BODY_BYTES, oversized_detail
-from livetop.vendors.catalog import oversized, transport_error
-
-# The account's `timeout` bounds each read (and, at most 5 s, the connect); a whole answer, from sending the
-# request to its last byte, gets this many times it (30 s with the default 10 s). A slow but steady answer
-# of a large list has room; an endpoint that sends a byte every few seconds is cut off.
-ANSWER_DEADLINE_TIMEOUTS = 3
+from livetop.vendors.catalog import oversized
+from livetop.vendors.transport_errors import (
+    ANSWER_DEADLINE_TIMEOUTS,
+    too_slow,
+    transport_error,
+    unasked_encoding,
+)
 
 
 def oversized_error(vendor: str, exc: AnswerTooLarge) -> VendorError:
     """The decoded error of an answer `httpread` refused."""
     detail = oversized_detail(exc.cap, read=exc.read, declared=exc.declared)
     return VendorError(oversized(vendor, exc.status_code, detail, exc.headers))
-
-
-def too_slow(vendor: str, exc: AnswerTooSlow) -> DecodedError:
-    """An answer still arriving at the deadline: the connection is closed; how far it got is livetop's
-    detail (the meaning stays one kind on the error panel)."""
-    got = f"the answer's head and {exc.read:,} bytes of its body" if exc.status_code else "no answer head"
-    return DecodedError(
-        vendor=vendor,
-        code="NET.SLOW",
-        http_status=exc.status_code,
-        title="answer too slow",
-        meaning=(
-            "The answer trickled in too slowly: livetop waits at most "
-            f"{ANSWER_DEADLINE_TIMEOUTS} times the account's timeout for a whole answer."
-        ),
-        action=(
-            "livetop closed the connection and retries. If it lasts, check the network and any proxy "
-            "between livetop and the vendor, or raise the account's timeout for a slow link."
-        ),
-        retryable=True,
-        raw_message=f"{got} in {exc.seconds:.1f} s (deadline {exc.deadline:g} s), then livetop hung up",
-        kind="transport",
-    )
 
 
 def answer_deadline(client: httpx.AsyncClient) -> float | None:
@@ -74,3 +53,5 @@ async def vendor_request(
         raise oversized_error(vendor, exc) from None
     except AnswerTooSlow as exc:
         raise VendorError(too_slow(vendor, exc)) from None
+    except EncodingRefused as exc:
+        raise VendorError(unasked_encoding(vendor, exc)) from None

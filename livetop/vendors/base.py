@@ -18,6 +18,7 @@ import httpx
 from livetop.clock import Clock
 from livetop.config.schema import AccountConfig
 from livetop.model import DecodedError, FetchResult, Sample, VendorError, utc
+from livetop.httpread import ACCEPT_ENCODING
 from livetop.vendors.answer import vendor_request
 from livetop.vendors.catalog import client_error
 from livetop.vendors.transport import PooledTransport
@@ -187,7 +188,10 @@ def make_client(account: AccountConfig, max_connections: int = 10) -> httpx.Asyn
         # httpx's transport, whose pool checks its idle sockets without rebuilding their attributes on every
         # request (vendors/transport.py): that bookkeeping cost more CPU than livetop's own work a request.
         transport=PooledTransport(verify=account.verify_tls, limits=limits),
-        headers={"User-Agent": "livetop/0.1"},
+        # Asked for explicitly (httpx adds br and zstd when their libraries are installed; httpread refuses
+        # them). No signer signs Accept-Encoding: Huawei, JD and Tencent sign fixed lists, Alibaba host,
+        # accept, user-agent and x-acs-*.
+        headers={"User-Agent": "livetop/0.1", "Accept-Encoding": ACCEPT_ENCODING},
         follow_redirects=False,
         trust_env=False,
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-import ssl
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from functools import cache
@@ -286,67 +285,6 @@ def oversized(
     """An answer past the cap that was not read whole (`body.oversized_detail` says how far reading got),
     decoded like one read whole: "oversized answer", its status, no excerpt."""
     return _body_transport(vendor, http_status, "", parse_retry_after(headers, now), (), oversized=detail)
-
-
-def _chain(exc: BaseException) -> Iterable[BaseException]:
-    seen: set[int] = set()
-    todo = [exc]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        yield e
-        todo += [e.__cause__, e.__context__] + [a for a in e.args if isinstance(a, BaseException)]
-
-
-def transport_error(vendor: str, exc: BaseException) -> DecodedError:
-    """No usable answer at all: timeout, refused connection, TLS failure, dropped connection, bad URL."""
-    chain = list(_chain(exc))
-    detail = redact(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-    tls = any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
-    if tls:
-        code, title, retryable = "NET.TLS", "TLS verification failed", False
-        meaning = "The endpoint's TLS certificate could not be verified (or the TLS handshake failed)."
-        action = (
-            "Check the account's endpoint URL (host name and https). For a test endpoint with a private "
-            "certificate you trust, set verify_tls = false on that account."
-        )
-    elif isinstance(exc, httpx.TimeoutException):
-        code, title, retryable = "NET.TIMEOUT", "timed out", True
-        meaning = "The vendor did not answer within the account's timeout."
-        action = (
-            "livetop retries. If it lasts, check the network, or raise the account's timeout in the config."
-        )
-    elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        code, title, retryable = "NET.URL", "bad endpoint URL", False
-        meaning = "The account's endpoint is not a usable http(s) URL."
-        action = "Fix the account's endpoint in the config, e.g. https://live.cn-north-4.myhuaweicloud.com."
-    elif isinstance(exc, httpx.ConnectError | ConnectionRefusedError | OSError):
-        code, title, retryable = "NET.CONNECT", "cannot connect", True
-        meaning = "livetop could not open a connection to the endpoint (refused, DNS failure or no route)."
-        action = "Check the account's endpoint URL, DNS and network or proxy. livetop retries."
-    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        code, title, retryable = "NET.DROPPED", "connection dropped", True
-        meaning = "The connection broke before a complete answer arrived."
-        action = (
-            "Usually transient: livetop retries. If it lasts, check proxies between livetop and the vendor."
-        )
-    else:
-        code, title, retryable = "NET.ERROR", "network error", True
-        meaning = "The request failed before the vendor answered."
-        action = "livetop retries. If it lasts, check the account's endpoint and the network."
-    return DecodedError(
-        vendor=vendor,
-        code=code,
-        http_status=None,
-        title=title,
-        meaning=meaning,
-        action=action,
-        retryable=retryable,
-        raw_message=detail,
-        kind="transport",
-    )
 
 
 def malformed(vendor: str, http_status: int | None, detail: str, secrets: Iterable[str] = ()) -> DecodedError:
