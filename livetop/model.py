@@ -30,7 +30,10 @@ class DecodedError:
     message shown), "transport" (no usable response: timeout, connection refused, non-JSON body),
     "malformed" (a 2xx whose body does not have the documented shape), "client" (a rule enforced before
     sending, e.g. a time range the vendor would refuse).
-    `raw_message` is already redacted and shortened; it is safe to show, log and export.
+    `raw_message` is already redacted and shortened; it is safe to show, log and export. `raw_source` says
+    whose words it is: "vendor" (the vendor's own message, code or an excerpt of the body it sent) or
+    "livetop" (livetop's account of an answer it could not use: what the connection did, how far it read,
+    what the body lacked), so the screen never quotes livetop as the vendor.
     """
 
     vendor: str
@@ -46,6 +49,7 @@ class DecodedError:
     retry_after: float | None = None
     # A token-expiry answer: the auth layer renews once and retries.
     token_expired: bool = False
+    raw_source: str = "vendor"
 
     def short(self) -> str:
         """One line for an overview row: `CODE title`."""
@@ -63,6 +67,7 @@ class DecodedError:
             "raw_message": self.raw_message,
             "kind": self.kind,
             "throttled": self.throttled,
+            "raw_source": self.raw_source,
         }
 
 

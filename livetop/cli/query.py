@@ -154,7 +154,8 @@ def format_error(error) -> str:
     lines = [f"error: {error.code} — {error.title} ({status}, {error.vendor})", f"  what it means: {error.meaning}",
              f"  what to do:    {error.action}"]
     if error.raw_message:
-        lines.append(f"  vendor said:   {error.raw_message}")
+        said = "vendor said:  " if error.raw_source == "vendor" else "livetop says: "
+        lines.append(f"  {said} {error.raw_message}")
     lines.append(f"  retrying can help: {'yes' if error.retryable else 'no'}")
     return "\n".join(lines)
 

@@ -49,6 +49,7 @@ def deadline_error(
         retryable=True,
         raw_message=raw,
         kind="deadline",
+        raw_source="livetop",
     )
 
 

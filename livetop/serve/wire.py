@@ -55,6 +55,7 @@ def error_from_wire(d: dict | None) -> DecodedError | None:
         throttled=bool(d.get("throttled", False)),
         retry_after=d.get("retry_after"),
         token_expired=bool(d.get("token_expired", False)),
+        raw_source="livetop" if d.get("raw_source") == "livetop" else "vendor",
     )
 
 

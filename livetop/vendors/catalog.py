@@ -268,6 +268,7 @@ def _body_transport(
         # A 2xx that is not JSON is a body cut short or rewritten on the way: asking again can help.
         retryable=_retryable_status(status) or (status is not None and 200 <= status < 300),
         raw_message=f"the body {oversized}" if oversized is not None else excerpt(text, secrets),
+        raw_source="livetop" if oversized is not None else "vendor",
         kind="transport",
         throttled=status == 429,
         retry_after=retry_after,
@@ -302,6 +303,7 @@ def malformed(vendor: str, http_status: int | None, detail: str, secrets: Iterab
         retryable=True,
         raw_message=redact(detail, tuple(secrets)),
         kind="malformed",
+        raw_source="livetop",
     )
 
 

@@ -1,7 +1,7 @@
 """Decoded errors of answers livetop never got usable: no answer at all (timeout, refused connection, TLS
 failure, a dropped connection, a bad URL), one that trickled in past its deadline, one in an encoding livetop
 did not ask for. Their raw message is livetop's own detail (what httpx said, how far the answer got), never
-the vendor's words.
+the vendor's words: `raw_source="livetop"`.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ def transport_error(vendor: str, exc: BaseException) -> DecodedError:
         retryable=retryable,
         raw_message=detail,
         kind="transport",
+        raw_source="livetop",
     )
 
 
@@ -104,6 +105,7 @@ def too_slow(vendor: str, exc: AnswerTooSlow) -> DecodedError:
         retryable=True,
         raw_message=f"{got} in {exc.seconds:.1f} s (deadline {exc.deadline:g} s), then livetop hung up",
         kind="transport",
+        raw_source="livetop",
     )
 
 
@@ -126,4 +128,5 @@ def unasked_encoding(vendor: str, exc: EncodingRefused) -> DecodedError:
         retryable=True,
         raw_message=str(exc),
         kind="transport",
+        raw_source="livetop",
     )

@@ -86,8 +86,8 @@ def error_history(d: DomainSnapshot, dim: Style, error: Style) -> Group:
         head.append(f"{d.error.code} {d.error.title}", error + Style(bold=True))
         parts.append(head)
         rows: list[tuple[str, Text | str]] = [("means", d.error.meaning), ("do", d.error.action)]
-        if d.error.raw_message:
-            rows.append(("vendor", Text(f"“{d.error.raw_message}”")))
+        if d.error.raw_message:  # whose words: the vendor's own, or livetop's account of a useless answer
+            rows.append((d.error.raw_source, Text(f"“{d.error.raw_message}”")))
         if d.halted:
             rows.append(("", "not retried until you press r (the vendor says retrying will not help)"))
         parts.append(details(rows, dim))
