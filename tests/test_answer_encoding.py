@@ -6,11 +6,10 @@ the signers signs Accept-Encoding, and the simulator verifies each signature).""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import replace
 
 from conftest import load_sim_config
+from test_schedule import _wait_for
 
 from livetop.clock import SYSTEM_CLOCK
 from livetop.engine import DomainKey, Engine
@@ -22,14 +21,6 @@ from livetop.vendors.answer import vendor_request
 from livetop.vendors.base import make_client
 
 BR = {"name": "br.example.com", "fault": FAULT_ENCODING_BR}
-
-
-async def _wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.05)
 
 
 async def test_an_answer_in_an_encoding_livetop_did_not_ask_for_is_refused_undecoded(make_sim, tmp_path):
@@ -54,7 +45,8 @@ async def test_an_answer_in_an_encoding_livetop_did_not_ask_for_is_refused_undec
     try:
         await _wait_for(
             lambda: all(engine.store.domain(k).error is not None for k in bad)
-            and all(any(r.ok for r in engine.store.domain(k).requests) for k in ok)
+            and all(any(r.ok for r in engine.store.domain(k).requests) for k in ok),
+            60,
         )
         for key in ok:  # signed with Accept-Encoding sent: the simulator accepted every signature
             assert engine.store.domain(key).error is None, engine.store.domain(key).error

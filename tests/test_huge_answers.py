@@ -9,14 +9,13 @@ the cap was enforced while reading) finishes and fails these tests instead of ex
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 from conftest import load_sim_config
+from test_schedule import _wait_for
 
 from livetop.clock import SYSTEM_CLOCK
 from livetop.engine import DomainKey, Engine
@@ -39,14 +38,6 @@ MEANING = (
     "{} answered HTTP 200 with a body larger than any answer it sends"
     " (livetop reads at most {:,} bytes of one)."
 )
-
-
-async def _wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.05)
 
 
 def _read_figure(detail: str) -> int:
@@ -90,7 +81,7 @@ async def test_huge_answers_become_decoded_errors_while_other_domains_keep_updat
                 sum(r.ok for r in engine.store.domain(k).requests) >= 3 for k in ok
             )
 
-        await _wait_for(settled)
+        await _wait_for(settled, 60)
         for key in ok:  # the healthy domains kept updating around the huge answers
             assert engine.store.domain(key).error is None
         for key in bad:

@@ -7,12 +7,12 @@ answer's total deadline — ANSWER_DEADLINE_TIMEOUTS times the account's timeout
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 from conftest import load_sim_config
+from test_schedule import _wait_for
 
 from livetop.clock import SYSTEM_CLOCK
 from livetop.engine import DomainKey, Engine
@@ -25,14 +25,6 @@ from livetop.vendors.registry import make_provider
 
 ACCOUNT_TIMEOUT = 0.4
 DEADLINE = ANSWER_DEADLINE_TIMEOUTS * ACCOUNT_TIMEOUT
-
-
-async def _wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.02)
 
 
 def _oks(engine: Engine, key: DomainKey) -> int:
@@ -65,9 +57,9 @@ async def test_a_trickling_answer_is_cut_off_at_its_deadline_while_other_domains
     await engine.start()
     try:
         # Both trickles have begun: from here on the healthy domains must keep answering.
-        await _wait_for(lambda: sim_trickle.answers[FAULT_TRICKLE] >= 2 and all(_oks(engine, k) for k in ok))
+        await _wait_for(lambda: sim_trickle.answers[FAULT_TRICKLE] >= 2 and all(_oks(engine, k) for k in ok), 30)
         before = {k: _oks(engine, k) for k in ok}
-        await _wait_for(lambda: all(engine.store.domain(k).error is not None for k in bad))
+        await _wait_for(lambda: all(engine.store.domain(k).error is not None for k in bad), 30)
         for key in ok:
             assert engine.store.domain(key).error is None
             assert _oks(engine, key) > before[key], "a healthy domain stopped updating during the trickle"
