@@ -467,6 +467,21 @@ def test_a_collector_out_of_reach_keeps_its_trouble_the_alerts_and_the_counts_at
     assert fitted(whole, 118) == f"{GONE[0]} · ⚑ 1 firing (stale) · 30 domains: 30 stale"
 
 
+def test_a_window_still_filling_is_said_at_80_columns_before_the_sort():
+    """A zoom's backfill under way: the figures are short of their window. At 80 columns with a filter the
+    whole "window 1d filling…" does not fit; its short form does, ahead of the sort (which the header shows)."""
+    state = StatusState(86400, 30, "bandwidth", total=1000, counts=(("ok", 987), ("error", 13)),
+                        filter_text="garbled", shown=1, filling=True, polled_seconds=(60.0, 60.0))
+    assert fitted(state, 118) == (
+        "1000 domains: 987 ok, 13 failing · filter “garbled” 1 shown · window 1d filling… · "
+        "polled every 1 min · sort bandwidth"
+    )
+    assert fitted(state, 78) == "1000 domains: 987 ok, 13 failing · filter “garbled” 1 shown · 1d filling…"
+    assert fitted(replace(state, filling=False), 78) == (
+        "1000 domains: 987 ok, 13 failing · filter “garbled” 1 shown · window 1d"
+    )
+
+
 def test_a_narrow_status_line_drops_decoration_before_any_count():
     local = StatusState(3600, 30, "bandwidth", total=12, counts=(("ok", 9), ("error", 2), ("stale", 1)),
                         alerts=2, polled_seconds=(60.0, 60.0))

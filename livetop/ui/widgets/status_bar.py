@@ -227,8 +227,13 @@ def status_parts(state: StatusState) -> list[Part]:
         parts.append(Part(((shown, TRUTH),)))
     window: Runs = [("window ", "dim"), (format_window(state.window_seconds), "body")]
     if state.filling:  # part of the window has no data yet: the sparklines and totals are short of it
-        window.append((" filling…", "warning"))
-    parts.append(Part(((window, TRUTH if state.filling else WORDY),)))
+        # The truth in a short form ("1d filling…") too: a narrow line that cannot fit the whole one must not
+        # fill the room with the sort instead and say nothing of figures that are short of their window.
+        filling = ("filling…", "warning")
+        short: Runs = [window[1], (" ", "body"), filling]
+        parts.append(Part((([*window, (" ", "body"), filling], WORDY), (short, TRUTH))))
+    else:
+        parts.append(Part(((window, WORDY),)))
     if state.live:  # a viewer whose collector is out of reach does not know how it polls now
         # What really happens, not the refresh setting: a domain is asked again only when its data can have
         # changed (livetop.engine.schedule), about once a minute, or slower under a rate limit.
